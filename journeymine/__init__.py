@@ -1,0 +1,57 @@
+"""journeymine: customer journey maps from event data instead of from assumptions.
+
+The public contract is the grouped ``__all__`` below; everything else is private.
+Heavy or optional dependencies (pm4py, matplotlib, scikit-learn) are imported
+only inside the functions that use them, so ``import journeymine`` stays light.
+"""
+
+from . import datasets
+from .derive import case_goals, case_table, transitions
+from .errors import (
+    ConfigError,
+    DataError,
+    DataQualityWarning,
+    GoalNotFoundError,
+    InvalidParameterError,
+    JourneymineError,
+    MissingColumnError,
+    MissingDependencyError,
+)
+from .io import from_pandas, from_pm4py, read_csv, read_json, read_parquet, read_xes
+from .journeys import combine, map_stages, split_journeys
+from .log import JourneyLog
+from .schema import END, START
+
+__version__ = "0.1.0"
+
+__all__ = [
+    # Load: sources -> one canonical journey log
+    "JourneyLog",
+    "from_pandas",
+    "read_csv",
+    "read_parquet",
+    "read_json",
+    "read_xes",
+    "from_pm4py",
+    "combine",
+    "split_journeys",
+    "map_stages",
+    # Derived tables every analysis reads
+    "case_table",
+    "transitions",
+    "case_goals",
+    # Discover
+    "START",
+    "END",
+    # Data
+    "datasets",
+    # Errors and warnings
+    "JourneymineError",
+    "InvalidParameterError",
+    "MissingColumnError",
+    "DataError",
+    "GoalNotFoundError",
+    "MissingDependencyError",
+    "ConfigError",
+    "DataQualityWarning",
+]

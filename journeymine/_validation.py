@@ -1,0 +1,143 @@
+"""Parameter checks shared by every public function (private).
+
+Each helper raises :class:`~journeymine.errors.InvalidParameterError` or
+:class:`~journeymine.errors.MissingColumnError` with a message of the form
+``The 'x' parameter of f must be ... Got ... instead.``
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import pandas as pd
+
+from .errors import InvalidParameterError, MissingColumnError
+
+__all__: list[str] = []
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def near_matches(name: str, candidates: Iterable[Any], n: int = 3) -> list[str]:
+    """Candidates that look like ``name``, ignoring case and spacing first."""
+    cands = [str(c) for c in candidates]
+    key = _fold(name)
+    exact = [c for c in cands if _fold(c) == key and c != name]
+    close = difflib.get_close_matches(name, cands, n=n, cutoff=0.6)
+    folded = {_fold(c): c for c in cands}
+    close += [folded[m] for m in difflib.get_close_matches(key, list(folded), n=n, cutoff=0.6)]
+    out: list[str] = []
+    for c in exact + close:
+        if c not in out and c != name:
+            out.append(c)
+    return out[:n]
+
+
+def _fold(text: str) -> str:
+    return "".join(str(text).lower().split()).replace("_", "").replace("-", "")
+
+
+def check_one_of(value: Any, allowed: Sequence[Any], param: str, func: str) -> Any:
+    """Return ``value`` if it is in ``allowed``, else raise naming the allowed values."""
+    if value not in allowed:
+        raise InvalidParameterError(
+            f"The {param!r} parameter of {func} must be one of {list(allowed)!r}. "
+            f"Got {_show(value)} instead."
+        )
+    return value
+
+
+def check_type(value: Any, types: type | tuple[type, ...], what: str, param: str, func: str) -> Any:
+    """Return ``value`` if it is an instance of ``types``, else raise."""
+    if not isinstance(value, types) or isinstance(value, bool) and bool not in _as_tuple(types):
+        raise InvalidParameterError(
+            f"The {param!r} parameter of {func} must be {what}. "
+            f"Got {_show(value)} of type {type(value).__name__} instead."
+        )
+    return value
+
+
+def _as_tuple(types: type | tuple[type, ...]) -> tuple[type, ...]:
+    return types if isinstance(types, tuple) else (types,)
+
+
+def check_number(
+    value: Any,
+    param: str,
+    func: str,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    integer: bool = False,
+    low_open: bool = False,
+) -> Any:
+    """Return a number within [low, high] (or (low, high] with ``low_open``), else raise."""
+    kinds = (int,) if integer else (int, float)
+    ok = isinstance(value, kinds) and not isinstance(value, bool)
+    if ok and low is not None:
+        ok = value > low if low_open else value >= low
+    if ok and high is not None:
+        ok = value <= high
+    if not ok:
+        what = "an integer" if integer else "a number"
+        if low is not None and high is not None:
+            what += f" in {'(' if low_open else '['}{low}, {high}]"
+        elif low is not None:
+            what += f" {'>' if low_open else '>='} {low}"
+        raise InvalidParameterError(
+            f"The {param!r} parameter of {func} must be {what}. Got {_show(value)} instead."
+        )
+    return value
+
+
+def to_timedelta(
+    value: Any, param: str, func: str, *, allow_none: bool = True, positive: bool = True
+) -> pd.Timedelta | None:
+    """Parse ``value`` ("30D", "2h", a Timedelta or timedelta) into a Timedelta."""
+    if value is None:
+        if allow_none:
+            return None
+        raise InvalidParameterError(
+            f"The {param!r} parameter of {func} must be a duration such as '7D' or '2h'. "
+            "Got None instead."
+        )
+    if isinstance(value, bool) or isinstance(value, int | float):
+        raise InvalidParameterError(
+            f"The {param!r} parameter of {func} must be a duration such as '7D' or '2h' "
+            f"(a bare number has no unit). Got {_show(value)} instead."
+        )
+    try:
+        td = pd.Timedelta(value)
+    except (ValueError, TypeError) as exc:
+        raise InvalidParameterError(
+            f"The {param!r} parameter of {func} must be a duration such as '7D' or '2h'. "
+            f"Got {_show(value)} instead."
+        ) from exc
+    if td is pd.NaT or (positive and td <= pd.Timedelta(0)):
+        raise InvalidParameterError(
+            f"The {param!r} parameter of {func} must be a positive duration such as '7D'. "
+            f"Got {_show(value)} instead."
+        )
+    return td
+
+
+def check_column(
+    columns: Iterable[str], column: Any, param: str, func: str, *, hint: str = ""
+) -> str:
+    """Return ``column`` if it is one of ``columns``, else raise listing the columns there are."""
+    cols = [str(c) for c in columns]
+    if not isinstance(column, str) or column not in cols:
+        near = near_matches(str(column), cols) if isinstance(column, str) else []
+        near_txt = f" Did you mean {near[0]!r}?" if near else ""
+        raise MissingColumnError(
+            f"The {param!r} parameter of {func} must name a column of the data {cols!r}. "
+            f"Got {_show(column)} instead.{near_txt}{(' ' + hint) if hint else ''}",
+            column=str(column),
+            available=cols,
+        )
+    return column

@@ -1,0 +1,232 @@
+"""The derived tables every analysis reads: the single place they are computed.
+
+Discovery, the analyzers and the comparisons never scan raw events on their own;
+they read these tables. Each has a fixed schema, written below, so that another
+engine (DuckDB, Spark) can produce the same tables and the analyses run on them
+unchanged. Each is computed in one vectorised pass over the sorted log and cached
+on the (immutable) log.
+
+``case_table(log)`` — one row per journey, in log order:
+
+==============  =====================  ==============================================
+column          dtype                  meaning
+==============  =====================  ==============================================
+case_id         category               the journey
+customer_id     category               its customer
+start, end      datetime64[ns, UTC]    first and last event time
+duration        timedelta64[ns]        ``end - start``
+n_events        int64                  events in the journey
+first_activity  category               first touchpoint
+last_activity   category               last touchpoint
+ongoing         bool                   the journey may still continue (censored)
+==============  =====================  ==============================================
+
+``transitions(log, level)`` — one row per pair of consecutive events of a journey:
+
+==========  ================  ==========================================================
+column      dtype             meaning
+==========  ================  ==========================================================
+case_id     category          the journey
+source      category          ``level`` value of the earlier event (NaN when missing)
+target      category          ``level`` value of the later event
+gap         timedelta64[ns]   time between the two events
+position    int64             row of the earlier event in ``log.events``
+step        int32             0 for a journey's first transition, 1 for the next, ...
+==========  ================  ==========================================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._validation import near_matches
+from .errors import GoalNotFoundError, InvalidParameterError
+from .log import JourneyLog
+from .schema import ACTIVITY, CASE, CUSTOMER, TIMESTAMP
+
+__all__ = ["case_table", "transitions", "goal_mask", "case_goals", "Goal"]
+
+#: A goal: one touchpoint name, several, or a predicate over the events DataFrame.
+Goal = str | Iterable[str] | Callable[[pd.DataFrame], Any]
+
+
+def case_table(log: JourneyLog) -> pd.DataFrame:
+    """One row per journey: customer, start, end, duration, size, first and last touchpoint.
+
+    Examples
+    --------
+    >>> import journeymine as jm
+    >>> from journeymine.derive import case_table
+    >>> log = jm.datasets.load_sample()
+    >>> t = case_table(log)
+    >>> list(t.columns)
+    ['case_id', 'customer_id', 'start', 'end', 'duration', 'n_events', 'first_activity', 'last_activity', 'ongoing']
+    >>> int(t["n_events"].sum()) == len(log)
+    True
+    """
+    key = ("case_table",)
+    if key not in log._cache:
+        ev = log._events
+        off = log._offsets
+        first = off[:-1]
+        last = off[1:] - 1
+        ts = ev[TIMESTAMP]
+        cats = ev[CASE].cat.categories
+        cust = ev[CUSTOMER].array
+        act = ev[ACTIVITY].array
+        start = ts.array[first]
+        end = ts.array[last]
+        table = pd.DataFrame(
+            {
+                CASE: pd.Categorical.from_codes(np.arange(len(first)), categories=cats),
+                CUSTOMER: cust[first],
+                "start": start,
+                "end": end,
+                "duration": end - start,
+                "n_events": (off[1:] - off[:-1]).astype(np.int64),
+                "first_activity": act[first],
+                "last_activity": act[last],
+                "ongoing": log._ongoing.copy(),
+            }
+        )
+        log._cache[key] = table
+    return log._cache[key]
+
+
+def transitions(log: JourneyLog, level: str = ACTIVITY) -> pd.DataFrame:
+    """One row per pair of consecutive events of the same journey.
+
+    Parameters
+    ----------
+    log : JourneyLog
+    level : str, default "activity"
+        The event column whose values label ``source`` and ``target``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import journeymine as jm
+    >>> from journeymine.derive import transitions
+    >>> df = pd.DataFrame({"c": ["x", "x", "x", "y"], "a": ["A", "B", "A", "A"],
+    ...                    "t": pd.date_range("2025-01-01", periods=4, freq="h")})
+    >>> log = jm.from_pandas(df, case="c", activity="a", timestamp="t")
+    >>> transitions(log)[["case_id", "source", "target", "gap", "step"]]
+      case_id source target             gap  step
+    0       x      A      B 0 days 01:00:00     0
+    1       x      B      A 0 days 01:00:00     1
+    """
+    key = ("transitions", level)
+    if key not in log._cache:
+        codes, labels = log._codes(level, "transitions")
+        ev = log._events
+        case = ev[CASE].cat.codes.to_numpy()
+        n = len(case)
+        if n > 1:
+            pos = np.flatnonzero(case[1:] == case[:-1])
+        else:
+            pos = np.zeros(0, dtype=np.int64)
+        ts = ev[TIMESTAMP].array.asi8
+        offsets = log._offsets
+        step = (pos - offsets[case[pos]]).astype(np.int32)
+        code_dtype = codes.dtype
+        table = pd.DataFrame(
+            {
+                CASE: pd.Categorical.from_codes(case[pos], categories=ev[CASE].cat.categories),
+                "source": pd.Categorical.from_codes(codes[pos].astype(code_dtype), categories=labels),
+                "target": pd.Categorical.from_codes(codes[pos + 1].astype(code_dtype), categories=labels),
+                "gap": pd.to_timedelta(ts[pos + 1] - ts[pos], unit="ns"),
+                "position": pos.astype(np.int64),
+                "step": step,
+            }
+        )
+        log._cache[key] = table
+    return log._cache[key]
+
+
+def goal_mask(log: JourneyLog, goal: Goal, *, param: str = "goal", func: str = "this function") -> np.ndarray:
+    """Boolean array over ``log.events``: True where the event is a goal event.
+
+    ``goal`` is a touchpoint name, a list of names, or a predicate that takes the
+    events DataFrame and returns a boolean Series or array. Names that never occur
+    raise :class:`~journeymine.GoalNotFoundError` listing near matches.
+
+    Examples
+    --------
+    >>> import journeymine as jm
+    >>> from journeymine.derive import goal_mask
+    >>> log = jm.datasets.load_sample()
+    >>> int(goal_mask(log, "purchase").sum()) > 0
+    True
+    >>> goal_mask(log, "purchse")
+    Traceback (most recent call last):
+    ...
+    journeymine.errors.GoalNotFoundError: The 'goal' parameter of this function names touchpoints that never occur in the log: ['purchse']. Did you mean 'purchase'? ...
+    """
+    ev = log._events
+    if callable(goal):
+        out = goal(ev.copy(deep=False))
+        arr = np.asarray(out, dtype=object)
+        if arr.shape != (len(ev),):
+            raise InvalidParameterError(
+                f"The {param!r} parameter of {func} must be a touchpoint name, a list of names, or "
+                f"a predicate returning one boolean per event ({len(ev)}). Got a predicate "
+                f"returning shape {arr.shape} instead."
+            )
+        return np.asarray(pd.Series(out).fillna(False).to_numpy(), dtype=bool)
+    names = [goal] if isinstance(goal, str) else list(goal) if isinstance(goal, Iterable) else None
+    if not names or not all(isinstance(g, str) for g in names):
+        raise InvalidParameterError(
+            f"The {param!r} parameter of {func} must be a touchpoint name, a list of names, or "
+            f"a predicate over the events. Got {goal!r} instead."
+        )
+    codes, labels = log._codes(ACTIVITY, func)
+    idx = labels.get_indexer(pd.Index(names, dtype=object))
+    if (idx < 0).any():
+        missing = [n for n, i in zip(names, idx, strict=True) if i < 0]
+        near = near_matches(missing[0], labels)
+        hint = f" Did you mean {near[0]!r}?" if near else ""
+        raise GoalNotFoundError(
+            f"The {param!r} parameter of {func} names touchpoints that never occur in the log: "
+            f"{missing!r}.{hint} The log has {len(labels)} touchpoints, e.g. "
+            f"{[str(x) for x in labels[:8]]!r}."
+        )
+    hit = np.zeros(len(labels), dtype=bool)
+    hit[idx] = True
+    return hit[codes] if len(codes) else np.zeros(0, dtype=bool)
+
+
+def case_goals(log: JourneyLog, goal: Goal, *, param: str = "goal", func: str = "this function") -> pd.DataFrame:
+    """Per journey: whether it converted and where its first goal event is.
+
+    Returns a DataFrame in ``case_table`` order with ``converted`` (bool) and
+    ``first_goal`` (row of the first goal event in ``log.events``, -1 if none).
+
+    Examples
+    --------
+    >>> import journeymine as jm
+    >>> from journeymine.derive import case_goals
+    >>> g = case_goals(jm.datasets.load_sample(), "purchase")
+    >>> 0 < g["converted"].mean() < 1
+    True
+    """
+    key = ("case_goals", goal if isinstance(goal, str) else repr(goal) if not callable(goal) else id(goal))
+    if key in log._cache and not callable(goal):
+        return log._cache[key]
+    mask = goal_mask(log, goal, param=param, func=func)
+    case = log._events[CASE].cat.codes.to_numpy()
+    n_cases = log.n_cases
+    first = np.full(n_cases, -1, dtype=np.int64)
+    hits = np.flatnonzero(mask)
+    if len(hits):
+        # hits are in row order, so the first hit of each case is where the case changes
+        hc = case[hits]
+        is_first = np.r_[True, hc[1:] != hc[:-1]]
+        first[hc[is_first]] = hits[is_first]
+    out = pd.DataFrame({"converted": first >= 0, "first_goal": first})
+    if not callable(goal):
+        log._cache[key] = out
+    return out

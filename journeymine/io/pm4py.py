@@ -1,0 +1,66 @@
+"""Interoperability with pm4py: its DataFrames and EventLog objects.
+
+pm4py is AGPL-licensed and an optional extra (``pip install journeymine[pm4py]``);
+it is imported here only when an ``EventLog`` object has to be converted.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from ..errors import InvalidParameterError, MissingDependencyError
+from ..log import JourneyLog
+from .pandas import from_pandas
+
+__all__ = ["from_pm4py"]
+
+_PM4PY_COLUMNS = {
+    "case": "case:concept:name",
+    "activity": "concept:name",
+    "timestamp": "time:timestamp",
+    "resource": "org:resource",
+    "department": "org:group",
+}
+
+
+def from_pm4py(log: Any, *, keep: bool | list[str] = True, name: str | None = None, **mapping: Any) -> JourneyLog:
+    """Build a :class:`~journeymine.JourneyLog` from a pm4py DataFrame or ``EventLog``.
+
+    pm4py's column convention is mapped: ``case:concept:name`` -> ``case_id``,
+    ``concept:name`` -> ``activity``, ``time:timestamp`` -> ``timestamp``,
+    ``org:resource`` -> ``resource`` and ``org:group`` -> ``department`` (when present).
+    Other columns are kept (``keep=True``). Further mapping keywords of
+    :func:`~journeymine.from_pandas` (e.g. ``channel="case:channel"``) override these.
+
+    Examples
+    --------
+    >>> import journeymine as jm
+    >>> log = jm.datasets.load_sample()
+    >>> back = jm.from_pm4py(log.to_pm4py())
+    >>> (len(back), back.n_cases) == (len(log), log.n_cases)
+    True
+    """
+    if isinstance(log, pd.DataFrame):
+        df = log
+    elif type(log).__module__.startswith("pm4py"):
+        try:
+            import pm4py
+        except ImportError as exc:  # pragma: no cover - only without the extra
+            raise MissingDependencyError(
+                "Converting a pm4py EventLog needs pm4py: pip install 'journeymine[pm4py]'."
+            ) from exc
+        df = pm4py.convert_to_dataframe(log)
+    else:
+        raise InvalidParameterError(
+            "The 'log' parameter of from_pm4py must be a pandas DataFrame in pm4py's column "
+            f"convention or a pm4py EventLog. Got {type(log).__name__} instead."
+        )
+    cols = [str(c) for c in df.columns]
+    kw: dict[str, Any] = {k: v for k, v in _PM4PY_COLUMNS.items() if v in cols}
+    kw.update(mapping)
+    if keep is True:
+        used = {v for v in kw.values() if isinstance(v, str)}
+        keep = [c for c in cols if c not in used]
+    return from_pandas(df, keep=keep or None, name=name, **kw)
