@@ -6,7 +6,21 @@ only inside the functions that use them, so ``import journeymine`` stays light.
 """
 
 from . import datasets
+from .analyzers import (
+    dead_ends,
+    dropoffs,
+    funnel,
+    handoffs,
+    loops,
+    pain_points,
+    repeat_contacts,
+    silent_gaps,
+    silent_gaps_summary,
+    unanswered,
+)
+from .compare import AssumedJourney, compare
 from .derive import case_goals, case_table, transitions
+from .discovery import JourneyGraph, discover, discover_model, variants
 from .errors import (
     ConfigError,
     DataError,
@@ -20,6 +34,7 @@ from .errors import (
 from .io import from_pandas, from_pm4py, read_csv, read_json, read_parquet, read_xes
 from .journeys import combine, map_stages, split_journeys
 from .log import JourneyLog
+from .plotting import plot_journey
 from .schema import END, START
 
 __version__ = "0.1.0"
@@ -43,6 +58,25 @@ __all__ = [
     # Discover
     "START",
     "END",
+    "discover",
+    "JourneyGraph",
+    "variants",
+    "discover_model",
+    "plot_journey",
+    # Compare
+    "AssumedJourney",
+    "compare",
+    # Analyze
+    "dead_ends",
+    "dropoffs",
+    "funnel",
+    "handoffs",
+    "repeat_contacts",
+    "loops",
+    "pain_points",
+    "silent_gaps",
+    "silent_gaps_summary",
+    "unanswered",
     # Data
     "datasets",
     # Errors and warnings

@@ -6,6 +6,8 @@ each touches a column a constant number of times, hashing it once.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
@@ -117,13 +119,18 @@ def parse_timestamps(
 
 
 def _to_dt(text: pd.Series, fmt: str | None, dayfirst: bool, *, utc: bool = True) -> pd.Series:
-    parsed = pd.to_datetime(text, utc=utc, format=fmt, errors="coerce", dayfirst=dayfirst)
+    with warnings.catch_warnings():
+        # "could not infer format": we handle that below by reading the misfits one by one
+        warnings.filterwarnings("ignore", message="Could not infer format", category=UserWarning)
+        parsed = pd.to_datetime(text, utc=utc, format=fmt, errors="coerce", dayfirst=dayfirst)
     failed = parsed.isna() & text.notna()
     if fmt is None and failed.any():
         # the inferred format did not fit every row: read the rest one by one
-        parsed[failed] = pd.to_datetime(
-            text[failed], utc=utc, format="mixed", errors="coerce", dayfirst=dayfirst
-        )
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", category=UserWarning)
+            parsed[failed] = pd.to_datetime(
+                text[failed], utc=utc, format="mixed", errors="coerce", dayfirst=dayfirst
+            )
     if not utc and isinstance(parsed.dtype, pd.DatetimeTZDtype):
         parsed = parsed.dt.tz_convert("UTC")
     return parsed

@@ -33,6 +33,19 @@ gap         timedelta64[ns]   time between the two events
 position    int64             row of the earlier event in ``log.events``
 step        int32             0 for a journey's first transition, 1 for the next, ...
 ==========  ================  ==========================================================
+
+``visits(log, level)`` — one row per (journey, ``level`` value) pair that occurs, in
+(journey, first visit) order; events whose ``level`` value is missing are left out:
+
+==========  ================  ==========================================================
+column      dtype             meaning
+==========  ================  ==========================================================
+case_id     category          the journey
+value       category          the ``level`` value (touchpoint, stage, department, ...)
+first       int64             row in ``log.events`` of the journey's first event with it
+last        int64             row of the journey's last event with it
+n_visits    int64             how many events of the journey have it
+==========  ================  ==========================================================
 """
 
 from __future__ import annotations
@@ -48,7 +61,7 @@ from .errors import GoalNotFoundError, InvalidParameterError
 from .log import JourneyLog
 from .schema import ACTIVITY, CASE, CUSTOMER, TIMESTAMP
 
-__all__ = ["case_table", "transitions", "goal_mask", "case_goals", "Goal"]
+__all__ = ["case_table", "transitions", "goal_mask", "case_goals", "visits", "Goal"]
 
 #: A goal: one touchpoint name, several, or a predicate over the events DataFrame.
 Goal = str | Iterable[str] | Callable[[pd.DataFrame], Any]
@@ -230,3 +243,64 @@ def case_goals(log: JourneyLog, goal: Goal, *, param: str = "goal", func: str = 
     if not callable(goal):
         log._cache[key] = out
     return out
+
+
+def visits(log: JourneyLog, level: str = ACTIVITY) -> pd.DataFrame:
+    """One row per (journey, ``level`` value) pair: first and last event with it, and how many.
+
+    The shared base of drop-offs, dead ends and loops ("did the journey reach this
+    touchpoint, where first, how often"). Events whose ``level`` value is missing
+    are left out.
+
+    Parameters
+    ----------
+    log : JourneyLog
+    level : str, default "activity"
+        The event column whose values are visited (``"stage"`` after
+        :func:`~journeymine.map_stages`, ``"department"``, ...).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import journeymine as jm
+    >>> from journeymine.derive import visits
+    >>> df = pd.DataFrame({"c": ["x", "x", "x", "y"], "a": ["A", "B", "A", "B"],
+    ...                    "t": pd.date_range("2025-01-01", periods=4, freq="h")})
+    >>> log = jm.from_pandas(df, case="c", activity="a", timestamp="t")
+    >>> visits(log)
+      case_id value  first  last  n_visits
+    0       x     A      0     2         2
+    1       x     B      1     1         1
+    2       y     B      3     3         1
+    """
+    key = ("visits", level)
+    if key not in log._cache:
+        codes, labels = log._codes(level, "visits")
+        case = log._events[CASE].cat.codes.to_numpy()
+        pos = np.flatnonzero(codes >= 0)
+        pair = case[pos].astype(np.int64) * max(len(labels), 1) + codes[pos]
+        order = np.argsort(pair, kind="stable")
+        sp = pair[order]
+        spos = pos[order]
+        if len(sp):
+            starts = np.flatnonzero(np.r_[True, sp[1:] != sp[:-1]])
+            ends = np.r_[starts[1:], len(sp)]
+        else:
+            starts = ends = np.zeros(0, dtype=np.int64)
+        first = spos[starts] if len(sp) else np.zeros(0, dtype=np.int64)
+        last = spos[ends - 1] if len(sp) else np.zeros(0, dtype=np.int64)
+        by_first = np.argsort(first, kind="stable")
+        first = first[by_first].astype(np.int64)
+        table = pd.DataFrame(
+            {
+                CASE: pd.Categorical.from_codes(
+                    case[first], categories=log._events[CASE].cat.categories
+                ),
+                "value": pd.Categorical.from_codes(codes[first], categories=labels),
+                "first": first,
+                "last": last[by_first].astype(np.int64),
+                "n_visits": (ends - starts)[by_first].astype(np.int64),
+            }
+        )
+        log._cache[key] = table
+    return log._cache[key]

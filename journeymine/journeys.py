@@ -175,8 +175,12 @@ def combine(
         }
     )
     report["unlinked_events"] = report["events"] - report["linked_events"]
-    out = JourneyLog._from_sorted(frame, rejected=rejected, customer_key=primary if identities is not None else None)
-    out._cache["stitching"] = report
+    out = JourneyLog._from_sorted(
+        frame,
+        rejected=rejected,
+        customer_key=primary if identities is not None else None,
+        stitching=report,
+    )
     unlinked = int(report["unlinked_events"].sum())
     if identities is not None and unlinked:
         detail = ", ".join(f"{s}: {u}" for s, u in zip(report["source"], report["unlinked_events"], strict=True) if u)

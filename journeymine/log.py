@@ -73,6 +73,7 @@ class JourneyLog:
         "name",
         "customer_key",
         "observation_end",
+        "_stitching",
     )
 
     def __init__(self) -> None:
@@ -92,6 +93,7 @@ class JourneyLog:
         name: str | None = None,
         customer_key: str | None = None,
         observation_end: pd.Timestamp | None = None,
+        stitching: pd.DataFrame | None = None,
     ) -> JourneyLog:
         """Wrap events that are already canonical and sorted (no copy, no checks of order)."""
         self = object.__new__(cls)
@@ -112,6 +114,7 @@ class JourneyLog:
         self.name = name
         self.customer_key = customer_key
         self.observation_end = observation_end
+        self._stitching = stitching
         return self
 
     @classmethod
@@ -127,6 +130,7 @@ class JourneyLog:
             "name": self.name,
             "customer_key": self.customer_key,
             "observation_end": self.observation_end,
+            "stitching": self._stitching,
         }
         kwargs.update(changes)
         return JourneyLog._from_sorted(self._events if events is None else events, **kwargs)
@@ -148,6 +152,11 @@ class JourneyLog:
         from .derive import case_table
 
         return case_table(self).copy(deep=False)
+
+    @property
+    def stitching(self) -> pd.DataFrame | None:
+        """Per source, events linked through the identity crosswalk (set by :func:`~journeymine.combine`)."""
+        return None if self._stitching is None else self._stitching.copy()
 
     @property
     def columns(self) -> list[str]:

@@ -114,7 +114,7 @@ def read_json(
     >>> app.events["channel"].unique().tolist()
     ['app']
     """
-    opts = {"lines": True, "dtype": False, "convert_dates": False, **(read_options or {})}
+    opts = {"lines": True, "dtype": False, **(read_options or {})}
     df = pd.read_json(path, **opts)
     mapping.setdefault("name", _stem(path))
     return from_pandas(df, **mapping)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import re
 import zlib
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -42,8 +43,6 @@ __all__ = ["read_xes"]
 
 #: The XES attribute element types that carry a value we read.
 _VALUE_KINDS = frozenset({"string", "date", "int", "float", "boolean", "id"})
-#: XES elements that hold other attributes but no value of their own; skipped.
-_CONTAINER_KINDS = frozenset({"list", "container", "values"})
 
 _CASE_PREFIX = "case:"
 _CASE_KEY = "case:concept:name"
@@ -55,6 +54,7 @@ _LIFECYCLE_KEY = "lifecycle:transition"
 #: Columns shown first (when present), in this order; the rest follow in file order.
 _LEADING = (_CASE_KEY, _ACTIVITY_KEY, _TIMESTAMP_KEY, _RESOURCE_KEY, _GROUP_KEY, _LIFECYCLE_KEY)
 
+_CACHE_LIMIT = 100_000
 _GZIP_MAGIC = b"\x1f\x8b"
 _CHUNK = 1 << 16
 
@@ -83,9 +83,10 @@ def read_xes(
     resource: str | None = _RESOURCE_KEY,
     direction: str | None = None,
     labels: Mapping[str, Any] | None = None,
-    keep: Sequence[str] | Mapping[str, str] | None = None,
+    keep: Sequence[str] | Mapping[str, str] | bool | None = None,
     lifecycle: str | Collection[str] | None = None,
     name: str | None = None,
+    drop_duplicates: bool = False,
 ) -> JourneyLog:
     """Read an XES event log into a :class:`~journeymine.log.JourneyLog`.
 
@@ -117,10 +118,11 @@ def read_xes(
         when the log has that attribute; pass ``None`` to leave it out.
     labels : dict, optional
         Constant values for canonical columns, e.g. ``{"channel": "web"}``.
-    keep : list of str or dict, optional
-        Extra columns to carry along (a dict renames them: source -> new name).
-        ``lifecycle:transition`` is always carried along when the log has it
-        (unless it is already mapped or kept).
+    keep : list of str, dict or bool, optional
+        Extra columns to carry along (a dict renames them: source -> new name;
+        ``True`` keeps every unmapped column). ``lifecycle:transition`` is
+        always carried along when the log has it (unless it is already mapped
+        or kept).
     lifecycle : None, "all", str or collection of str, default None
         Which lifecycle transitions to keep. ``None`` or ``"all"`` keeps every
         event, the same events ``pm4py.read_xes`` returns. A transition name
@@ -132,6 +134,14 @@ def read_xes(
         ``log.rejected``.
     name : str, optional
         Name of the log; defaults to the file name without ``.xes``/``.gz``.
+    drop_duplicates : bool, default False
+        Reject events that equal an earlier event in every mapped and kept
+        column (they then appear in ``log.rejected`` with reason
+        ``"duplicate"``). Off by default, unlike
+        :func:`~journeymine.io.pandas.from_pandas`: every ``<event>`` of an
+        XES file is a recorded event, and pm4py keeps them all (the helpdesk
+        log, for instance, has 127 events that repeat case, activity,
+        timestamp and resource).
 
     Returns
     -------
@@ -175,22 +185,26 @@ def read_xes(
     The six-case textbook log shipped with journeymine:
 
     >>> from importlib.resources import files
-    >>> from journeymine.io.xes import read_xes
+    >>> import journeymine as jm
     >>> path = files("journeymine") / "datasets" / "data" / "running-example.xes"
-    >>> log = read_xes(path)
+    >>> log = jm.read_xes(path)
     >>> len(log), log.n_cases
     (42, 6)
-    >>> log.events[["case_id", "activity", "resource"]].head(3)
-      case_id          activity resource
-    0       1  register request     Pete
-    1       1  examine casually     Mike
-    2       1      check ticket      Mike
+    >>> log.events[["case_id", "timestamp", "activity", "resource"]].head(3)
+      case_id                 timestamp            activity resource
+    0       1 2010-12-30 10:02:00+00:00    register request     Pete
+    1       1 2010-12-31 09:06:00+00:00  examine thoroughly      Sue
+    2       1 2011-01-05 14:12:00+00:00        check ticket     Mike
+
+    Logs with lifecycle transitions (``start``, ``complete``, ...) keep every
+    event by default; ``lifecycle="complete"`` keeps one event per activity
+    instance.
     """
     from .pandas import from_pandas
 
+    wanted = _lifecycle_values(lifecycle)
     path = _fspath(path)
-    df = _parse_xes(path)
-    df = _filter_lifecycle(df, lifecycle)
+    df = _filter_lifecycle(_parse_xes(path), wanted)
 
     if department == _GROUP_KEY and _GROUP_KEY not in df.columns:
         department = None
@@ -198,10 +212,14 @@ def read_xes(
         resource = None
 
     mapped = {case, activity, timestamp, customer, channel, department, resource, direction}
-    keep_arg: list[str] | dict[str, str] | None
-    if isinstance(keep, Mapping):
+    keep_arg: list[str] | dict[str, str] | bool | None
+    kept_sources: set[str]
+    if isinstance(keep, bool):  # True: every unmapped column (lifecycle included)
+        keep_arg = keep or None
+        kept_sources = set(df.columns) if keep else set()
+    elif isinstance(keep, Mapping):
         keep_arg = dict(keep)
-        kept_sources: set[str] = set(keep_arg)
+        kept_sources = set(keep_arg)
     elif keep is None:
         keep_arg = None
         kept_sources = set()
@@ -230,30 +248,40 @@ def read_xes(
         labels=labels,
         keep=keep_arg,
         name=name if name is not None else _log_name(path),
+        drop_duplicates=drop_duplicates,
     )
 
 
-def _filter_lifecycle(df: pd.DataFrame, lifecycle: str | Collection[str] | None) -> pd.DataFrame:
-    """Keep the events whose ``lifecycle:transition`` is one of ``lifecycle``."""
+def _lifecycle_values(lifecycle: Any) -> set[str] | None:
+    """The lower-cased transitions to keep, or None to keep every event."""
     if lifecycle is None or (isinstance(lifecycle, str) and lifecycle.lower() == "all"):
-        return df
+        return None
     if isinstance(lifecycle, str):
-        wanted = {lifecycle.lower()}
-    elif isinstance(lifecycle, Collection) and all(isinstance(t, str) for t in lifecycle):
-        wanted = {t.lower() for t in lifecycle}
-    else:
-        raise InvalidParameterError(
-            "The 'lifecycle' parameter of read_xes must be None, 'all', a transition name "
-            f"such as 'complete', or a list of transition names. Got {lifecycle!r} instead."
-        )
+        return {lifecycle.lower()}
+    if (
+        isinstance(lifecycle, Collection)
+        and len(lifecycle) > 0
+        and all(isinstance(t, str) for t in lifecycle)
+    ):
+        return {t.lower() for t in lifecycle}
+    raise InvalidParameterError(
+        "The 'lifecycle' parameter of read_xes must be None, 'all', a transition name "
+        f"such as 'complete', or a list of transition names. Got {lifecycle!r} instead."
+    )
+
+
+def _filter_lifecycle(df: pd.DataFrame, wanted: set[str] | None) -> pd.DataFrame:
+    """Keep the events whose ``lifecycle:transition`` is in ``wanted`` (all if None)."""
+    if wanted is None:
+        return df
     if _LIFECYCLE_KEY not in df.columns:
         # No lifecycle information at all: every event is atomic, i.e. "complete".
         return df if "complete" in wanted else df.iloc[:0]
     transitions = df[_LIFECYCLE_KEY].astype("string").str.lower()
-    mask = transitions.isin(wanted).fillna(False).to_numpy(dtype=bool)
+    mask = transitions.isin(wanted).fillna(False)
     if "complete" in wanted:
-        mask |= transitions.isna().to_numpy()
-    return df.loc[mask].reset_index(drop=True)
+        mask = mask | transitions.isna()
+    return df.loc[mask.to_numpy(dtype=bool)].reset_index(drop=True)
 
 
 def _log_name(path: str) -> str:
@@ -339,42 +367,71 @@ def _open_binary(path: str) -> IO[bytes]:
     return open(path, "rb")
 
 
-def _syntax_error(err: etree.XMLSyntaxError, path: str) -> DataError:
-    line, column = getattr(err, "position", (None, None)) or (None, None)
-    line = line or getattr(err, "lineno", None)
+def _syntax_error(err: etree.XMLSyntaxError, path: str, log: Any = None) -> DataError:
+    """A DataError naming the file, the line (and column) and libxml2's reason.
+
+    ``log`` is the error log of the parser that failed: libxml2's push parser
+    sometimes raises a generic "no element found" at line 0, while its log
+    keeps the real error (e.g. "Entity 'x' not defined") with its position.
+    """
+    line, column = err.position if err.position else (err.lineno, None)
+    msg = err.msg or str(err)
+    errors = [e for e in (log or []) if e.level >= etree.ErrorLevels.ERROR]
+    if errors and (not line or "no element found" in msg):
+        line, column, msg = errors[0].line, errors[0].column, errors[0].message
     where = f"line {line}" + (f", column {column}" if column else "")
-    msg = getattr(err, "msg", None) or str(err)
     return DataError(f"XES file {path!r} is not well-formed XML ({where}): {msg}")
+
+
+#: "<!ENTITY" as it appears in the bytes of a UTF-8/ASCII/Latin-1 or UTF-16 document.
+_ENTITY_MARKS = (b"<!ENTITY", "<!ENTITY".encode("utf-16-le"), "<!ENTITY".encode("utf-16-be"))
+
+
+def _entity_error(path: str, names: list[str]) -> DataError:
+    shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
+    return DataError(
+        f"XES file {path!r} declares XML entities (<!ENTITY {shown}>); journeymine refuses "
+        "them to guard against entity-expansion and external-entity attacks."
+    )
 
 
 def _refuse_entities(stream: IO[bytes], path: str) -> None:
     """Raise DataError if the document's DOCTYPE declares entities or an external DTD.
 
-    Only the prolog is read: the pull parser stops at the root element's start
-    tag, after which no DTD can follow.
+    Only the prolog is inspected: the pull parser stops at the root element's
+    start tag, after which no DTD can follow. If libxml2 already fails on the
+    first chunk (e.g. its entity-amplification guard trips on a "billion
+    laughs" document) and that chunk declares entities, the entity refusal is
+    reported rather than the parser's error.
     """
     parser = etree.XMLPullParser(events=("start",), **_PARSER_OPTIONS)
     root = None
-    while root is None:
-        chunk = stream.read(_CHUNK)
-        if not chunk:
-            parser.close()  # raises XMLSyntaxError on an empty or truncated prolog
-            break
-        parser.feed(chunk)
-        for _event, elem in parser.read_events():
-            root = elem
-            break
+    seen = b""
+    try:
+        while root is None:
+            chunk = stream.read(_CHUNK)
+            if not chunk:
+                parser.close()  # raises XMLSyntaxError on an empty or truncated prolog
+                break
+            seen += chunk
+            parser.feed(chunk)
+            for _event, elem in parser.read_events():
+                root = elem
+                break
+    except etree.XMLSyntaxError as err:
+        if any(mark in seen for mark in _ENTITY_MARKS):
+            names = re.findall(rb"<!ENTITY\s+(?:%\s+)?([^\s\"'>]+)", seen)
+            raise _entity_error(
+                path, [n.decode("utf-8", "replace") for n in names] or ["..."]
+            ) from None
+        raise _syntax_error(err, path, parser.error_log) from None
     if root is None:
         return
     docinfo = root.getroottree().docinfo
     dtd = docinfo.internalDTD
     entities = [e.name for e in dtd.iterentities()] if dtd is not None else []
     if entities:
-        shown = ", ".join(entities[:5]) + (", ..." if len(entities) > 5 else "")
-        raise DataError(
-            f"XES file {path!r} declares XML entities (<!ENTITY {shown}>); journeymine refuses "
-            "them to guard against entity-expansion and external-entity attacks."
-        )
+        raise _entity_error(path, entities)
     if docinfo.system_url or docinfo.public_id:
         raise DataError(
             f"XES file {path!r} refers to an external DTD ({docinfo.doctype}); journeymine "
@@ -385,26 +442,32 @@ def _refuse_entities(stream: IO[bytes], path: str) -> None:
 class _Columns:
     """Values of one table (events or traces), gathered column by column.
 
-    Each column is a dict ``row -> value``; rows are added in increasing order,
-    so a column that every row has is already in row order.
+    Each column is a plain list indexed by row, padded with None for the rows
+    that lack the attribute (padding happens lazily, when the next value of that
+    column arrives, and at the end). Repeated text values are interned through
+    a small cache, so that e.g. 260,000 copies of "COMPLETE" cost one string.
     """
 
-    __slots__ = ("dates", "order", "values")
+    __slots__ = ("cache", "dates", "order", "values")
 
     def __init__(self) -> None:
-        self.values: dict[str, dict[int, Any]] = {}
-        self.dates: dict[str, dict[int, str | None]] = {}
+        self.values: dict[str, list[Any]] = {}
+        self.dates: dict[str, list[str | None]] = {}
         #: every key, in order of first appearance in the file (pm4py's column order)
         self.order: dict[str, None] = {}
+        #: interned text values; emptied when it grows past _CACHE_LIMIT entries
+        self.cache: dict[str, str] = {}
 
     def add(self, children: Iterable[Any], row: int, kinds: dict[Any, str]) -> None:
         """Read the attribute elements among ``children`` into ``row``.
 
         Elements that are not value-carrying XES attributes (events, lists,
         containers, comments) are skipped; so are the children of attributes.
+        When a key occurs twice in one element, the last value wins (as in pm4py).
         """
         values = self.values
         dates = self.dates
+        cache = self.cache
         for child in children:
             tag = child.tag
             kind = kinds.get(tag)
@@ -419,12 +482,14 @@ class _Columns:
             if kind == "date":
                 col = dates.get(key)
                 if col is None:
-                    col = dates[key] = {}
+                    col = dates[key] = []
                     self.order[key] = None
-                col[row] = value
-                continue
-            if value is not None and kind not in ("string", "id"):
-                if kind == "int":
+            else:
+                if value is None:
+                    pass
+                elif kind == "string" or kind == "id":
+                    value = cache.setdefault(value, value)
+                elif kind == "int":
                     try:
                         value = int(value)
                     except ValueError:
@@ -436,11 +501,23 @@ class _Columns:
                         continue
                 else:  # boolean, read like pm4py: "true" in any case is True
                     value = value.lower() == "true"
-            col = values.get(key)
-            if col is None:
-                col = values[key] = {}
-                self.order[key] = None
-            col[row] = value
+                col = values.get(key)
+                if col is None:
+                    col = values[key] = []
+                    self.order[key] = None
+            gap = row - len(col)
+            if gap == 0:
+                col.append(value)
+            elif gap > 0:
+                col.extend([None] * gap)
+                col.append(value)
+            else:  # the key again in the same element
+                col[-1] = value
+
+    def trim_cache(self) -> None:
+        """Bound the interning cache (logs with millions of distinct values)."""
+        if len(self.cache) > _CACHE_LIMIT:
+            self.cache.clear()
 
     def keys(self) -> list[str]:
         """Column names, in order of first appearance in the file."""
@@ -451,17 +528,18 @@ class _Columns:
         values = self.values.get(key)
         dates = self.dates.get(key)
         if dates is None:
-            return _typed(values, n)  # type: ignore[arg-type]
-        parsed = _dates(dates, n)
+            return _typed(_padded(values, n))  # type: ignore[arg-type]
+        dates = _padded(dates, n)
+        parsed = _dates(dates)
         if values is None:
             return parsed
-        # The same key holds dates in some rows and other types in others.
-        merged = pd.Series(parsed).astype(object)
-        merged[merged.isna()] = None
-        out = merged.to_numpy()
-        for row, value in values.items():
-            if dates.get(row) is None:
+        # The same key holds dates in some elements and other types in others.
+        out = np.array(pd.Series(parsed).astype(object), dtype=object)
+        for row, (value, date) in enumerate(zip(_padded(values, n), dates, strict=True)):
+            if date is None:
                 out[row] = value
+            elif out[row] is pd.NaT:
+                out[row] = None
         return out
 
 
@@ -473,21 +551,17 @@ def _kind_of(tag: Any) -> str:
     return local if local in _VALUE_KINDS else ""
 
 
-def _full(col: dict[int, Any], n: int) -> list[Any]:
-    """The values of ``col`` as a list of length ``n``, None where a row has none."""
-    if len(col) == n:
-        return list(col.values())
-    out: list[Any] = [None] * n
-    for row, value in col.items():
-        out[row] = value
-    return out
+def _padded(col: list[Any], n: int) -> list[Any]:
+    """``col`` padded with None to length ``n`` (in place)."""
+    if len(col) < n:
+        col.extend([None] * (n - len(col)))
+    return col
 
 
-def _typed(col: dict[int, Any], n: int) -> Any:
+def _typed(vals: list[Any]) -> Any:
     """A pandas-ready array for a column of strings, ints, floats or booleans."""
-    vals = _full(col, n)
-    complete = len(col) == n and None not in col.values()
-    types = set(map(type, col.values()))
+    complete = None not in vals
+    types = set(map(type, vals))
     types.discard(type(None))
     if types == {int}:
         try:
@@ -505,9 +579,9 @@ def _typed(col: dict[int, Any], n: int) -> Any:
     return np.array(vals, dtype=object)
 
 
-def _dates(col: dict[int, str | None], n: int) -> pd.DatetimeIndex:
+def _dates(col: list[str | None]) -> pd.DatetimeIndex:
     """Parse ISO 8601 date strings into UTC timestamps (NaT where missing or invalid)."""
-    parsed = pd.to_datetime(_full(col, n), utc=True, format="ISO8601", errors="coerce")
+    parsed = pd.to_datetime(col, utc=True, format="ISO8601", errors="coerce")
     try:
         return parsed.as_unit("ns")
     except (OverflowError, ValueError):  # dates outside 1677-2262 keep a wider unit
@@ -516,14 +590,6 @@ def _dates(col: dict[int, str | None], n: int) -> pd.DatetimeIndex:
 
 def _read_events(stream: IO[bytes], path: str) -> pd.DataFrame:
     """The streaming pass: one row per ``<event>`` directly inside a ``<trace>``."""
-    events = _Columns()
-    traces = _Columns()
-    counts: list[int] = []  # events per trace
-    kinds: dict[Any, str] = {}
-    n = 0  # events read so far
-    trace = None  # the <trace> element being read
-    trace_start = 0
-
     context = etree.iterparse(
         stream,
         events=("start", "end"),
@@ -532,6 +598,21 @@ def _read_events(stream: IO[bytes], path: str) -> pd.DataFrame:
         remove_pis=True,
         **_PARSER_OPTIONS,
     )
+    try:
+        return _stream_events(context, path)
+    except etree.XMLSyntaxError as err:
+        raise _syntax_error(err, path, context.error_log) from None
+
+
+def _stream_events(context: Any, path: str) -> pd.DataFrame:
+    """Consume the iterparse ``context`` (see :func:`_read_events`)."""
+    events = _Columns()
+    traces = _Columns()
+    counts: list[int] = []  # events per trace
+    kinds: dict[Any, str] = {}
+    n = 0  # events read so far
+    trace = None  # the <trace> element being read
+    trace_start = 0
     for action, elem in context:
         is_trace = elem.tag.endswith("trace")
         if action == "start":
@@ -545,9 +626,12 @@ def _read_events(stream: IO[bytes], path: str) -> pd.DataFrame:
                 trace_start = n
             continue
         if not is_trace:
+            if trace is None:  # an event outside any trace: ignored, as in pm4py
+                elem.clear(keep_tail=False)
+                continue
             parent = elem.getparent()
-            if trace is None or parent is not trace:
-                continue  # events outside a trace (or nested in an event) are ignored, as in pm4py
+            if parent is not trace:
+                continue  # an event nested in an event: ignored, emptied with its parent
             events.add(elem, n, kinds)
             n += 1
             # Read the trace's own attributes that precede this event, then drop
@@ -564,13 +648,14 @@ def _read_events(stream: IO[bytes], path: str) -> pd.DataFrame:
         # End of the trace: its attributes after the last event, then its span.
         traces.add(elem, len(counts), kinds)  # skips the last (emptied) event
         counts.append(n - trace_start)
+        events.trim_cache()
+        traces.trim_cache()
         trace = None
         elem.clear(keep_tail=False)
         parent = elem.getparent()
         if parent is not None:
             while elem.getprevious() is not None:
                 del parent[0]
-    del context
     return _build_frame(events, traces, counts, n)
 
 
@@ -591,11 +676,11 @@ def _build_frame(events: _Columns, traces: _Columns, counts: list[int], n: int) 
             expanded = expanded.where(expanded.notna(), pd.Series(data[name]))
         data[name] = expanded.array if isinstance(expanded, pd.Series) else expanded
 
-    if not data:
+    if not data:  # no events, or events without any attribute
         data = {
-            _CASE_KEY: pd.Series([], dtype=object).array,
-            _ACTIVITY_KEY: pd.Series([], dtype=object).array,
-            _TIMESTAMP_KEY: pd.DatetimeIndex([], tz="UTC").as_unit("ns"),
+            _CASE_KEY: np.full(n, None, dtype=object),
+            _ACTIVITY_KEY: np.full(n, None, dtype=object),
+            _TIMESTAMP_KEY: pd.DatetimeIndex([pd.NaT] * n, tz="UTC").as_unit("ns"),
         }
     order = [c for c in _LEADING if c in data] + [c for c in data if c not in _LEADING]
     frame = pd.DataFrame({c: data[c] for c in order}, index=pd.RangeIndex(n))

@@ -1,0 +1,35 @@
+"""Analyzers: find where journeys break, from the data.
+
+Each analyzer takes a :class:`~journeymine.JourneyLog` and returns a tidy DataFrame,
+one row per finding, sorted by importance:
+
+* :func:`dropoffs` and :func:`funnel` — where journeys stop;
+* :func:`handoffs` — work passing between departments (or channels, agents), with
+  delays, ping-pongs and repeat contacts;
+* :func:`silent_gaps`, :func:`silent_gaps_summary` and :func:`unanswered` — customers
+  left waiting;
+* :func:`dead_ends` — touchpoints after which journeys rarely reach the goal;
+* :func:`repeat_contacts` and :func:`loops` — customers coming back, touchpoints
+  repeated;
+* :func:`pain_points` — all of the above in one ranked table.
+"""
+
+from .dead_ends import dead_ends
+from .dropoffs import dropoffs, funnel
+from .gaps import silent_gaps, silent_gaps_summary, unanswered
+from .handoffs import handoffs
+from .pain_points import pain_points
+from .repeats import loops, repeat_contacts
+
+__all__ = [
+    "dead_ends",
+    "dropoffs",
+    "funnel",
+    "handoffs",
+    "loops",
+    "pain_points",
+    "repeat_contacts",
+    "silent_gaps",
+    "silent_gaps_summary",
+    "unanswered",
+]

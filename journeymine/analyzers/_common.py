@@ -1,0 +1,222 @@
+"""Helpers shared by the analyzers (private): outcomes, contacts, group quantiles, checks."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .._validation import check_column
+from ..derive import Goal, goal_mask
+from ..errors import InvalidParameterError, MissingColumnError
+from ..log import JourneyLog
+from ..schema import CASE, CHANNEL, DIRECTION, TIMESTAMP
+
+__all__: list[str] = []
+
+#: Channels whose inbound events are self-service use, not customer contacts (by default).
+SELF_SERVICE: tuple[str, ...] = ("web", "app")
+
+ARROW = " \u2192 "
+
+_NAT = np.iinfo(np.int64).min
+
+_HINTS = {
+    DIRECTION: (
+        "Map it when loading, e.g. jm.from_pandas(df, ..., direction='<column>') with values "
+        "inbound/outbound/internal, or give a whole source one value with "
+        "labels={'direction': 'inbound'}."
+    ),
+    "department": (
+        "Map it when loading, e.g. jm.from_pandas(df, ..., department='<column>'), or give a "
+        "whole source one value with labels={'department': 'support'}."
+    ),
+    CHANNEL: (
+        "Map it when loading, e.g. jm.from_pandas(df, ..., channel='<column>'), or give a "
+        "whole source one value with labels={'channel': 'phone'}."
+    ),
+}
+
+
+def check_log(log: Any, func: str) -> JourneyLog:
+    """Raise unless ``log`` is a JourneyLog."""
+    if not isinstance(log, JourneyLog):
+        raise InvalidParameterError(
+            f"The 'log' parameter of {func} must be a JourneyLog (see jm.from_pandas). "
+            f"Got {type(log).__name__} instead."
+        )
+    return log
+
+
+def level_codes(log: JourneyLog, level: str, func: str, param: str = "level") -> tuple[np.ndarray, pd.Index]:
+    """Codes and labels of an event column, with a hint for stages."""
+    hint = ""
+    if level == "stage":
+        hint = "Add stages first with jm.map_stages(log, {'stage': ['touchpoint', ...], ...})."
+    if not isinstance(level, str) or level not in log._events.columns:
+        check_column(log._events.columns, level, param, func, hint=hint)
+    codes, labels = log._codes(level, func)
+    return np.asarray(codes).astype(np.int64, copy=False), labels
+
+
+def require_values(log: JourneyLog, column: str, func: str, why: str) -> np.ndarray:
+    """Codes of ``column``; MissingColumnError with a mapping hint if it has no values at all."""
+    present = column in log._events.columns
+    codes = log._codes(column, func)[0] if present else None
+    if codes is None or len(codes) == 0 or not (np.asarray(codes) >= 0).any():
+        what = "has no values" if present else "is missing"
+        raise MissingColumnError(
+            f"{func} needs the {column!r} column ({why}), but it {what} in this log. "
+            f"{_HINTS.get(column, '')}",
+            column=column,
+            available=[str(c) for c in log._events.columns],
+        )
+    return np.asarray(codes).astype(np.int64, copy=False)
+
+
+def has_values(log: JourneyLog, column: str) -> bool:
+    """Whether ``column`` exists and has at least one value."""
+    if column not in log._events.columns or not len(log._events):
+        return False
+    return bool((np.asarray(log._codes(column)[0]) >= 0).any())
+
+
+def direction_codes(log: JourneyLog) -> np.ndarray:
+    """0 inbound, 1 outbound, 2 internal, -1 missing (the direction categories are fixed)."""
+    s = log._events[DIRECTION]
+    cats = [str(c) for c in s.cat.categories]
+    codes = s.cat.codes.to_numpy().astype(np.int64)
+    lut = np.asarray([("inbound", "outbound", "internal").index(c) for c in cats] + [-1])
+    return lut[codes] if len(codes) else codes
+
+
+def contact_mask(
+    log: JourneyLog, self_service: Sequence[str] | None, func: str, why: str
+) -> np.ndarray:
+    """Inbound events that are customer contacts: inbound and not on a self-service channel."""
+    require_values(log, DIRECTION, func, why)
+    inbound = direction_codes(log) == 0
+    skip = check_names(self_service, "self_service", func)
+    if skip and CHANNEL in log._events.columns:
+        codes, labels = log._codes(CHANNEL, func)
+        lowered = {s.lower() for s in skip}
+        bad = np.asarray([str(c).lower() in lowered for c in labels] + [False], dtype=bool)
+        inbound &= ~bad[np.asarray(codes)]
+    return inbound
+
+
+def check_names(value: Any, param: str, func: str) -> list[str]:
+    """A list of names from None, a str or a sequence of str."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, Sequence) and all(isinstance(v, str) for v in value):
+        return list(value)
+    raise InvalidParameterError(
+        f"The {param!r} parameter of {func} must be a channel name or a list of them. "
+        f"Got {value!r} instead."
+    )
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Per-journey goal outcome arrays (in case order)."""
+
+    converted: np.ndarray  # bool: has a goal event
+    first_goal: np.ndarray  # row of the first goal event, -1 if none
+    last_goal: np.ndarray  # row of the last goal event, -1 if none
+    ongoing: np.ndarray  # bool: censored
+    known: np.ndarray  # bool: converted, or finished without converting
+    mask: np.ndarray  # bool per event: goal event
+
+
+def outcome(log: JourneyLog, goal: Goal, func: str) -> Outcome:
+    """Goal outcome of every journey; GoalNotFoundError (with near matches) for unknown goals."""
+    mask = goal_mask(log, goal, func=func)
+    case = case_codes(log)
+    n_cases = log.n_cases
+    first = np.full(n_cases, -1, dtype=np.int64)
+    last = np.full(n_cases, -1, dtype=np.int64)
+    hits = np.flatnonzero(mask)
+    if len(hits):
+        hc = case[hits]
+        new = np.r_[True, hc[1:] != hc[:-1]]
+        first[hc[new]] = hits[new]
+        end = np.r_[hc[1:] != hc[:-1], True]
+        last[hc[end]] = hits[end]
+    converted = first >= 0
+    ongoing = np.asarray(log._ongoing, dtype=bool)
+    return Outcome(converted, first, last, ongoing, converted | ~ongoing, mask)
+
+
+def case_codes(log: JourneyLog) -> np.ndarray:
+    """Case code of every event (int64)."""
+    return log._events[CASE].cat.codes.to_numpy().astype(np.int64, copy=False)
+
+
+def times(log: JourneyLog) -> np.ndarray:
+    """Event times as int64 nanoseconds."""
+    return np.asarray(log._events[TIMESTAMP].array.asi8, dtype=np.int64)
+
+
+def group_quantiles(
+    groups: np.ndarray, values: np.ndarray, n_groups: int, qs: Sequence[float]
+) -> np.ndarray:
+    """Linear-interpolated quantiles of ``values`` per group (one sort); NaN for empty groups.
+
+    Returns an array of shape ``(n_groups, len(qs))``.
+    """
+    out = np.full((n_groups, len(qs)), np.nan)
+    if not len(values):
+        return out
+    order = np.lexsort((values, groups))
+    sv = values[order].astype(float)
+    counts = np.bincount(groups, minlength=n_groups)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    has = counts > 0
+    for j, q in enumerate(qs):
+        pos = starts + q * (counts - 1)
+        lo = np.floor(pos).astype(np.int64)
+        hi = np.ceil(pos).astype(np.int64)
+        lo_c = np.clip(lo, 0, len(sv) - 1)
+        hi_c = np.clip(hi, 0, len(sv) - 1)
+        frac = pos - lo
+        val = sv[lo_c] + (sv[hi_c] - sv[lo_c]) * frac
+        out[:, j] = np.where(has, val, np.nan)
+    return out
+
+
+def to_timedelta(ns: np.ndarray) -> pd.Series:
+    """Float or int nanoseconds (NaN for missing) as a timedelta64[ns] Series."""
+    arr = np.asarray(ns, dtype=float)
+    ints = np.where(np.isnan(arr), _NAT, np.round(np.nan_to_num(arr))).astype(np.int64)
+    return pd.Series(ints.view("m8[ns]"))
+
+
+def labels_of(labels: pd.Index, codes: np.ndarray) -> np.ndarray:
+    """Label strings for codes (-1 gives None), as an object array."""
+    lab = np.asarray([str(x) for x in labels] + [None], dtype=object)
+    return lab[np.asarray(codes, dtype=np.int64)]
+
+
+def first_per_group(groups: np.ndarray) -> np.ndarray:
+    """Indices of the first element of each run of equal values in a sorted array."""
+    if not len(groups):
+        return np.zeros(0, dtype=np.int64)
+    return np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
+
+
+def last_valued(log: JourneyLog, codes: np.ndarray) -> np.ndarray:
+    """Per journey, the code of its last event with a value (-1 if none)."""
+    case = case_codes(log)
+    out = np.full(log.n_cases, -1, dtype=np.int64)
+    pos = np.flatnonzero(codes >= 0)
+    if len(pos):
+        pc = case[pos]
+        end = np.r_[pc[1:] != pc[:-1], True]
+        out[pc[end]] = codes[pos[end]]
+    return out

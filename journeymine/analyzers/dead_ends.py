@@ -1,0 +1,168 @@
+"""Dead ends: touchpoints after which journeys rarely or never reach the goal."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .._validation import check_number
+from ..derive import Goal, transitions, visits
+from ..log import JourneyLog
+from ..schema import ACTIVITY
+from . import _common as C
+from ._stats import rate, wilson_ci
+
+__all__ = ["dead_ends"]
+
+
+def dead_ends(
+    log: JourneyLog, *, goal: Goal, min_journeys: int = 20, level: str = ACTIVITY
+) -> pd.DataFrame:
+    """Touchpoints from which journeys rarely or never go on to the goal.
+
+    For each touchpoint, the journeys that visit it *before converting* (or never
+    convert) are followed: how many reach a goal event at or after their first visit,
+    against the overall conversion rate. Journeys that had already converted when they
+    first visit it (e.g. post-purchase support) are left out: they say nothing about
+    whether the touchpoint leads on. Ongoing journeys that have not converted are
+    censored: they count in ``journeys`` but not in the rates.
+
+    Parameters
+    ----------
+    log : JourneyLog
+    goal : str, list of str or callable
+        The goal touchpoint(s) or a predicate over the events.
+    min_journeys : int, default 20
+        Touchpoints visited by fewer journeys are left out.
+    level : str, default "activity"
+        The column to analyse (``"stage"`` after :func:`~journeymine.map_stages`, ...).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per touchpoint, columns:
+
+        ==================  ==============================================================
+        touchpoint          the touchpoint
+        journeys            journeys visiting it before converting (or never converting)
+        converted           of those, journeys with a goal event at or after the visit
+        conversion          ``converted`` over the ones with known outcome
+        conversion_low,     95% Wilson interval of ``conversion``
+        conversion_high
+        overall_conversion  conversion of all journeys with known outcome
+        difference          ``conversion - overall_conversion``
+        exit_share          share of the (known) visiting journeys whose last event is this
+                            touchpoint, unconverted
+        conversions_lost    ``known visiting journeys x (overall - conversion)``
+        reaches_goal        whether the directly-follows graph of the whole log has any
+                            path from this touchpoint to a goal touchpoint
+        dead_end            no path to the goal, or ``conversion_high`` below half the
+                            overall conversion (it converts at most half as often as the
+                            average journey, with 95% confidence)
+        ==================  ==============================================================
+
+        Dead ends first, then by ``conversions_lost`` (descending), then name: among
+        touchpoints where journeys get stuck, the ones that cost the most conversions
+        lead.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import journeymine as jm
+    >>> df = pd.DataFrame({
+    ...     "c": ["a", "a", "b", "b", "c", "c"],
+    ...     "tp": ["home", "buy", "home", "old faq", "home", "buy"],
+    ...     "t": pd.date_range("2025-01-01", periods=6, freq="h"),
+    ... })
+    >>> log = jm.from_pandas(df, case="c", activity="tp", timestamp="t")
+    >>> d = jm.dead_ends(log, goal="buy", min_journeys=1)
+    >>> d[["touchpoint", "journeys", "conversion", "reaches_goal", "dead_end"]]
+      touchpoint  journeys  conversion  reaches_goal  dead_end
+    0    old faq         1    0.000000         False      True
+    1       home         3    0.666667          True     False
+    2        buy         2    1.000000          True     False
+    """
+    table = _dead_ends(log, goal, min_journeys, level, "dead_ends")
+    return table.drop(columns="known").reset_index(drop=True)
+
+
+def _dead_ends(
+    log: JourneyLog, goal: Goal, min_journeys: int, level: str, func: str
+) -> pd.DataFrame:
+    """The dead-end table with an extra ``known`` column (visitors with known outcome)."""
+    C.check_log(log, func)
+    check_number(min_journeys, "min_journeys", func, low=1, integer=True)
+    out = C.outcome(log, goal, func)
+    codes, labels = C.level_codes(log, level, func)
+    n_lab = len(labels)
+    v = visits(log, level)
+    vcase = v["case_id"].cat.codes.to_numpy().astype(np.int64)
+    vval = v["value"].cat.codes.to_numpy().astype(np.int64)
+    conv_after = out.last_goal[vcase] >= v["first"].to_numpy()
+    at_risk = conv_after | ~out.converted[vcase]
+    known = at_risk & (conv_after | ~out.ongoing[vcase])
+    last_val = C.last_valued(log, codes)
+    exits = (last_val[vcase] == vval) & ~out.converted[vcase] & ~out.ongoing[vcase]
+
+    def count(mask: np.ndarray) -> np.ndarray:
+        return np.bincount(vval[mask], minlength=n_lab).astype(np.int64)
+
+    journeys = count(at_risk)
+    n_known = count(known)
+    n_conv = count(conv_after)
+    n_exit = count(exits & at_risk)
+    overall = rate(int((out.known & out.converted).sum()), int(out.known.sum()))
+    conv = rate(n_conv, n_known)
+    lo, hi = wilson_ci(n_conv, n_known)
+    reach = reaches(log, level, out.mask, codes, n_lab)
+    dead = ~reach | (hi < overall / 2.0)
+    table = pd.DataFrame(
+        {
+            "touchpoint": [str(x) for x in labels],
+            "journeys": journeys,
+            "converted": n_conv,
+            "conversion": conv,
+            "conversion_low": lo,
+            "conversion_high": hi,
+            "overall_conversion": np.full(n_lab, overall),
+            "difference": conv - overall,
+            "exit_share": rate(n_exit, n_known),
+            "conversions_lost": n_known * (overall - np.nan_to_num(conv, nan=overall)),
+            "reaches_goal": reach,
+            "dead_end": np.asarray(dead, dtype=bool),
+            "known": n_known,
+        }
+    )
+    table = table[table["journeys"] >= min_journeys]
+    order = np.lexsort(
+        (
+            table["touchpoint"].to_numpy(),
+            -table["conversions_lost"].to_numpy(),
+            ~table["dead_end"].to_numpy(),
+        )
+    )
+    return table.iloc[order].reset_index(drop=True)
+
+
+def reaches(
+    log: JourneyLog, level: str, goal_events: np.ndarray, codes: np.ndarray, n_lab: int
+) -> np.ndarray:
+    """Per ``level`` value: is there a path to a goal value in the directly-follows graph?"""
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import breadth_first_order
+
+    goal_nodes = np.unique(codes[goal_events & (codes >= 0)])
+    out = np.zeros(n_lab, dtype=bool)
+    if not len(goal_nodes):
+        return out
+    tr = transitions(log, level)
+    src = tr["source"].cat.codes.to_numpy().astype(np.int64)
+    dst = tr["target"].cat.codes.to_numpy().astype(np.int64)
+    ok = (src >= 0) & (dst >= 0)
+    # reversed edges (dst -> src), plus a super node n_lab -> every goal node
+    rows = np.r_[dst[ok], np.full(len(goal_nodes), n_lab)]
+    cols = np.r_[src[ok], goal_nodes]
+    graph = csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n_lab + 1, n_lab + 1))
+    found = breadth_first_order(graph, n_lab, directed=True, return_predecessors=False)
+    out[found[found < n_lab]] = True
+    return out

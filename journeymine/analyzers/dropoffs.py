@@ -1,0 +1,365 @@
+"""Where journeys stop: drop-offs per touchpoint (or stage) and ordered funnels."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .._validation import check_number, check_one_of, near_matches, to_timedelta
+from ..derive import Goal, visits
+from ..errors import GoalNotFoundError, InvalidParameterError
+from ..log import JourneyLog
+from ..schema import ACTIVITY
+from . import _common as C
+from ._stats import rate
+
+__all__ = ["dropoffs", "funnel"]
+
+
+def dropoffs(log: JourneyLog, *, goal: Goal, level: str = ACTIVITY) -> pd.DataFrame:
+    """Per touchpoint: how many journeys reach it, end there without converting, or convert after.
+
+    Every journey that reaches a touchpoint falls in exactly one of four groups
+    (``converted + lost + ongoing + other == journeys``):
+
+    * ``converted`` — it has a goal event at or after its first visit of the touchpoint;
+    * ``ongoing`` — otherwise, if the journey is still ongoing (censored: it may yet
+      convert, so it is never counted as lost);
+    * ``lost`` — otherwise, if its last event is this touchpoint and it never converted
+      (the journey ended here);
+    * ``other`` — the rest: it moved on and ended elsewhere without converting (or
+      converted only before reaching the touchpoint).
+
+    Rates are taken over the journeys whose outcome is known (``journeys - ongoing``).
+
+    Parameters
+    ----------
+    log : JourneyLog
+    goal : str, list of str or callable
+        The goal touchpoint(s), or a predicate over the events (see
+        :func:`journeymine.derive.goal_mask`); a journey converts when it has a goal event.
+    level : str, default "activity"
+        The column to analyse: ``"activity"`` (touchpoints), ``"stage"`` after
+        :func:`~journeymine.map_stages`, or any label column. For a column with missing
+        values, a journey "ends at" the value of its last event that has one.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per touchpoint, columns:
+
+        ========================  ==========================================================
+        touchpoint                the touchpoint (or stage, ...)
+        journeys                  journeys that reach it
+        converted                 of those, journeys with a goal event at or after it
+        lost                      journeys that end at it without converting
+        ongoing                   journeys that reach it and are still ongoing (censored)
+        other                     the rest (moved on and ended elsewhere unconverted)
+        exit_rate                 ``lost / (journeys - ongoing)``
+        conversion_rate           ``converted / (journeys - ongoing)``
+        continuing_conversion     conversion of the journeys that did not end here:
+                                  ``converted / (journeys - ongoing - lost)``
+        conversions_lost          ``lost * continuing_conversion``: conversions had the lost
+                                  journeys carried on like the others (the sort key)
+        share_of_lost             ``lost`` over all journeys lost anywhere
+        ========================  ==========================================================
+
+        Sorted by ``conversions_lost``, then ``lost`` (both descending), then name: a step
+        where those who continue usually convert (a checkout step) outranks a page where
+        many journeys end but few would convert anyway.
+
+    Raises
+    ------
+    GoalNotFoundError
+        If ``goal`` names touchpoints that never occur (with near matches).
+    MissingColumnError
+        If ``level`` is not a column of the log.
+
+    See Also
+    --------
+    funnel : Journeys through an ordered list of steps.
+    dead_ends : Touchpoints after which journeys rarely reach the goal.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import journeymine as jm
+    >>> df = pd.DataFrame({
+    ...     "c": ["a", "a", "a", "b", "b", "c"],
+    ...     "tp": ["home", "checkout", "purchase", "home", "checkout", "home"],
+    ...     "t": pd.date_range("2025-01-01", periods=6, freq="h"),
+    ... })
+    >>> log = jm.from_pandas(df, case="c", activity="tp", timestamp="t")
+    >>> jm.dropoffs(log, goal="purchase")[["touchpoint", "journeys", "converted", "lost"]]
+      touchpoint  journeys  converted  lost
+    0   checkout         2          1     1
+    1       home         3          1     1
+    2   purchase         1          1     0
+    """
+    func = "dropoffs"
+    C.check_log(log, func)
+    out = C.outcome(log, goal, func)
+    codes, labels = C.level_codes(log, level, func)
+    n_lab = len(labels)
+    v = visits(log, level)
+    vcase = v["case_id"].cat.codes.to_numpy().astype(np.int64)
+    vval = v["value"].cat.codes.to_numpy().astype(np.int64)
+    vfirst = v["first"].to_numpy()
+    conv_after = out.last_goal[vcase] >= vfirst
+    ongoing = ~conv_after & out.ongoing[vcase]
+    last_val = C.last_valued(log, codes)
+    lost = (
+        (last_val[vcase] == vval) & ~out.converted[vcase] & ~out.ongoing[vcase] & ~conv_after
+    )
+
+    def count(mask: np.ndarray | None = None) -> np.ndarray:
+        w = None if mask is None else mask.astype(float)
+        return np.bincount(vval, weights=w, minlength=n_lab).astype(np.int64)
+
+    journeys = count()
+    n_conv = count(conv_after)
+    n_ongoing = count(ongoing)
+    n_lost = count(lost)
+    other = journeys - n_conv - n_ongoing - n_lost
+    known = journeys - n_ongoing
+    continuing = known - n_lost
+    cont_conv = rate(n_conv, continuing)
+    conv_lost = np.where(n_lost > 0, n_lost * np.nan_to_num(cont_conv), 0.0)
+    total_lost = int((~out.converted & ~out.ongoing).sum())
+    table = pd.DataFrame(
+        {
+            "touchpoint": [str(x) for x in labels],
+            "journeys": journeys,
+            "converted": n_conv,
+            "lost": n_lost,
+            "ongoing": n_ongoing,
+            "other": other,
+            "exit_rate": rate(n_lost, known),
+            "conversion_rate": rate(n_conv, known),
+            "continuing_conversion": cont_conv,
+            "conversions_lost": conv_lost,
+            "share_of_lost": rate(n_lost, np.full(n_lab, total_lost)),
+        }
+    )
+    table = table[table["journeys"] > 0]
+    order = np.lexsort(
+        (table["touchpoint"].to_numpy(), -table["lost"].to_numpy(), -table["conversions_lost"].to_numpy())
+    )
+    return table.iloc[order].reset_index(drop=True)
+
+
+def funnel(
+    log: JourneyLog,
+    steps: Sequence[str],
+    *,
+    mode: str = "eventual",
+    within: str | pd.Timedelta | None = None,
+    top: int | None = 5,
+) -> pd.DataFrame:
+    """Journeys through an ordered list of steps, with where the others went instead.
+
+    A journey reaches step *k* when it contains steps 1..k in this order:
+
+    * ``mode="eventual"`` — in order, other events allowed between them. Each step is
+      matched at its first occurrence after the previous step's match (greedy matching,
+      which finds an ordered match whenever one exists);
+    * ``mode="direct"`` — as consecutive events (anywhere in the journey).
+
+    With ``within``, the match must reach step *k* no later than ``within`` after its
+    step 1; every occurrence of step 1 is then tried as a start.
+
+    Parameters
+    ----------
+    log : JourneyLog
+    steps : list of str
+        Touchpoint names, in funnel order (a name may repeat).
+    mode : {"eventual", "direct"}, default "eventual"
+    within : str or Timedelta, optional
+        Longest time from the first step, e.g. ``"30D"``.
+    top : int or None, default 5
+        How many next touchpoints ``lost_next`` lists (None: all).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per step, in funnel order, columns:
+
+        =========================  =====================================================
+        step                       1, 2, ...
+        touchpoint                 the step's touchpoint
+        journeys                   journeys reaching this step in order
+        conversion_from_previous   ``journeys / journeys of the previous step`` (NaN at 1)
+        conversion_from_first      ``journeys / journeys of step 1``
+        median_time_from_previous  median time between the previous step's match and this
+                                   step's match (NaT at step 1)
+        dropped                    journeys reaching this step but not the next (0 at the
+                                   last step)
+        ongoing                    of the dropped, journeys still ongoing (censored)
+        ended                      of the dropped, finished journeys with no event after
+                                   this step
+        went_elsewhere             of the dropped, finished journeys that went on to other
+                                   touchpoints
+        lost_next                  where ``went_elsewhere`` journeys went next: a list of
+                                   ``(touchpoint, journeys)``, most frequent first (ties
+                                   by name), at most ``top`` long
+        =========================  =====================================================
+
+        ``dropped == ongoing + ended + went_elsewhere`` and ``journeys`` never increases.
+        "Next" is the event right after the step's match (the earliest match that
+        reaches the step).
+
+    Raises
+    ------
+    GoalNotFoundError
+        If a step names a touchpoint that never occurs (with near matches).
+    InvalidParameterError
+        For an empty ``steps``, an unknown ``mode`` or a non-positive ``within``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import journeymine as jm
+    >>> df = pd.DataFrame({
+    ...     "c": ["a", "a", "a", "b", "b", "b", "c"],
+    ...     "tp": ["cart", "pay", "done", "cart", "help", "pay", "cart"],
+    ...     "t": pd.date_range("2025-01-01", periods=7, freq="h"),
+    ... })
+    >>> log = jm.from_pandas(df, case="c", activity="tp", timestamp="t")
+    >>> f = jm.funnel(log, ["cart", "pay", "done"])
+    >>> f[["touchpoint", "journeys", "dropped", "ended", "lost_next"]]
+      touchpoint  journeys  dropped  ended lost_next
+    0       cart         3        1      1        []
+    1        pay         2        1      1        []
+    2       done         1        0      0        []
+    >>> jm.funnel(log, ["cart", "pay"], mode="direct")["journeys"].tolist()
+    [3, 1]
+    """
+    func = "funnel"
+    C.check_log(log, func)
+    check_one_of(mode, ("eventual", "direct"), "mode", func)
+    win = to_timedelta(within, "within", func)
+    if top is not None:
+        check_number(top, "top", func, low=1, integer=True)
+    step_codes = _step_codes(log, steps, func)
+    codes, labels = C.level_codes(log, ACTIVITY, func)
+    case = C.case_codes(log)
+    ts = C.times(log)
+    n = len(codes)
+    K = len(step_codes)
+    win_ns = None if win is None else win.value
+
+    # candidates: occurrences of step 1 (only the first per journey when no window)
+    starts = np.flatnonzero(codes == step_codes[0])
+    if mode == "eventual" and win_ns is None and len(starts):
+        starts = starts[C.first_per_group(case[starts])]
+    cand_case = case[starts]
+    alive = np.ones(len(starts), dtype=bool)
+    cur = starts.copy()
+    pos_by_step = [cur.copy()]
+    alive_by_step = [alive.copy()]
+    for k in range(1, K):
+        if mode == "eventual":
+            occ = np.flatnonzero(codes == step_codes[k])
+            idx = np.searchsorted(occ, cur, side="right")
+            ok = idx < len(occ)
+            nxt = occ[np.minimum(idx, max(len(occ) - 1, 0))] if len(occ) else cur
+        else:
+            nxt = starts + k
+            ok = nxt < n
+            nxt = np.where(ok, nxt, 0)
+            ok &= codes[nxt] == step_codes[k] if n else ok
+        ok &= case[nxt] == cand_case if n else ok
+        if win_ns is not None:
+            ok &= (ts[nxt] - ts[starts]) <= win_ns
+        alive = alive & ok
+        cur = np.where(alive, nxt, cur)
+        pos_by_step.append(cur.copy())
+        alive_by_step.append(alive.copy())
+
+    # per step: the earliest live candidate of every journey that reaches it
+    chosen: list[np.ndarray] = []
+    for k in range(K):
+        idx = np.flatnonzero(alive_by_step[k])
+        chosen.append(idx[C.first_per_group(cand_case[idx])])
+    reached = np.asarray([len(c) for c in chosen], dtype=np.int64)
+    medians = np.full(K, np.nan)
+    for k in range(1, K):
+        c = chosen[k]
+        if len(c):
+            medians[k] = np.median(ts[pos_by_step[k][c]] - ts[pos_by_step[k - 1][c]])
+    dropped = np.zeros(K, dtype=np.int64)
+    n_ongoing = np.zeros(K, dtype=np.int64)
+    n_ended = np.zeros(K, dtype=np.int64)
+    n_else = np.zeros(K, dtype=np.int64)
+    lost_next: list[list[tuple[str, int]]] = [[] for _ in range(K)]
+    ongoing_case = np.asarray(log._ongoing, dtype=bool)
+    for k in range(K - 1):
+        c = chosen[k]
+        nxt_cases = np.zeros(log.n_cases, dtype=bool)
+        nxt_cases[cand_case[chosen[k + 1]]] = True
+        drop = c[~nxt_cases[cand_case[c]]]
+        dropped[k] = len(drop)
+        dcase = cand_case[drop]
+        is_on = ongoing_case[dcase]
+        p = pos_by_step[k][drop] + 1
+        has_next = p < n
+        p = np.where(has_next, p, 0)
+        has_next &= case[p] == dcase if n else has_next
+        n_ongoing[k] = int(is_on.sum())
+        n_ended[k] = int((~is_on & ~has_next).sum())
+        went = ~is_on & has_next
+        n_else[k] = int(went.sum())
+        nxt_codes = codes[p[went]]
+        cnt = np.bincount(nxt_codes, minlength=len(labels))
+        nz = np.flatnonzero(cnt)
+        order = sorted(nz.tolist(), key=lambda i: (-cnt[i], str(labels[i])))
+        if top is not None:
+            order = order[:top]
+        lost_next[k] = [(str(labels[i]), int(cnt[i])) for i in order]
+    first = reached[0] if K else 0
+    prev = np.r_[np.nan, reached[:-1]].astype(float)
+    table = pd.DataFrame(
+        {
+            "step": np.arange(1, K + 1, dtype=np.int64),
+            "touchpoint": [str(labels[c]) for c in step_codes],
+            "journeys": reached,
+            "conversion_from_previous": rate(reached, prev) if K > 1 else np.full(K, np.nan),
+            "conversion_from_first": rate(reached, np.full(K, first)),
+            "median_time_from_previous": C.to_timedelta(medians),
+            "dropped": dropped,
+            "ongoing": n_ongoing,
+            "ended": n_ended,
+            "went_elsewhere": n_else,
+            "lost_next": pd.Series(lost_next, dtype=object),
+        }
+    )
+    table.loc[0, "conversion_from_previous"] = np.nan
+    return table
+
+
+def _step_codes(log: JourneyLog, steps: Any, func: str) -> list[int]:
+    if isinstance(steps, str) or not isinstance(steps, Sequence) or not len(steps):
+        raise InvalidParameterError(
+            f"The 'steps' parameter of {func} must be a non-empty list of touchpoint names. "
+            f"Got {steps!r} instead."
+        )
+    if not all(isinstance(s, str) for s in steps):
+        raise InvalidParameterError(
+            f"The 'steps' parameter of {func} must be a list of touchpoint names (str). "
+            f"Got {list(steps)!r} instead."
+        )
+    _, labels = log._codes(ACTIVITY, func)
+    idx = labels.get_indexer(pd.Index(list(steps), dtype=object))
+    if (idx < 0).any():
+        missing = [s for s, i in zip(steps, idx, strict=True) if i < 0]
+        near = near_matches(missing[0], labels)
+        hint = f" Did you mean {near[0]!r}?" if near else ""
+        raise GoalNotFoundError(
+            f"The 'steps' parameter of {func} names touchpoints that never occur in the log: "
+            f"{missing!r}.{hint} The log has {len(labels)} touchpoints, e.g. "
+            f"{[str(x) for x in labels[:8]]!r}."
+        )
+    return [int(i) for i in idx]

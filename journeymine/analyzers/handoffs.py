@@ -1,0 +1,304 @@
+"""Handoffs between departments (or channels, agents, ...): delays, ping-pongs, repeat contacts."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from .._validation import to_timedelta
+from ..derive import Goal
+from ..errors import DataQualityWarning
+from ..log import JourneyLog
+from ..schema import DEPARTMENT, DIRECTION
+from . import _common as C
+from ._stats import newcombe_diff_ci, rate
+
+__all__ = ["handoffs"]
+
+
+def handoffs(
+    log: JourneyLog,
+    *,
+    by: str = DEPARTMENT,
+    goal: Goal | None = None,
+    window: str | pd.Timedelta = "7D",
+    self_service: Sequence[str] | None = C.SELF_SERVICE,
+) -> pd.DataFrame:
+    """Per ordered pair (from, to): how often work passes between owners, and what it costs.
+
+    A handoff is a pair of consecutive *owned* events of a journey whose ``by`` values
+    differ. Events with a missing ``by`` value are skipped (the handoff goes from the
+    last owned event to the next one): a web page with no department between a
+    support and a billing event is still a support -> billing handoff, and its delay
+    is the time between those two owned events.
+
+    Parameters
+    ----------
+    log : JourneyLog
+    by : str, default "department"
+        The column whose changes are handoffs: ``"department"``, ``"channel"`` (channel
+        switches), ``"resource"`` (agent changes) or any other column.
+    goal : str, list of str or callable, optional
+        With a goal, compare the conversion of journeys with each handoff against
+        journeys without it.
+    window : str or Timedelta, default "7D"
+        How soon after a handoff a customer contact counts as a repeat contact.
+    self_service : list of str or None, default ("web", "app")
+        Channels whose inbound events are self-service use rather than customer
+        contacts (matched ignoring case); None counts every inbound event.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (from, to) pair with at least one handoff, columns:
+
+        =====================  =========================================================
+        from, to               the two owners (``by`` values)
+        handoffs               how many handoffs from -> to
+        journeys               journeys with at least one
+        median_delay           median time between the two events of the handoff
+        p90_delay              90th percentile of that time
+        ping_pongs             handoffs from -> to whose next handoff goes straight back
+                               (from -> to -> from)
+        ping_pong_journeys     journeys with such a ping-pong
+        repeat_contacts        handoffs after which the customer contacts the company
+                               again within ``window`` (an inbound event after the
+                               handoff's second event, not on a self-service channel)
+        repeat_contact_share   ``repeat_contacts / handoffs`` ("will I have to repeat
+                               myself?"); NaN when the log has no ``direction``
+        conversion_with        with ``goal``: conversion of journeys with the handoff
+        conversion_without     conversion of the other journeys
+        conversion_difference  ``conversion_with - conversion_without``
+        difference_low,        95% Newcombe confidence interval of the difference
+        difference_high
+        ping_pong_conversion   conversion of journeys with a ping-pong on this pair
+        ping_pong_difference   ``ping_pong_conversion`` minus the conversion of journeys
+                               with this handoff but no ping-pong on it
+        conversions_lost       ``journeys x max(0, -conversion_difference)`` plus
+                               ``ping_pong_journeys x max(0, -ping_pong_difference)``
+                               (journeys with known outcome): conversions the handoff
+                               and its ping-pongs are associated with losing
+        =====================  =========================================================
+
+        Conversion columns are NaN without ``goal``; rates are over journeys whose
+        outcome is known (ongoing journeys that have not converted are left out).
+        Sorted by ``conversions_lost`` (with a goal), then by "bad handoffs"
+        (``ping_pongs + repeat_contacts``: bounced back, or the customer had to come
+        back), then ``handoffs`` (all descending), then names. Ping-pongs also occur in
+        healthy flows (payment in billing, purchase in sales, receipt from billing);
+        with a goal, the ones that cost conversions come first.
+
+    Raises
+    ------
+    MissingColumnError
+        If ``by`` is not a column or has no values (with how to map it).
+
+    Warns
+    -----
+    DataQualityWarning
+        If the log has no ``direction`` values: the repeat-contact columns are NaN.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import journeymine as jm
+    >>> df = pd.DataFrame({
+    ...     "c": ["a", "a", "a", "a"],
+    ...     "tp": ["question", "transfer", "transfer back", "call again"],
+    ...     "dept": ["support", "billing", "support", "support"],
+    ...     "dir": ["inbound", "internal", "internal", "inbound"],
+    ...     "t": pd.to_datetime(["2025-01-01 09:00", "2025-01-01 09:10",
+    ...                          "2025-01-01 09:30", "2025-01-02 09:00"]),
+    ... })
+    >>> log = jm.from_pandas(df, case="c", activity="tp", timestamp="t",
+    ...                      department="dept", direction="dir")
+    >>> jm.handoffs(log)[["from", "to", "handoffs", "ping_pongs", "repeat_contacts"]]
+          from       to  handoffs  ping_pongs  repeat_contacts
+    0  support  billing         1           1                1
+    1  billing  support         1           0                1
+    """
+    func = "handoffs"
+    C.check_log(log, func)
+    C.level_codes(log, by, func, param="by")
+    codes = C.require_values(log, by, func, f"whose values change at a handoff (by={by!r})")
+    _, labels = log._codes(by, func)
+    win = to_timedelta(window, "window", func, allow_none=False)
+    out = C.outcome(log, goal, func) if goal is not None else None
+    h = _handoff_table(log, codes)
+    L = max(len(labels), 1)
+    pair = h["src"] * L + h["dst"]
+    uniq, inv = np.unique(pair, return_inverse=True)
+    P = len(uniq)
+    n_h = np.bincount(inv, minlength=P)
+    jour = _distinct_cases(h["case"], inv, P)
+    q = C.group_quantiles(inv, h["delay"], P, (0.5, 0.9))
+    # ping-pong: the next handoff of the same journey goes straight back
+    nxt_same = np.r_[h["case"][1:] == h["case"][:-1], False]
+    back = np.zeros(len(inv), dtype=bool)
+    if len(inv) > 1:
+        back[:-1] = nxt_same[:-1] & (h["dst"][1:] == h["src"][:-1])
+    n_pp = np.bincount(inv[back], minlength=P)
+    pp_j = _distinct_cases(h["case"][back], inv[back], P)
+    if C.has_values(log, DIRECTION):
+        contact = C.contact_mask(log, self_service, func, "to find repeat contacts")
+        rep = _followed_by(log, contact, h["to_row"], h["case"], win.value)
+        n_rep = np.bincount(inv[rep], minlength=P).astype(float)
+        rep_share = rate(n_rep, n_h)
+    else:
+        warnings.warn(
+            f"{func}: the log has no 'direction' values, so repeat contacts after handoffs "
+            "cannot be found (repeat_contacts and repeat_contact_share are NaN). "
+            + C._HINTS[DIRECTION],
+            DataQualityWarning,
+            stacklevel=2,
+        )
+        n_rep = np.full(P, np.nan)
+        rep_share = np.full(P, np.nan)
+    conv = _conversion_by_pair(log, out, h["case"], inv, P, back)
+    table = pd.DataFrame(
+        {
+            "from": C.labels_of(labels, uniq // L),
+            "to": C.labels_of(labels, uniq % L),
+            "handoffs": n_h.astype(np.int64),
+            "journeys": jour,
+            "median_delay": C.to_timedelta(q[:, 0]),
+            "p90_delay": C.to_timedelta(q[:, 1]),
+            "ping_pongs": n_pp.astype(np.int64),
+            "ping_pong_journeys": pp_j,
+            "repeat_contacts": n_rep,
+            "repeat_contact_share": rep_share,
+            **conv,
+        }
+    )
+    if not np.isnan(n_rep).any():
+        table["repeat_contacts"] = table["repeat_contacts"].astype(np.int64)
+    bad = table["ping_pongs"].to_numpy() + np.nan_to_num(table["repeat_contacts"].to_numpy(float))
+    order = np.lexsort(
+        (
+            table["to"].astype(str).to_numpy(),
+            table["from"].astype(str).to_numpy(),
+            -table["handoffs"].to_numpy(),
+            -bad,
+            -np.nan_to_num(table["conversions_lost"].to_numpy(float)),
+        )
+    )
+    return table.iloc[order].reset_index(drop=True)
+
+
+def _handoff_table(log: JourneyLog, codes: np.ndarray) -> dict[str, np.ndarray]:
+    """Handoffs over consecutive owned events: case, src, dst, from_row, to_row, delay (ns)."""
+    case = C.case_codes(log)
+    ts = C.times(log)
+    pos = np.flatnonzero(codes >= 0)
+    pc = case[pos]
+    pv = codes[pos]
+    hi = np.flatnonzero((pc[1:] == pc[:-1]) & (pv[1:] != pv[:-1])) if len(pos) > 1 else pos[:0]
+    from_row = pos[hi]
+    to_row = pos[hi + 1]
+    return {
+        "case": pc[hi],
+        "src": pv[hi],
+        "dst": pv[hi + 1],
+        "from_row": from_row,
+        "to_row": to_row,
+        "delay": ts[to_row] - ts[from_row],
+    }
+
+
+def _distinct_cases(cases: np.ndarray, groups: np.ndarray, n_groups: int) -> np.ndarray:
+    """Per group, how many distinct cases have it."""
+    if not len(cases):
+        return np.zeros(n_groups, dtype=np.int64)
+    key = np.unique(cases.astype(np.int64) * n_groups + groups)
+    return np.bincount(key % n_groups, minlength=n_groups).astype(np.int64)
+
+
+def _followed_by(
+    log: JourneyLog, event_mask: np.ndarray, rows: np.ndarray, cases: np.ndarray, window_ns: int
+) -> np.ndarray:
+    """Whether a flagged event of the same journey follows each row within the window."""
+    flagged = np.flatnonzero(event_mask)
+    if not len(flagged) or not len(rows):
+        return np.zeros(len(rows), dtype=bool)
+    case = C.case_codes(log)
+    ts = C.times(log)
+    idx = np.searchsorted(flagged, rows, side="right")
+    ok = idx < len(flagged)
+    nxt = flagged[np.minimum(idx, len(flagged) - 1)]
+    return ok & (case[nxt] == cases) & (ts[nxt] - ts[rows] <= window_ns)
+
+
+_CONVERSION_COLUMNS = (
+    "conversion_with",
+    "conversion_without",
+    "conversion_difference",
+    "difference_low",
+    "difference_high",
+    "ping_pong_conversion",
+    "ping_pong_difference",
+    "conversions_lost",
+)
+
+
+def _conversion_by_pair(
+    log: JourneyLog,
+    out: C.Outcome | None,
+    cases: np.ndarray,
+    inv: np.ndarray,
+    P: int,
+    back: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """Conversion of journeys with each pair against journeys without it, and of ping-pongs."""
+    if out is None:
+        return {c: np.full(P, np.nan) for c in _CONVERSION_COLUMNS}
+    g = pair_groups(out, cases, inv, P, back)
+    lo, hi = newcombe_diff_ci(g["k_with"], g["n_with"], g["k_wo"], g["n_wo"])
+    p_with = rate(g["k_with"], g["n_with"])
+    p_wo = rate(g["k_wo"], g["n_wo"])
+    p_pp = rate(g["k_pp"], g["n_pp"])
+    p_npp = rate(g["k_with"] - g["k_pp"], g["n_with"] - g["n_pp"])
+    lost = g["n_with"] * np.maximum(np.nan_to_num(p_wo - p_with), 0.0) + g["n_pp"] * np.maximum(
+        np.nan_to_num(p_npp - p_pp), 0.0
+    )
+    return {
+        "conversion_with": p_with,
+        "conversion_without": p_wo,
+        "conversion_difference": p_with - p_wo,
+        "difference_low": lo,
+        "difference_high": hi,
+        "ping_pong_conversion": p_pp,
+        "ping_pong_difference": p_pp - p_npp,
+        "conversions_lost": lost,
+    }
+
+
+def pair_groups(
+    out: C.Outcome, cases: np.ndarray, inv: np.ndarray, P: int, back: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Known-outcome journey counts (n) and conversions (k) per pair: with the handoff,
+    without it, and with a ping-pong on it."""
+    def distinct(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if not mask.any():
+            return np.zeros(P, np.int64), np.zeros(P, np.int64)
+        key = np.unique(cases[mask].astype(np.int64) * P + inv[mask])
+        kc, kp = key // P, key % P
+        known = out.known[kc]
+        n = np.bincount(kp[known], minlength=P)
+        k = np.bincount(kp[known & out.converted[kc]], minlength=P)
+        return n, k
+
+    n_with, k_with = distinct(np.ones(len(inv), dtype=bool))
+    n_pp, k_pp = distinct(back)
+    n_all = int(out.known.sum())
+    k_all = int((out.known & out.converted).sum())
+    return {
+        "n_with": n_with,
+        "k_with": k_with,
+        "n_wo": n_all - n_with,
+        "k_wo": k_all - k_with,
+        "n_pp": n_pp,
+        "k_pp": k_pp,
+    }

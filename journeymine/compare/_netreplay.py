@@ -1,0 +1,107 @@
+"""Fitness and deviations of journeys against a BPMN or Petri-net model, through pm4py (private).
+
+One trace per distinct variant is replayed (pm4py's alignments or token-based
+replay); the results are then broadcast to the journeys of each variant.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+__all__: list[str] = []
+
+METHODS = ("alignments", "token_replay")
+
+
+def replay(
+    net: Any, im: Any, fm: Any, paths: Sequence[Sequence[str]], method: str
+) -> dict[str, Any]:
+    """Replay each path; return per-path fitness and pm4py's log-level sums, and deviation rows.
+
+    Returns a dict with ``fitness``, ``cost``, ``worst`` (float arrays, one per path;
+    for token replay ``cost`` = missing + remaining tokens and ``worst`` = consumed +
+    produced tokens), ``num``/``den`` (the two halves pm4py's log fitness is built
+    from) and ``rows``: ``(path index, kind, label, count)`` deviations.
+    """
+    from .._optional import import_pm4py
+
+    import_pm4py("compare")
+    from pm4py.objects.log.obj import Event, EventLog, Trace
+
+    log = EventLog([Trace([Event({"concept:name": a}) for a in p]) for p in paths])
+    labels = {str(t.label) for t in net.transitions if t.label is not None}
+    n = len(paths)
+    fitness = np.ones(n)
+    cost = np.zeros(n)
+    worst = np.zeros(n)
+    rows: list[tuple[int, str, str, int]] = []
+    params = {"show_progress_bar": False}
+    if method == "alignments":
+        from pm4py.algo.conformance.alignments.petri_net import algorithm as alignments
+
+        results = alignments.apply(log, net, im, fm, parameters=params)
+        for i, res in enumerate(results):
+            if res is None:  # pm4py gave up (timeout): count the trace as not fitting at all
+                fitness[i], cost[i], worst[i] = 0.0, 1.0, 1.0
+                continue
+            fitness[i] = float(res["fitness"])
+            cost[i] = float(res["cost"])
+            worst[i] = float(res["bwc"])
+            rows += [(i, k, lab, c) for (k, lab), c in _alignment_deviations(res["alignment"], labels).items()]
+    else:
+        from pm4py.algo.conformance.tokenreplay import algorithm as token_replay
+
+        results = token_replay.apply(log, net, im, fm, parameters=params)
+        m = np.zeros(n)
+        c = np.zeros(n)
+        r = np.zeros(n)
+        p = np.zeros(n)
+        for i, res in enumerate(results):
+            fitness[i] = float(res["trace_fitness"])
+            m[i], c[i] = res["missing_tokens"], res["consumed_tokens"]
+            r[i], p[i] = res["remaining_tokens"], res["produced_tokens"]
+            problems = Counter(str(t.label) for t in res["transitions_with_problems"] if t.label is not None)
+            rows += [(i, "out_of_order", lab, k) for lab, k in sorted(problems.items())]
+            unknown = Counter(a for a in paths[i] if a not in labels)
+            rows += [(i, "unexpected_touchpoint", lab, k) for lab, k in sorted(unknown.items())]
+            if r[i] > 0 and not problems:
+                rows.append((i, "incomplete", "(end)", int(r[i])))
+        cost = m + r
+        worst = c + p
+        return {"fitness": fitness, "cost": cost, "worst": worst, "m": m, "c": c, "r": r, "p": p, "rows": rows}
+    return {"fitness": fitness, "cost": cost, "worst": worst, "rows": rows}
+
+
+def log_fitness(out: dict[str, Any], weights: np.ndarray, method: str) -> float:
+    """pm4py's log-level fitness of the replay, with each path weighted by its journeys."""
+    w = np.asarray(weights, dtype=float)
+    if method == "alignments":
+        den = float((out["worst"] * w).sum())
+        return 1.0 - float((out["cost"] * w).sum()) / den if den > 0 else 0.0
+    tc, tp = float((out["c"] * w).sum()), float((out["p"] * w).sum())
+    if tc <= 0 or tp <= 0:
+        return 0.0
+    return 0.5 * (1 - float((out["m"] * w).sum()) / tc) + 0.5 * (1 - float((out["r"] * w).sum()) / tp)
+
+
+def _alignment_deviations(alignment: Sequence[tuple[Any, Any]], labels: set[str]) -> Counter[tuple[str, str]]:
+    """Classify the non-synchronous moves of one alignment."""
+    synced = {a for a, b in alignment if a == b and a != ">>"}
+    log_moves = [str(a) for a, b in alignment if b == ">>"]
+    moved = set(log_moves)
+    out: Counter[tuple[str, str]] = Counter()
+    for a in log_moves:
+        if a not in labels:
+            out[("unexpected_touchpoint", a)] += 1
+        elif a in synced:
+            out[("repeated_step", a)] += 1
+        else:
+            out[("out_of_order", a)] += 1
+    for a, b in alignment:
+        if a == ">>" and b is not None and b != ">>" and str(b) not in moved:
+            out[("missing_step", str(b))] += 1
+    return out

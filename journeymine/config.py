@@ -1,0 +1,651 @@
+"""Run configurations: the schema as data, loading (TOML or YAML), validation, and the log they describe.
+
+A configuration file names the sources and their column mappings, the identity
+crosswalk, how journeys are cut, the stages, the goal, the funnel steps, an
+assumed journey, which analyses to run and where the outputs go. It is what
+``journeymine run CONFIG`` reads; ``docs/config.md`` shows a full example.
+
+The schema is the data structure :data:`SCHEMA` (key -> :class:`Field`), and
+validation walks it recursively. Every problem is a
+:class:`~journeymine.errors.ConfigError` that names the file and the key as a
+dotted path, with a near-match suggestion for misspelt keys::
+
+    demo/config.toml: sources.calls.timestmp: unknown key. Did you mean 'timestamp'?
+
+Relative paths (sources, crosswalk, assumed journey, output) resolve against
+the folder of the configuration file, so a folder can be moved as a whole.
+
+Examples
+--------
+>>> from journeymine.config import parse_config
+>>> cfg = parse_config({
+...     "goal": "purchase",
+...     "sources": {"web": {"path": "web.csv", "customer": "cookie", "activity": "page",
+...                         "timestamp": "ts", "labels": {"channel": "web"}}},
+... }, file="example.toml", check_files=False)
+>>> cfg.sources["web"].mapping["labels"]
+{'channel': 'web'}
+>>> parse_config({"sources": {"web": {"path": "w.csv", "activity": "page", "timestmp": "ts",
+...                                   "customer": "c"}}}, file="example.toml", check_files=False)
+Traceback (most recent call last):
+...
+journeymine.errors.ConfigError: example.toml: sources.web.timestmp: unknown key. Did you mean 'timestamp'? ...
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tomllib
+import warnings
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ._validation import near_matches
+from .errors import ConfigError, JourneymineError, MissingColumnError
+
+__all__ = [
+    "Field",
+    "SCHEMA",
+    "ANALYSES",
+    "SOURCE_FORMATS",
+    "Config",
+    "SourceConfig",
+    "load_config",
+    "parse_config",
+    "load_log",
+    "LoadedLog",
+]
+
+#: Every analysis a run can include, in report order.
+ANALYSES: tuple[str, ...] = (
+    "journey_map",
+    "stage_map",
+    "variants",
+    "funnel",
+    "dropoffs",
+    "handoffs",
+    "silent_gaps",
+    "dead_ends",
+    "repeat_contacts",
+    "loops",
+    "pain_points",
+    "comparison",
+)
+
+#: Source formats and the file suffixes that select them when ``format`` is not given.
+SOURCE_FORMATS: dict[str, tuple[str, ...]] = {
+    "csv": (".csv", ".csv.gz", ".csv.zip", ".csv.bz2", ".csv.xz", ".tsv"),
+    "parquet": (".parquet", ".pq"),
+    "json": (".jsonl", ".json", ".jsonl.gz", ".ndjson"),
+    "xes": (".xes", ".xes.gz"),
+}
+
+
+@dataclass(frozen=True)
+class Field:
+    """One key of the configuration schema.
+
+    ``kind`` is one of ``str``, ``bool``, ``int``, ``path``, ``duration``,
+    ``str_list`` (list of text), ``str_or_list`` (text or list of text), ``labels``
+    (table of column -> text), ``keep`` (list of text, table of text, or true),
+    ``table`` (nested keys in ``children``) or ``map`` (user-named keys whose values
+    follow ``value``).
+    """
+
+    kind: str
+    doc: str
+    required: bool = False
+    choices: tuple[str, ...] | None = None
+    children: Mapping[str, Field] | None = None
+    value: Field | None = None
+    default: Any = None
+
+
+_MAPPING_DOC = "source column that holds the {}"
+SOURCE_SCHEMA: dict[str, Field] = {
+    "path": Field("path", "the events file (CSV, Parquet, JSON lines or XES)", required=True),
+    "format": Field("str", "the file format; by default from the file's suffix", choices=tuple(SOURCE_FORMATS)),
+    "case": Field("str", _MAPPING_DOC.format("journey (case) id, if the source has journeys")),
+    "customer": Field("str", _MAPPING_DOC.format("customer identifier")),
+    "activity": Field("str", _MAPPING_DOC.format("touchpoint name"), required=True),
+    "timestamp": Field("str", _MAPPING_DOC.format("event time"), required=True),
+    "channel": Field("str", _MAPPING_DOC.format("channel")),
+    "department": Field("str", _MAPPING_DOC.format("owning department")),
+    "resource": Field("str", _MAPPING_DOC.format("agent or system")),
+    "direction": Field("str", _MAPPING_DOC.format("direction (inbound/outbound/internal)")),
+    "labels": Field("labels", "constant values for the whole source, e.g. {channel = \"phone\"}"),
+    "keep": Field("keep", "extra columns to carry along: a list, a table {source = new name}, or true"),
+    "tz": Field("str", "time zone of naive timestamps (default UTC)"),
+    "timestamp_format": Field("str", "strftime format of the timestamps (default: inferred)"),
+    "dayfirst": Field("bool", "read 01/02/2025 as 1 February"),
+    "sep": Field("str", "CSV field separator (default ',')"),
+    "encoding": Field("str", "CSV text encoding (default UTF-8)"),
+    "key": Field("str", "the crosswalk column this source's customer ids belong to"),
+}
+
+SCHEMA: dict[str, Field] = {
+    "title": Field("str", "the report's title", default="Customer journeys"),
+    "output": Field("path", "the output folder (replaced as a whole on every run)", default="journeymine-output"),
+    "goal": Field("str_or_list", "the goal touchpoint(s): a journey that reaches one converted"),
+    "funnel": Field("str_list", "the funnel steps, in order"),
+    "assumed": Field("path", "an assumed journey file (TOML, YAML or JSON) to compare with the data"),
+    "sources": Field(
+        "map",
+        "one table per source, named by you: its file and column mapping",
+        required=True,
+        value=Field("table", "a source", children=SOURCE_SCHEMA),
+    ),
+    "identity": Field(
+        "table",
+        "the identity crosswalk that links each source's customer ids",
+        children={
+            "file": Field("path", "the crosswalk (CSV or Parquet): one column per identifier type", required=True),
+            "primary": Field("str", "the column whose value names a stitched customer (default: the first)"),
+            "keys": Field(
+                "map",
+                "per source, the crosswalk column its customer ids belong to",
+                value=Field("str", "a crosswalk column"),
+            ),
+            "sep": Field("str", "CSV field separator (default ',')"),
+            "encoding": Field("str", "CSV text encoding (default UTF-8)"),
+        },
+    ),
+    "journeys": Field(
+        "table",
+        "how customers' events are cut into journeys",
+        children={
+            "inactivity": Field("duration", "the longest silence inside one journey, e.g. \"30D\""),
+            "end_at": Field("str_or_list", "touchpoint(s) after which a journey ends"),
+            "observation_end": Field("str", "when the data was extracted (default: the last event)"),
+        },
+    ),
+    "stages": Field(
+        "map",
+        "stage name -> its touchpoints, in journey order",
+        value=Field("str_list", "the stage's touchpoints"),
+    ),
+    "analyses": Field(
+        "table",
+        "which analyses to run, and their options",
+        children={
+            "run": Field("str_list", "the analyses to run (default: all that the settings allow)", choices=ANALYSES),
+            "journey_map": Field(
+                "table",
+                "options of the journey map",
+                children={
+                    "level": Field("str", "the event column the map's nodes show (default activity)"),
+                    "metric": Field("str", "what the map's edges show (passed to plot_journey)"),
+                },
+            ),
+            "handoffs": Field(
+                "table",
+                "options of the handoff analysis",
+                children={
+                    "by": Field("str", "the column whose changes are handoffs (default department)"),
+                    "window": Field("duration", "handoffs further apart than this are not counted"),
+                },
+            ),
+        },
+    ),
+}
+
+_KIND_TEXT = {
+    "str": "a text value",
+    "bool": "true or false",
+    "int": "an integer",
+    "path": "a file or folder path (text)",
+    "duration": "a duration such as \"30D\" or \"2h\"",
+    "str_list": "a list of text values",
+    "str_or_list": "a text value or a list of text values",
+    "labels": "a table of column = text value",
+    "keep": "a list of column names, a table {source = new name}, or true",
+    "table": "a table",
+    "map": "a table",
+}
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    """One source: its name, resolved file, format, the loader keywords, and crosswalk key."""
+
+    name: str
+    path: Path
+    format: str
+    mapping: dict[str, Any]
+    key: str | None
+
+
+@dataclass(frozen=True)
+class Config:
+    """A validated configuration with every path resolved against the config file's folder."""
+
+    file: Path | None
+    folder: Path
+    data: dict[str, Any]
+    sources: dict[str, SourceConfig]
+    title: str
+    output: Path
+    goal: str | list[str] | None
+    funnel: list[str] | None
+    assumed: Path | None
+    identity: dict[str, Any] | None
+    journeys: dict[str, Any]
+    stages: dict[str, list[str]] | None
+    analyses: tuple[str, ...]
+    options: dict[str, dict[str, Any]]
+    sha256: str | None = None
+
+    def display_path(self, path: Path) -> str:
+        """``path`` relative to the config folder when inside it (for messages and results)."""
+        try:
+            return Path(os.path.relpath(path, self.folder)).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def load_config(path: str | os.PathLike[str], *, check_files: bool = True) -> Config:
+    """Read and validate a TOML (``.toml``) or YAML (``.yaml``/``.yml``) configuration file.
+
+    Parameters
+    ----------
+    path : str or path-like
+    check_files : bool, default True
+        Also check that every named file (sources, crosswalk, assumed journey) exists.
+
+    Raises
+    ------
+    ConfigError
+        The file is missing or unreadable, is not valid TOML/YAML, or breaks the schema.
+    """
+    p = Path(path)
+    shown = str(path)
+    try:
+        raw = p.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"{shown}: the configuration file does not exist.") from None
+    except OSError as exc:
+        raise ConfigError(f"{shown}: the configuration file cannot be read ({exc.strerror}).") from None
+    suffix = p.suffix.lower()
+    if suffix in (".yaml", ".yml"):
+        import yaml
+
+        try:
+            data = yaml.safe_load(raw.decode("utf-8"))
+        except (yaml.YAMLError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{shown}: not valid YAML: {exc}") from None
+    elif suffix == ".toml":
+        try:
+            data = tomllib.loads(raw.decode("utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{shown}: not valid TOML: {exc}") from None
+    else:
+        raise ConfigError(
+            f"{shown}: a configuration file must end in .toml, .yaml or .yml. Got {suffix or 'no suffix'!r}."
+        )
+    if data is None:
+        data = {}
+    return parse_config(
+        data,
+        file=shown,
+        folder=p.absolute().parent,
+        check_files=check_files,
+        sha256=hashlib.sha256(raw).hexdigest(),
+    )
+
+
+def parse_config(
+    data: Any,
+    *,
+    file: str = "<config>",
+    folder: str | os.PathLike[str] | None = None,
+    check_files: bool = True,
+    sha256: str | None = None,
+) -> Config:
+    """Validate a configuration already read into Python objects (see :func:`load_config`)."""
+    problems: list[str] = []
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"{file}: the configuration must be a table of keys. Got {type(data).__name__}.")
+    _check_table(data, SCHEMA, "", problems)
+    if problems:
+        raise _error(file, problems)
+    base = Path(folder) if folder is not None else Path.cwd()
+    _check_meaning(data, problems)
+    if problems:
+        raise _error(file, problems)
+
+    def resolve(value: str) -> Path:
+        return Path(os.path.normpath((base / Path(value).expanduser()).absolute()))
+
+    keys_cfg = dict((data.get("identity") or {}).get("keys") or {})
+    sources: dict[str, SourceConfig] = {}
+    for name, src in data["sources"].items():
+        path = resolve(src["path"])
+        fmt = src.get("format") or _format_of(path)
+        mapping = {k: v for k, v in src.items() if k not in ("path", "format", "key")}
+        for csv_only in ("sep", "encoding"):
+            if csv_only in mapping and fmt != "csv":
+                problems.append(f"sources.{name}.{csv_only}: applies to CSV sources only; this source is {fmt}.")
+        if fmt is None:
+            problems.append(
+                f"sources.{name}.path: cannot tell the format of {src['path']!r} from its suffix; "
+                f"add format = one of {list(SOURCE_FORMATS)!r}."
+            )
+        if check_files and not path.is_file():
+            problems.append(f"sources.{name}.path: the file {src['path']!r} does not exist (looked for {path}).")
+        sources[str(name)] = SourceConfig(str(name), path, fmt or "csv", mapping, keys_cfg.get(name, src.get("key")))
+    identity = None
+    if "identity" in data:
+        identity = dict(data["identity"])
+        identity["file"] = resolve(identity["file"])
+        if check_files and not identity["file"].is_file():
+            problems.append(
+                f"identity.file: the file {data['identity']['file']!r} does not exist (looked for {identity['file']})."
+            )
+    assumed = resolve(data["assumed"]) if "assumed" in data else None
+    if check_files and assumed is not None and not assumed.is_file():
+        problems.append(f"assumed: the file {data['assumed']!r} does not exist (looked for {assumed}).")
+    if problems:
+        raise _error(file, problems)
+    analyses_cfg = dict(data.get("analyses") or {})
+    run = tuple(analyses_cfg.pop("run", None) or _default_analyses(data))
+    return Config(
+        file=Path(file) if file != "<config>" else None,
+        folder=base.absolute(),
+        data=dict(data),
+        sources=sources,
+        title=str(data.get("title", SCHEMA["title"].default)),
+        output=resolve(data.get("output", SCHEMA["output"].default)),
+        goal=data.get("goal"),
+        funnel=list(data["funnel"]) if "funnel" in data else None,
+        assumed=assumed,
+        identity=identity,
+        journeys=dict(data.get("journeys") or {}),
+        stages={str(k): list(v) for k, v in data["stages"].items()} if data.get("stages") else None,
+        analyses=tuple(a for a in ANALYSES if a in run),
+        options={k: dict(v) for k, v in analyses_cfg.items()},
+        sha256=sha256,
+    )
+
+
+def _error(file: str, problems: list[str]) -> ConfigError:
+    lines = [f"{file}: {p}" for p in problems]
+    err = ConfigError("\n".join(lines) if len(lines) > 1 else lines[0])
+    err.problems = list(problems)  # type: ignore[attr-defined]
+    err.file = file  # type: ignore[attr-defined]
+    return err
+
+
+def _format_of(path: Path) -> str | None:
+    name = path.name.lower()
+    for fmt, suffixes in SOURCE_FORMATS.items():
+        if name.endswith(suffixes):
+            return fmt
+    return None
+
+
+def _default_analyses(data: Mapping[str, Any]) -> list[str]:
+    out = ["journey_map", "variants", "handoffs", "silent_gaps", "repeat_contacts", "loops"]
+    if data.get("stages"):
+        out.append("stage_map")
+    if data.get("funnel"):
+        out.append("funnel")
+    if data.get("goal") is not None:
+        out += ["dropoffs", "dead_ends", "pain_points"]
+    if data.get("assumed"):
+        out.append("comparison")
+    return out
+
+
+# --------------------------------------------------------------------------- schema walk
+
+
+def _check_table(data: Mapping[str, Any], schema: Mapping[str, Field], prefix: str, problems: list[str]) -> None:
+    for key, value in data.items():
+        dotted = f"{prefix}{key}"
+        if not isinstance(key, str):
+            problems.append(f"{dotted}: keys must be text. Got {key!r}.")
+            continue
+        spec = schema.get(key)
+        if spec is None:
+            near = near_matches(key, list(schema))
+            hint = f" Did you mean {near[0]!r}?" if near else ""
+            problems.append(f"{dotted}: unknown key.{hint} The keys allowed here are {sorted(schema)!r}.")
+            continue
+        _check_value(value, spec, dotted, problems)
+    for key, spec in schema.items():
+        if spec.required and key not in data:
+            problems.append(f"{prefix}{key}: missing; {spec.doc} is required here.")
+
+
+def _is_str_list(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+_CHECKS: dict[str, Callable[[Any], bool]] = {
+    "str": lambda v: isinstance(v, str),
+    "path": lambda v: isinstance(v, str) and v.strip() != "",
+    "bool": lambda v: isinstance(v, bool),
+    "int": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "duration": lambda v: isinstance(v, str),
+    "str_list": _is_str_list,
+    "str_or_list": lambda v: isinstance(v, str) or (_is_str_list(v) and len(v) > 0),
+    "labels": lambda v: isinstance(v, Mapping)
+    and all(isinstance(k, str) and (isinstance(x, str) or x is None) for k, x in v.items()),
+    "keep": lambda v: v is True or _is_str_list(v)
+    or (isinstance(v, Mapping) and all(isinstance(x, str) for x in v.values())),
+    "table": lambda v: isinstance(v, Mapping),
+    "map": lambda v: isinstance(v, Mapping),
+}
+
+
+def _type_name(value: Any) -> str:
+    return {dict: "a table", list: "a list", str: "text", bool: "a boolean", int: "an integer",
+            float: "a number"}.get(type(value), type(value).__name__)
+
+
+def _check_value(value: Any, spec: Field, dotted: str, problems: list[str]) -> None:
+    if not _CHECKS[spec.kind](value):
+        shown = repr(value)
+        shown = shown if len(shown) <= 60 else shown[:57] + "..."
+        problems.append(f"{dotted}: must be {_KIND_TEXT[spec.kind]} ({spec.doc}). Got {_type_name(value)}: {shown}.")
+        return
+    if spec.kind == "table":
+        _check_table(value, spec.children or {}, dotted + ".", problems)
+    elif spec.kind == "map":
+        assert spec.value is not None
+        for k, v in value.items():
+            _check_value(v, spec.value, f"{dotted}.{k}", problems)
+    elif spec.kind == "duration":
+        try:
+            td = pd.Timedelta(value)
+            ok = td is not pd.NaT and td > pd.Timedelta(0)
+        except (ValueError, TypeError):
+            ok = False
+        if not ok:
+            problems.append(f"{dotted}: must be a positive duration such as \"30D\" or \"2h\". Got {value!r}.")
+    if spec.choices is not None:
+        values = value if isinstance(value, list) else [value]
+        for v in values:
+            if v not in spec.choices:
+                near = near_matches(str(v), spec.choices)
+                hint = f" Did you mean {near[0]!r}?" if near else ""
+                problems.append(f"{dotted}: {v!r} is not one of {list(spec.choices)!r}.{hint}")
+
+
+def _check_meaning(data: Mapping[str, Any], problems: list[str]) -> None:
+    """Rules that span keys: journey ids, crosswalk keys, analyses that need settings."""
+    sources = data["sources"]
+    if not sources:
+        problems.append("sources: name at least one source, e.g. [sources.web] with path, activity, timestamp.")
+    for name, src in sources.items():
+        if "case" not in src and "customer" not in src:
+            problems.append(
+                f"sources.{name}: needs a journey identifier: set 'customer' (or 'case') to a column name."
+            )
+    identity = data.get("identity")
+    if identity:
+        for name in (identity.get("keys") or {}):
+            if name not in sources:
+                near = near_matches(str(name), list(sources))
+                hint = f" Did you mean {near[0]!r}?" if near else ""
+                problems.append(f"identity.keys.{name}: names no source.{hint} The sources are {list(sources)!r}.")
+    run = (data.get("analyses") or {}).get("run") or []
+    needs = {
+        "stage_map": ("stages", "a [stages] table"),
+        "funnel": ("funnel", "funnel steps"),
+        "comparison": ("assumed", "an assumed journey file ('assumed')"),
+        "dropoffs": ("goal", "a goal"),
+        "dead_ends": ("goal", "a goal"),
+        "pain_points": ("goal", "a goal"),
+    }
+    for name in run:
+        if name in needs and not data.get(needs[name][0]):
+            problems.append(f"analyses.run: {name!r} needs {needs[name][1]}, which is not set.")
+
+
+# --------------------------------------------------------------------------- the log
+
+
+@dataclass
+class LoadedLog:
+    """The journey log a configuration describes, with what went into it."""
+
+    log: Any
+    inputs: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    per_source: dict[str, int] = field(default_factory=dict)
+
+
+def _capture(warns: list[str], func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = func(*args, **kwargs)
+    for w in caught:
+        text = str(w.message)
+        if text not in warns:
+            warns.append(text)
+    return out
+
+
+def _input(cfg: Config, role: str, name: str, path: Path) -> dict[str, Any]:
+    from .report.results import file_sha256
+
+    return {
+        "role": role,
+        "name": name,
+        "path": cfg.display_path(path),
+        "sha256": file_sha256(path),
+        "bytes": path.stat().st_size,
+    }
+
+
+def _where(cfg: Config) -> str:
+    return str(cfg.file) if cfg.file is not None else "<config>"
+
+
+def _read_source(cfg: Config, src: SourceConfig) -> Any:
+    import journeymine as jm
+
+    kwargs = dict(src.mapping)
+    kwargs.setdefault("name", src.name)
+    readers = {"csv": jm.read_csv, "parquet": jm.read_parquet, "json": jm.read_json, "xes": jm.read_xes}
+    try:
+        return readers[src.format](src.path, **kwargs)
+    except MissingColumnError as exc:
+        param = _param_of(str(exc))
+        key = f"sources.{src.name}.{param}" if param else f"sources.{src.name}"
+        raise _error(_where(cfg), [f"{key}: {exc}"]) from None
+    except JourneymineError:
+        raise
+    except (OSError, UnicodeDecodeError, ValueError, pd.errors.ParserError) as exc:
+        from .errors import DataError
+
+        raise DataError(
+            f"{_where(cfg)}: sources.{src.name}: cannot read {cfg.display_path(src.path)!r} as "
+            f"{src.format}: {exc}"
+        ) from exc
+
+
+def _param_of(message: str) -> str | None:
+    import re
+
+    m = re.match(r"The '(\w+)' parameter", message)
+    return m.group(1) if m else None
+
+
+def _read_crosswalk(cfg: Config) -> pd.DataFrame:
+    from .errors import DataError
+
+    ident = cfg.identity or {}
+    path: Path = ident["file"]
+    try:
+        if _format_of(path) == "parquet":
+            frame = pd.read_parquet(path)
+            return frame.astype("string")
+        return pd.read_csv(path, dtype="string", sep=ident.get("sep", ","), encoding=ident.get("encoding"))
+    except (OSError, UnicodeDecodeError, ValueError, pd.errors.ParserError) as exc:
+        raise DataError(f"{_where(cfg)}: identity.file: cannot read {cfg.display_path(path)!r}: {exc}") from exc
+
+
+def load_log(cfg: Config, progress: Any = None) -> LoadedLog:
+    """Load every source, stitch identities, cut journeys and map stages, as ``cfg`` says.
+
+    ``progress`` is an optional object with a ``step(text)`` context manager (the
+    CLI's progress reporter). Warnings raised while loading are collected, not shown.
+    """
+    import journeymine as jm
+
+    from .cli import NullProgress
+
+    progress = progress or NullProgress()
+    out = LoadedLog(log=None)
+    logs: dict[str, Any] = {}
+    with progress.step("loading sources") as step:
+        for name, src in cfg.sources.items():
+            out.inputs.append(_input(cfg, "source", name, src.path))
+            logs[name] = _capture(out.warnings, _read_source, cfg, src)
+            out.per_source[name] = len(logs[name])
+        step.done(f"{len(logs)} source{'s' if len(logs) != 1 else ''}, {sum(out.per_source.values()):,} events")
+    if cfg.identity is not None or len(logs) > 1:
+        with progress.step("stitching identities") as step:
+            identities = keys = primary = None
+            if cfg.identity is not None:
+                out.inputs.append(_input(cfg, "identity", "identity", cfg.identity["file"]))
+                identities = _read_crosswalk(cfg)
+                primary = cfg.identity.get("primary")
+                keys = [src.key or logs[name].customer_key for name, src in cfg.sources.items()]
+                cols = [str(c) for c in identities.columns]
+                bad = [f"identity.keys.{n}: {k!r} is not a column of the crosswalk {cols!r}."
+                       for n, k in zip(cfg.sources, keys, strict=True) if k not in cols]
+                if primary is not None and primary not in cols:
+                    bad.append(f"identity.primary: {primary!r} is not a column of the crosswalk {cols!r}.")
+                if bad:
+                    raise _error(_where(cfg), bad)
+            log = _capture(out.warnings, jm.combine, logs, identities=identities, keys=keys, primary=primary)
+            step.done(f"{log.n_cases:,} customers")
+    else:
+        log = next(iter(logs.values()))
+    if cfg.journeys:
+        with progress.step("cutting journeys") as step:
+            j = cfg.journeys
+            log = _capture(
+                out.warnings, jm.split_journeys, log, inactivity=j.get("inactivity"), end_at=j.get("end_at"),
+                observation_end=j.get("observation_end"),
+            )
+            step.done(f"{log.n_cases:,} journeys")
+    if cfg.stages:
+        with progress.step("mapping stages") as step:
+            log = _capture(out.warnings, jm.map_stages, log, cfg.stages)
+            step.done(f"{len(cfg.stages)} stages")
+    if cfg.assumed is not None:
+        out.inputs.append(_input(cfg, "assumed", "assumed", cfg.assumed))
+    out.log = log
+    return out

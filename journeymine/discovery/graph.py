@@ -1,0 +1,695 @@
+"""The observed journey graph: touchpoint, channel, department and stage maps.
+
+:func:`discover` counts, for one event column (the *level*), how often journeys
+visit each value and step directly from one value to the next: the
+directly-follows graph of process mining, with the time each step took. The
+same call gives the touchpoint map (``level="activity"``), the
+channel-switching map (``"channel"``), the department map (``"department"``)
+and the stage map (``"stage"``, after :func:`~journeymine.map_stages`).
+
+Everything is one vectorised pass over the sorted log (via
+:func:`journeymine.derive.transitions`): pair codes counted with
+``np.bincount``, one stable integer sort per table for distinct journeys and
+gap quantiles.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from .._validation import check_column, check_type
+from ..derive import transitions
+from ..errors import InvalidParameterError
+from ..log import JourneyLog
+from ..schema import ACTIVITY, CASE, END, START
+
+if TYPE_CHECKING:
+    import networkx
+
+__all__ = ["JourneyGraph", "discover", "MISSING"]
+
+#: The node that stands for a missing value of the level column.
+MISSING = "(missing)"
+
+_NAT = np.iinfo(np.int64).min
+# bincount over pair codes while the pair space stays this small, else np.unique
+_DENSE_PAIRS = 1 << 22
+
+
+@dataclass(frozen=True)
+class _Steps:
+    """A log seen at one level: one step per event (or per run of equal values).
+
+    ``code`` holds compact node codes ``0..len(labels)-1`` (the missing value, if
+    present, is the last label, :data:`MISSING`); ``case`` the journey of each step;
+    ``offsets`` where each journey's steps begin. ``src``/``dst``/``gap``/``tcase``
+    are the directly-follows pairs between consecutive steps of a journey, with
+    the time between them in ns.
+    """
+
+    labels: list[str]
+    code: np.ndarray
+    case: np.ndarray
+    offsets: np.ndarray
+    src: np.ndarray
+    dst: np.ndarray
+    gap: np.ndarray
+    tcase: np.ndarray
+    n_events: int
+
+
+def _steps(log: JourneyLog, level: str, collapse: bool, func: str) -> _Steps:
+    """Encode ``log`` at ``level`` (cached on the log).
+
+    With ``collapse``, a run of consecutive events of one journey with the same
+    ``level`` value is one step; the step into the next value is timed from the
+    run's last event (it is the original transition out of the run).
+    """
+    key = ("discovery.steps", level, bool(collapse))
+    if key in log._cache:
+        return log._cache[key]
+    raw, cats = log._codes(level, func)
+    raw = np.asarray(raw)
+    n_cat = len(cats)
+    used = np.bincount(raw + 1, minlength=n_cat + 1) > 0 if len(raw) else np.zeros(n_cat + 1, bool)
+    # compact codes: present categories in category order, then the missing value
+    order = np.r_[np.arange(1, n_cat + 1), 0]
+    present = order[used[order]]
+    labels = [str(cats[i - 1]) if i > 0 else MISSING for i in present]
+    if MISSING in labels[:-1] and present[-1] == 0:
+        # a real value already spells "(missing)": keep the two apart
+        labels[-1] = MISSING + " "
+    code_dtype = np.int32 if len(present) < np.iinfo(np.int32).max else np.int64
+    identity = not used[0] and bool(used[1:].all())
+    if identity:  # every category occurs and none is missing: the codes are the node codes
+
+        def compact(x: np.ndarray) -> np.ndarray:
+            return x.astype(code_dtype, copy=False)
+
+    else:
+        remap = np.full(n_cat + 1, -1, dtype=code_dtype)
+        remap[present] = np.arange(len(present), dtype=code_dtype)
+
+        def compact(x: np.ndarray) -> np.ndarray:
+            return remap[x.astype(np.int64) + 1]
+
+    case_dtype = np.int32 if log.n_cases < np.iinfo(np.int32).max else np.int64
+    code = compact(raw)
+    case = log._events[CASE].cat.codes.to_numpy().astype(case_dtype, copy=False)
+    t = transitions(log, level)
+    src = compact(t["source"].cat.codes.to_numpy())
+    dst = compact(t["target"].cat.codes.to_numpy())
+    gap = np.asarray(t["gap"].array.asi8, dtype=np.int64)
+    tcase = t[CASE].cat.codes.to_numpy().astype(case_dtype, copy=False)
+    n_cases = log.n_cases
+    if collapse and len(code):
+        keep = np.ones(len(code), dtype=bool)
+        keep[1:] = (case[1:] != case[:-1]) | (code[1:] != code[:-1])
+        code, case = code[keep], case[keep]
+        tk = src != dst
+        src, dst, gap, tcase = src[tk], dst[tk], gap[tk], tcase[tk]
+        counts = np.bincount(case, minlength=n_cases)
+        offsets = np.r_[0, np.cumsum(counts)].astype(np.int64)
+    else:
+        offsets = np.asarray(log._offsets, dtype=np.int64)
+    out = _Steps(
+        labels=labels,
+        code=code,
+        case=case,
+        offsets=offsets,
+        src=src,
+        dst=dst,
+        gap=gap,
+        tcase=tcase,
+        n_events=len(raw),
+    )
+    log._cache[key] = out
+    return out
+
+
+def _small_uint(values: np.ndarray, n_groups: int) -> np.ndarray:
+    """Group ids in the smallest unsigned type, so a stable sort is a radix sort."""
+    if n_groups <= np.iinfo(np.uint8).max:
+        return values.astype(np.uint8)
+    if n_groups <= np.iinfo(np.uint16).max:
+        return values.astype(np.uint16)
+    return values.astype(np.int64)
+
+
+def _distinct_cases(
+    gid: np.ndarray, case: np.ndarray, counts: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per group: distinct journeys; and the stable order of rows by group.
+
+    ``case`` must be non-decreasing (rows in log order), so after a stable sort by
+    group the rows of each group are still in journey order and a journey's rows of
+    one group are adjacent: distinct journeys = rows whose journey differs from the
+    previous row of the group. ``counts`` are the rows per group.
+    """
+    n_groups = len(counts)
+    order = np.argsort(_small_uint(gid, n_groups), kind="stable")
+    g = np.repeat(np.arange(n_groups, dtype=np.int64), counts)
+    c = case[order]
+    first = np.ones(len(order), dtype=bool)
+    if len(order) > 1:
+        first[1:] = (g[1:] != g[:-1]) | (c[1:] != c[:-1])
+    return np.bincount(g[first], minlength=n_groups), order
+
+
+def _gap_stats(
+    gid: np.ndarray, gap: np.ndarray, counts: np.ndarray, order: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Median, mean and 90th percentile (numpy's linear rule) of ``gap`` per group, in ns.
+
+    ``order`` sorts the rows by group (stable). With few groups each group's gaps are
+    partitioned in place (linear); with many, one more sort orders every group's gaps.
+    """
+    n_groups = len(counts)
+    bounds = np.r_[0, np.cumsum(counts)].astype(np.int64)
+    mean = np.full(n_groups, _NAT, dtype=np.int64)
+    med = mean.copy()
+    p90 = mean.copy()
+    has = counts > 0
+    if not has.any():
+        return med, mean, p90
+    sums = np.bincount(gid, weights=gap.astype(np.float64), minlength=n_groups)
+    mean[has] = np.rint(sums[has] / counts[has]).astype(np.int64)
+    c = counts[has]
+    lo_m = (c - 1) // 2
+    hi_m = c // 2
+    h = 0.9 * (c - 1)
+    lo_p = np.floor(h).astype(np.int64)
+    hi_p = np.minimum(lo_p + 1, c - 1)
+    frac = h - lo_p
+    if n_groups <= 4096:
+        vals = gap[order]
+        got = np.empty((len(c), 4), dtype=np.int64)
+        for j, (b, k) in enumerate(zip(bounds[:-1][has], np.c_[lo_m, hi_m, lo_p, hi_p], strict=True)):
+            part = np.partition(vals[b : b + c[j]], np.unique(k))
+            got[j] = part[k]
+    else:
+        by_gap = np.argsort(gap, kind="stable")
+        full = by_gap[np.argsort(_small_uint(gid[by_gap], n_groups), kind="stable")]
+        vals = gap[full]
+        base = bounds[:-1][has]
+        got = np.c_[vals[base + lo_m], vals[base + hi_m], vals[base + lo_p], vals[base + hi_p]]
+    med[has] = got[:, 0] + (got[:, 1] - got[:, 0]) // 2
+    p90[has] = got[:, 2] + np.rint(frac * (got[:, 3] - got[:, 2]).astype(np.float64)).astype(np.int64)
+    return med, mean, p90
+
+
+def _pair_ids(src: np.ndarray, dst: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Dense ids of the (src, dst) pairs present: (id per row, src of id, dst of id)."""
+    pair = src.astype(np.int64) * k + dst
+    if k * k <= max(_DENSE_PAIRS, 4 * len(pair)):
+        present = np.bincount(pair, minlength=k * k) > 0
+        remap = (np.cumsum(present) - 1).astype(np.int32)
+        uniq = np.flatnonzero(present)
+        ids = remap[pair]
+    else:
+        uniq, ids = np.unique(pair, return_inverse=True)
+    return ids, uniq // k, uniq % k
+
+
+def _tables(steps: _Steps) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The nodes and edges tables of a journey graph from encoded steps."""
+    labels = np.asarray(steps.labels, dtype=object)
+    k = len(labels)
+    code, case, off = steps.code, steps.case, steps.offsets
+    events = np.bincount(code, minlength=k)
+    journeys, _ = _distinct_cases(code, case, events)
+    nonempty = off[1:] > off[:-1]
+    first = code[off[:-1][nonempty]]
+    last = code[off[1:][nonempty] - 1]
+    starts = np.bincount(first, minlength=k)
+    ends = np.bincount(last, minlength=k)
+    nodes = pd.DataFrame(
+        {
+            "node": pd.Series(labels, dtype=object),
+            "events": events.astype(np.int64),
+            "journeys": journeys.astype(np.int64),
+            "starts": starts.astype(np.int64),
+            "ends": ends.astype(np.int64),
+        }
+    )
+    nodes = nodes.sort_values(["events", "node"], ascending=[False, True], kind="mergesort")
+
+    ids, psrc, pdst = _pair_ids(steps.src, steps.dst, max(k, 1))
+    n_pairs = len(psrc)
+    counts = np.bincount(ids, minlength=n_pairs)
+    dj, order = _distinct_cases(ids, steps.tcase, counts)
+    med, mean, p90 = _gap_stats(ids, steps.gap, counts, order)
+    s_nodes = np.flatnonzero(starts)
+    e_nodes = np.flatnonzero(ends)
+    nat_s = np.full(len(s_nodes), _NAT, dtype=np.int64)
+    nat_e = np.full(len(e_nodes), _NAT, dtype=np.int64)
+    edges = pd.DataFrame(
+        {
+            "source": pd.Series(
+                np.r_[np.full(len(s_nodes), START, dtype=object), labels[psrc], labels[e_nodes]],
+                dtype=object,
+            ),
+            "target": pd.Series(
+                np.r_[labels[s_nodes], labels[pdst], np.full(len(e_nodes), END, dtype=object)],
+                dtype=object,
+            ),
+            "transitions": np.r_[starts[s_nodes], counts, ends[e_nodes]].astype(np.int64),
+            "journeys": np.r_[starts[s_nodes], dj, ends[e_nodes]].astype(np.int64),
+            "median_gap": _td(np.r_[nat_s, med, nat_e]),
+            "mean_gap": _td(np.r_[nat_s, mean, nat_e]),
+            "p90_gap": _td(np.r_[nat_s, p90, nat_e]),
+        }
+    )
+    edges = edges.sort_values(
+        ["transitions", "source", "target"], ascending=[False, True, True], kind="mergesort"
+    )
+    return nodes.reset_index(drop=True), edges.reset_index(drop=True)
+
+
+def _first_steps(log: JourneyLog, level: str, collapse: bool) -> dict[str, float]:
+    """Per node: the mean step (0, 1, ...) at which journeys first reach it.
+
+    The typical order of the touchpoints, which pictures follow from left to right.
+    """
+    steps = _steps(log, level, collapse, "plot_journey")
+    code, off = steps.code, steps.offsets
+    lens = off[1:] - off[:-1]
+    pos = np.arange(len(code), dtype=np.int64) - np.repeat(off[:-1], lens)
+    k = len(steps.labels)
+    events = np.bincount(code, minlength=k)
+    _, order = _distinct_cases(code, steps.case, events)
+    c, g = steps.case[order], code[order]
+    first = np.ones(len(order), dtype=bool)
+    if len(order) > 1:
+        first[1:] = (g[1:] != g[:-1]) | (c[1:] != c[:-1])
+    total = np.bincount(g[first], weights=pos[order][first].astype(np.float64), minlength=k)
+    n = np.bincount(g[first], minlength=k)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = total / n
+    return {str(lab): float(m) for lab, m in zip(steps.labels, mean, strict=True)}
+
+
+def _td(ns: np.ndarray) -> pd.Series:
+    return pd.Series(np.asarray(ns, dtype=np.int64).view("m8[ns]"))
+
+
+class JourneyGraph:
+    """The observed journey map: who went where, how often, and how long each step took.
+
+    Made by :func:`discover`; not built by hand.
+
+    Attributes
+    ----------
+    nodes : pandas.DataFrame
+        One row per value of the level column that occurs: ``node`` (the label;
+        :data:`MISSING` for events without a value), ``events`` (events there; with
+        ``collapse_repeats``, visits), ``journeys`` (distinct journeys visiting it),
+        ``starts`` and ``ends`` (journeys whose first / last event is there). Sorted by
+        ``events`` (descending), then ``node``.
+    edges : pandas.DataFrame
+        One row per directly-follows pair ``source`` -> ``target``, plus the entries
+        ``START -> node`` and exits ``node -> END`` (:data:`journeymine.START`,
+        :data:`journeymine.END`): ``transitions`` (how often the step was taken),
+        ``journeys`` (distinct journeys taking it at least once), and the time between
+        the two events as ``median_gap``, ``mean_gap`` and ``p90_gap`` (Timedelta; the
+        median of an even number of gaps is the mean of the middle two, the 90th
+        percentile interpolates linearly, as numpy does; NaT on START and END edges).
+        Sorted by ``transitions`` (descending), then ``source``, ``target``.
+    level : str
+        The event column the nodes are values of.
+    n_journeys, n_events : int
+        Journeys and events of the log the graph was made from.
+    collapse_repeats : bool
+        Whether runs of equal values were merged into one visit.
+    hidden : dict
+        What :meth:`simplify` left out, counted in the full log: ``variants``,
+        ``nodes``, ``edges``, ``journeys`` (journeys that cannot be traced on the map:
+        they use at least one hidden node or edge), ``events`` (on hidden nodes) and
+        ``transitions`` (on hidden directly-follows edges). All zero on a full graph.
+
+    Notes
+    -----
+    Directly-follows semantics (as pm4py's DFG): when ``level`` is not ``activity``,
+    consecutive events with the same value give a self-loop (``web -> web``); pass
+    ``collapse_repeats=True`` to :func:`discover` to merge them. ``END`` marks each
+    journey's last *observed* event, also for journeys still in progress (see
+    ``log.cases["ongoing"]``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import journeymine as jm
+    >>> df = pd.DataFrame({"c": ["x", "x", "x", "y", "y"],
+    ...                    "a": ["home", "pricing", "buy", "home", "buy"],
+    ...                    "t": pd.date_range("2025-01-01", periods=5, freq="h")})
+    >>> g = jm.discover(jm.from_pandas(df, case="c", activity="a", timestamp="t"))
+    >>> g
+    JourneyGraph(level='activity'): 3 nodes, 5 edges, 2 journeys, 5 events
+    >>> g.edges[["source", "target", "transitions", "journeys"]]
+        source   target  transitions  journeys
+    0  ▶ start     home            2         2
+    1      buy    ■ end            2         2
+    2     home      buy            1         1
+    3     home  pricing            1         1
+    4  pricing      buy            1         1
+    """
+
+    __slots__ = (
+        "nodes",
+        "edges",
+        "level",
+        "n_journeys",
+        "n_events",
+        "collapse_repeats",
+        "hidden",
+        "_log",
+        "_coverage",
+    )
+
+    def __init__(self) -> None:
+        raise TypeError("JourneyGraph is made by jm.discover(log).")
+
+    @classmethod
+    def _make(
+        cls,
+        nodes: pd.DataFrame,
+        edges: pd.DataFrame,
+        *,
+        level: str,
+        n_journeys: int,
+        n_events: int,
+        collapse_repeats: bool,
+        log: JourneyLog,
+        hidden: Mapping[str, int] | None = None,
+        coverage: float | None = None,
+    ) -> JourneyGraph:
+        self = object.__new__(cls)
+        self.nodes = nodes
+        self.edges = edges
+        self.level = level
+        self.n_journeys = int(n_journeys)
+        self.n_events = int(n_events)
+        self.collapse_repeats = bool(collapse_repeats)
+        self.hidden = dict(
+            hidden or dict.fromkeys(("variants", "nodes", "edges", "journeys", "events", "transitions"), 0)
+        )
+        self._log = log
+        self._coverage = coverage
+        return self
+
+    # ------------------------------------------------------------------ views
+    @property
+    def is_simplified(self) -> bool:
+        """Whether :meth:`simplify` hid part of the map."""
+        return self._coverage is not None
+
+    def __repr__(self) -> str:
+        head = (
+            f"JourneyGraph(level={self.level!r}): {len(self.nodes)} nodes, {len(self.edges)} edges, "
+            f"{self.n_journeys} journeys, {self.n_events} events"
+        )
+        if self.is_simplified:
+            h = self.hidden
+            head += (
+                f"; simplified: hidden {h['nodes']} nodes, {h['edges']} edges, {h['variants']} variants; "
+                f"{h['journeys']} journeys ({_pct(h['journeys'], self.n_journeys)}) cannot be traced"
+            )
+        return head
+
+    def _repr_html_(self) -> str:
+        top_nodes = self.nodes.head(10)
+        top_edges = self.edges.head(10)[["source", "target", "transitions", "journeys", "median_gap"]]
+        esc = html.escape
+        rows_n = "".join(
+            f"<tr><td>{esc(str(r.node))}</td><td>{r.events}</td><td>{r.journeys}</td></tr>"
+            for r in top_nodes.itertuples()
+        )
+        rows_e = "".join(
+            f"<tr><td>{esc(str(r.source))}</td><td>{esc(str(r.target))}</td><td>{r.transitions}</td>"
+            f"<td>{r.journeys}</td><td>{esc(_fmt_td(r.median_gap))}</td></tr>"
+            for r in top_edges.itertuples()
+        )
+        more_n = f"<p>... and {len(self.nodes) - 10} more nodes</p>" if len(self.nodes) > 10 else ""
+        more_e = f"<p>... and {len(self.edges) - 10} more edges</p>" if len(self.edges) > 10 else ""
+        return (
+            f"<div><p><b>{esc(repr(self))}</b></p>"
+            "<table><thead><tr><th>node</th><th>events</th><th>journeys</th></tr></thead>"
+            f"<tbody>{rows_n}</tbody></table>{more_n}"
+            "<table><thead><tr><th>source</th><th>target</th><th>transitions</th><th>journeys</th>"
+            f"<th>median gap</th></tr></thead><tbody>{rows_e}</tbody></table>{more_e}</div>"
+        )
+
+    # ------------------------------------------------------------------ operations
+    def simplify(
+        self,
+        coverage: float | None = None,
+        *,
+        min_journeys: int | None = None,
+        max_nodes: int | None = None,
+    ) -> JourneyGraph:
+        """Keep the most frequent paths, and say what was hidden.
+
+        Journeys are grouped into variants (distinct paths from START to END, see
+        :func:`~journeymine.variants`). The most frequent variants are kept, in order
+        of frequency, until together they cover ``coverage`` of the journeys; or every
+        variant taken by at least ``min_journeys`` journeys; or as many as fit in
+        ``max_nodes`` nodes (at least the most frequent one). With several rules, the
+        strictest wins; with none, ``coverage=0.8``. The map keeps exactly the nodes and
+        edges those variants use, so every kept node is reachable from START and
+        reaches END. Simplifying always starts from the full map.
+
+        The numbers on the kept nodes and edges are still their counts in the *whole*
+        log (all journeys, also those whose path is not kept), so a kept edge never
+        looks rarer than it is; consequently the outgoing transitions of a kept node
+        may add up to less than its events. ``hidden`` counts what is left out (see
+        :class:`JourneyGraph`).
+
+        Parameters
+        ----------
+        coverage : float in (0, 1], optional
+            Share of journeys whose paths must be kept.
+        min_journeys : int, optional
+            Keep the variants taken by at least this many journeys.
+        max_nodes : int, optional
+            Keep the longest run of most frequent variants that uses at most this many
+            nodes.
+
+        Returns
+        -------
+        JourneyGraph
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> import journeymine as jm
+        >>> df = pd.DataFrame({"c": list("xxyyzz"), "a": ["A", "B", "A", "B", "A", "C"],
+        ...                    "t": pd.date_range("2025-01-01", periods=6, freq="h")})
+        >>> g = jm.discover(jm.from_pandas(df, case="c", activity="a", timestamp="t"))
+        >>> s = g.simplify(coverage=0.6)
+        >>> s.nodes["node"].tolist()
+        ['A', 'B']
+        >>> s.hidden["nodes"], s.hidden["journeys"]
+        (1, 1)
+        """
+        from .simplify import simplify_graph
+
+        return simplify_graph(self, coverage=coverage, min_journeys=min_journeys, max_nodes=max_nodes)
+
+    def to_networkx(self) -> networkx.DiGraph:
+        """The map as a ``networkx.DiGraph`` with every node and edge attribute.
+
+        Nodes are labelled by their values, plus :data:`~journeymine.START` and
+        :data:`~journeymine.END` (attribute ``kind`` is ``"start"``, ``"end"`` or
+        ``"touchpoint"``). Graph attributes: ``level``, ``n_journeys``, ``n_events``,
+        ``hidden``.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> import journeymine as jm
+        >>> df = pd.DataFrame({"c": ["x", "x"], "a": ["A", "B"], "t": ["2025-01-01", "2025-01-02"]})
+        >>> G = jm.discover(jm.from_pandas(df, case="c", activity="a", timestamp="t")).to_networkx()
+        >>> G.edges["A", "B"]["transitions"], str(G.edges["A", "B"]["median_gap"])
+        (1, '1 days 00:00:00')
+        """
+        from .export import to_networkx
+
+        return to_networkx(self)
+
+    def to_dot(self, *, metric: str = "journeys") -> str:
+        """The map in Graphviz DOT (left to right), labels escaped; render it with ``dot -Tsvg``.
+
+        ``metric`` ("journeys", "transitions" or "median_gap") labels the edges.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> import journeymine as jm
+        >>> df = pd.DataFrame({"c": ["x", "x"], "a": ['say "hi"', "B"], "t": ["2025-01-01", "2025-01-02"]})
+        >>> print(jm.discover(jm.from_pandas(df, case="c", activity="a", timestamp="t")).to_dot())
+        digraph journey {
+          rankdir=LR;
+        ...
+          n0 [label="say \\"hi\\"\\n1 journeys", ...];
+        ...
+        """
+        from .export import to_dot
+
+        return to_dot(self, metric=metric)
+
+    def to_mermaid(self, *, metric: str = "journeys") -> str:
+        """The map as a Mermaid ``flowchart LR``, labels escaped (for Markdown pages).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> import journeymine as jm
+        >>> df = pd.DataFrame({"c": ["x", "x"], "a": ["A", "B"], "t": ["2025-01-01", "2025-01-02"]})
+        >>> print(jm.discover(jm.from_pandas(df, case="c", activity="a", timestamp="t")).to_mermaid())
+        flowchart LR
+          start(("▶ start"))
+          finish((("■ end")))
+          n0["A<br/>1 journeys"]
+          n1["B<br/>1 journeys"]
+          start -->|"1"| n0
+          n0 -->|"1"| n1
+          n1 -->|"1"| finish
+        """
+        from .export import to_mermaid
+
+        return to_mermaid(self, metric=metric)
+
+
+def _pct(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.0f}%" if whole else "0%"
+
+
+def _fmt_td(value: Any) -> str:
+    if value is None or pd.isna(value):
+        return ""
+    return format_duration(pd.Timedelta(value))
+
+
+def format_duration(td: pd.Timedelta) -> str:
+    """A short human duration: ``45s``, ``12m``, ``3.5h``, ``2.1d``."""
+    s = td.total_seconds()
+    if s < 60:
+        return f"{s:.0f}s"
+    if s < 3600:
+        return f"{s / 60:.0f}m"
+    if s < 86400:
+        return f"{s / 3600:.1f}h"
+    return f"{s / 86400:.1f}d"
+
+
+def _graph(log: JourneyLog, level: str, collapse: bool) -> JourneyGraph:
+    nodes, edges = _tables(_steps(log, level, collapse, "discover"))
+    return JourneyGraph._make(
+        nodes,
+        edges,
+        level=level,
+        n_journeys=log.n_cases,
+        n_events=len(log),
+        collapse_repeats=collapse,
+        log=log,
+    )
+
+
+def discover(
+    log: JourneyLog,
+    *,
+    level: str = ACTIVITY,
+    by: str | None = None,
+    collapse_repeats: bool = False,
+) -> JourneyGraph | dict[str, JourneyGraph]:
+    """Discover the observed journey map: nodes, directly-follows steps and their timing.
+
+    Parameters
+    ----------
+    log : JourneyLog
+    level : str, default "activity"
+        The event column whose values are the nodes: ``"activity"`` for the touchpoint
+        map, ``"channel"`` for channel switching, ``"department"``, ``"stage"`` (after
+        :func:`~journeymine.map_stages`) or any other event column. Events without a
+        value form the node :data:`MISSING` (``"(missing)"``), so no journey is cut short.
+    by : str, optional
+        A segment column: one map per segment value. A journey's segment is the value
+        at its *first* event (so a column that changes within a journey does not split
+        it); journeys without a value form the segment ``"(missing)"``.
+    collapse_repeats : bool, default False
+        Merge consecutive events of a journey with the same ``level`` value into one
+        visit: no self-loops such as ``web -> web``; node ``events`` count visits and a
+        step is timed from the last event of the run it leaves.
+
+    Returns
+    -------
+    JourneyGraph, or dict of segment value -> JourneyGraph
+        With ``by``, keys follow the column's category order (sorted; an ordered
+        categorical's own order), ``"(missing)"`` last.
+
+    Raises
+    ------
+    MissingColumnError
+        ``level`` or ``by`` is not a column of the log; the message lists the columns.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import journeymine as jm
+    >>> df = pd.DataFrame({
+    ...     "c": ["x", "x", "x", "y", "y"],
+    ...     "a": ["ad click", "pricing", "buy", "ad click", "pricing"],
+    ...     "ch": ["web", "web", "store", "app", "web"],
+    ...     "t": pd.date_range("2025-01-01", periods=5, freq="h")})
+    >>> log = jm.from_pandas(df, case="c", activity="a", timestamp="t", channel="ch")
+    >>> g = jm.discover(log)
+    >>> g.nodes
+           node  events  journeys  starts  ends
+    0  ad click       2         2       2     0
+    1   pricing       2         2       0     1
+    2       buy       1         1       0     1
+    >>> g.edges[["source", "target", "transitions", "median_gap"]].head(3)
+         source   target  transitions      median_gap
+    0  ad click  pricing            2 0 days 01:00:00
+    1   ▶ start ad click            2             NaT
+    2       buy    ■ end            1             NaT
+    >>> jm.discover(log, level="channel").edges[["source", "target", "transitions"]].head(2)
+      source target  transitions
+    0  ▶ start    web            1
+    1      app    web            1
+    """
+    func = "discover"
+    if not isinstance(log, JourneyLog):
+        raise InvalidParameterError(
+            f"The 'log' parameter of {func} must be a JourneyLog. Got {type(log).__name__} instead."
+        )
+    check_column(log.columns, level, "level", func)
+    check_type(collapse_repeats, bool, "True or False", "collapse_repeats", func)
+    if by is not None:
+        check_column(log.columns, by, "by", func)
+        return _by_segment(log, level, by, collapse_repeats)
+    return _graph(log, level, collapse_repeats)
+
+
+def _by_segment(log: JourneyLog, level: str, by: str, collapse: bool) -> dict[str, JourneyGraph]:
+    codes, cats = log._codes(by, "discover")
+    off = log._offsets
+    nonempty = off[1:] > off[:-1]
+    seg = np.full(log.n_cases, -2, dtype=np.int64)
+    seg[nonempty] = np.asarray(codes, dtype=np.int64)[off[:-1][nonempty]]
+    out: dict[str, JourneyGraph] = {}
+    keys = [(i, str(c)) for i, c in enumerate(cats)] + [(-1, MISSING)]
+    for i, name in keys:
+        mask = seg == i
+        if not mask.any():
+            continue
+        if name in out:
+            name = f"{name} "
+        out[name] = _graph(log.select_cases(mask), level, collapse)
+    return out

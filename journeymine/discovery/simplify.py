@@ -1,0 +1,132 @@
+"""Simplifying a journey map without lying: keep the most frequent paths, count the rest.
+
+A simplified map keeps whole variants (paths from START to END), so nothing on
+it dangles: every kept node is reachable from START and reaches END. Kept nodes
+and edges carry their counts in the whole log, and ``graph.hidden`` counts what
+was left out.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .._validation import check_number
+from ..schema import END, START
+from .graph import _steps
+from .variants import _case_variants
+
+if TYPE_CHECKING:
+    from .graph import JourneyGraph
+
+__all__ = ["simplify_graph"]
+
+
+def _first_rank(values: np.ndarray, ranks: np.ndarray, size: int) -> np.ndarray:
+    """Per value 0..size-1: the smallest rank it occurs with (``size`` rank if never)."""
+    out = np.full(size, np.iinfo(np.int64).max, dtype=np.int64)
+    if len(values):
+        np.minimum.at(out, values, ranks)
+    return out
+
+
+def simplify_graph(
+    graph: JourneyGraph,
+    *,
+    coverage: float | None = None,
+    min_journeys: int | None = None,
+    max_nodes: int | None = None,
+) -> JourneyGraph:
+    """See :meth:`JourneyGraph.simplify`."""
+    func = "simplify"
+    if coverage is not None:
+        check_number(coverage, "coverage", func, low=0, high=1, low_open=True)
+    if min_journeys is not None:
+        check_number(min_journeys, "min_journeys", func, low=1, integer=True)
+    if max_nodes is not None:
+        check_number(max_nodes, "max_nodes", func, low=1, integer=True)
+    if coverage is None and min_journeys is None and max_nodes is None:
+        coverage = 0.8
+    log = graph._log
+    steps = _steps(log, graph.level, graph.collapse_repeats, func)
+    var = _case_variants(log, graph.level, graph.collapse_repeats, func)
+    n_var = len(var.counts)
+    total = int(var.counts.sum())
+    k_labels = len(steps.labels)
+    step_rank = var.rank[steps.case]
+    # the first (most frequent) variant each node and each step occurs in
+    node_first = _first_rank(steps.code, step_rank, k_labels)
+    ks = [n_var]
+    if coverage is not None and total:
+        cum = np.cumsum(var.counts)
+        ks.append(int(np.searchsorted(cum, coverage * total - 1e-9 * total, side="left")) + 1)
+    if min_journeys is not None:
+        ks.append(int((var.counts >= min_journeys).sum()))
+    if max_nodes is not None:
+        firsts = np.sort(node_first)
+        fit = int(firsts[max_nodes]) if len(firsts) > max_nodes else n_var
+        ks.append(max(fit, 1))
+    k = min(ks)
+
+    kept_node = node_first < k
+    t_rank = var.rank[steps.tcase]
+    kpair = max(k_labels, 1)
+    pair = steps.src * kpair + steps.dst
+    kept_pairs = np.unique(pair[t_rank < k])
+    labels = np.asarray(steps.labels, dtype=object)
+    kept_names = set(labels[kept_node].tolist())
+    kept_edge_names = {(labels[p // kpair], labels[p % kpair]) for p in kept_pairs.tolist()}
+
+    off = steps.offsets
+    nonempty = np.flatnonzero(off[1:] > off[:-1])
+    first_code = steps.code[off[:-1][nonempty]]
+    last_code = steps.code[off[1:][nonempty] - 1]
+    krank = var.rank[nonempty] < k
+    kept_starts = set(labels[np.unique(first_code[krank])].tolist())
+    kept_ends = set(labels[np.unique(last_code[krank])].tolist())
+
+    nodes = graph.nodes
+    edges = graph.edges
+    node_keep = nodes["node"].isin(kept_names).to_numpy()
+    src = edges["source"].to_numpy(dtype=object)
+    dst = edges["target"].to_numpy(dtype=object)
+    edge_keep = np.asarray(
+        [
+            (t in kept_starts) if s == START else (s in kept_ends) if t == END else (s, t) in kept_edge_names
+            for s, t in zip(src, dst, strict=True)
+        ],
+        dtype=bool,
+    )
+
+    # journeys that cannot be traced on the kept map: a hidden node, step, entry or exit
+    pair_kept = np.isin(pair, kept_pairs)
+    bad_t = np.bincount(steps.tcase[~pair_kept], minlength=log.n_cases)
+    bad_s = np.bincount(steps.case[~kept_node[steps.code]], minlength=log.n_cases)
+    start_ok = np.isin(first_code, np.flatnonzero(np.isin(labels, list(kept_starts))))
+    end_ok = np.isin(last_code, np.flatnonzero(np.isin(labels, list(kept_ends))))
+    untraced = (bad_t[nonempty] > 0) | (bad_s[nonempty] > 0) | ~start_ok | ~end_ok
+    hidden = {
+        "variants": int(n_var - k),
+        "nodes": int((~node_keep).sum()),
+        "edges": int((~edge_keep).sum()),
+        "journeys": int(untraced.sum()),
+        "events": int(nodes.loc[~node_keep, "events"].sum()),
+        "transitions": int(
+            edges.loc[~edge_keep & (src != START) & (dst != END), "transitions"].sum()
+        ),
+    }
+    cov = float(var.counts[:k].sum() / total) if total else 1.0
+    from .graph import JourneyGraph
+
+    return JourneyGraph._make(
+        nodes.loc[node_keep].reset_index(drop=True),
+        edges.loc[edge_keep].reset_index(drop=True),
+        level=graph.level,
+        n_journeys=graph.n_journeys,
+        n_events=graph.n_events,
+        collapse_repeats=graph.collapse_repeats,
+        log=log,
+        hidden=hidden,
+        coverage=cov,
+    )

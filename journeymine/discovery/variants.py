@@ -1,0 +1,256 @@
+"""Journey variants: the distinct paths journeys take, with how many take each.
+
+A variant is a journey's whole sequence of touchpoints (or of channels, stages,
+... with ``level``). Journeys are grouped without a Python loop over journeys:
+each journey's code sequence is hashed with a polynomial hash in ``uint64``
+(``np.add.reduceat`` over the journey boundaries), journeys are grouped by hash,
+and every journey is then checked, element by element, against the first journey
+of its group, so a hash collision can never merge two different paths (colliding
+groups are split exactly).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .._validation import check_column, check_type
+from ..errors import InvalidParameterError
+from ..log import JourneyLog
+from ..schema import ACTIVITY, CASE, TIMESTAMP
+from .graph import _steps
+
+__all__ = ["variants"]
+
+_B1 = np.uint64(0x9E3779B97F4A7C15)
+_LEN_MIX = np.uint64(0xC2B2AE3D27D4EB4F)
+# memory for the byte keys that order tied variants
+_KEY_BYTES = 64 << 20
+
+
+@dataclass(frozen=True)
+class _Variants:
+    """Journeys grouped into variants, ranked 0 = most frequent (ties by label sequence).
+
+    ``rank`` has one entry per journey (-1 for a journey without events);
+    ``counts``, ``rep`` (first journey of the variant), ``length`` and ``paths``
+    (tuples of node labels) one per variant.
+    """
+
+    rank: np.ndarray
+    counts: np.ndarray
+    rep: np.ndarray
+    length: np.ndarray
+    paths: list[tuple[str, ...]]
+
+
+def _hash_keys(code: np.ndarray, pos: np.ndarray, starts: np.ndarray, lens: np.ndarray) -> np.ndarray:
+    """One uint64 key per journey: a polynomial hash of its codes, mixed with its length."""
+    max_len = int(lens.max()) if len(lens) else 0
+    powers = np.cumprod(np.r_[np.uint64(1), np.full(max_len, _B1, dtype=np.uint64)], dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        terms = (code.astype(np.uint64) + np.uint64(1)) * powers[pos]
+        h = np.add.reduceat(terms, starts, dtype=np.uint64) if len(starts) else np.zeros(0, np.uint64)
+        return h ^ (lens.astype(np.uint64) * _LEN_MIX)
+
+
+def _case_variants(log: JourneyLog, level: str, collapse: bool, func: str) -> _Variants:
+    """Group the journeys of ``log`` into variants at ``level`` (cached on the log)."""
+    key = ("discovery.variants", level, bool(collapse))
+    if key in log._cache:
+        return log._cache[key]
+    steps = _steps(log, level, collapse, func)
+    off = steps.offsets
+    lens_all = off[1:] - off[:-1]
+    nonempty = np.flatnonzero(lens_all > 0)
+    starts = off[:-1][nonempty]
+    lens = lens_all[nonempty]
+    code = steps.code
+    # position of each step within its journey
+    pos = np.arange(len(code), dtype=np.int64) - np.repeat(starts, lens)
+    keys = _hash_keys(code, pos, starts, lens)
+    group, _ = pd.factorize(keys)
+    group = _split_collisions(group.astype(np.int64), code, off, nonempty)
+    n_groups = int(group.max()) + 1 if len(group) else 0
+    # codes are numbered in order of first appearance: the first journey of each group
+    first = np.flatnonzero(np.r_[True, np.diff(np.maximum.accumulate(group)) > 0]) if len(group) else group
+    rep = nonempty[first]
+    counts = np.bincount(group, minlength=n_groups)
+    rep_len = lens_all[rep]
+    order = _rank_variants(counts, code, off[rep], rep_len, len(steps.labels))
+    new_rank = np.empty(n_groups, dtype=np.int64)
+    new_rank[order] = np.arange(n_groups)
+    rank = np.full(log.n_cases, -1, dtype=np.int64)
+    rank[nonempty] = new_rank[group]
+    rep_o, len_o = rep[order], rep_len[order]
+    paths = _paths(np.asarray(steps.labels, dtype=object), code, off[rep_o], len_o)
+    out = _Variants(rank=rank, counts=counts[order], rep=rep_o, length=len_o, paths=paths)
+    log._cache[key] = out
+    return out
+
+
+def _paths(labels: np.ndarray, code: np.ndarray, start: np.ndarray, length: np.ndarray) -> list[tuple]:
+    """The label tuple of each variant (one gather per distinct length, not per variant)."""
+    out: list[tuple] = [()] * len(start)
+    for n in np.unique(length).tolist():
+        which = np.flatnonzero(length == n)
+        idx = start[which][:, None] + np.arange(n)
+        rows = labels[code[idx]].tolist()
+        for w, row in zip(which.tolist(), map(tuple, rows), strict=True):
+            out[w] = row
+    return out
+
+
+def _rank_variants(
+    counts: np.ndarray, code: np.ndarray, start: np.ndarray, length: np.ndarray, n_labels: int
+) -> np.ndarray:
+    """Order of the variants: by journeys (descending), ties by their code sequence.
+
+    Sequences are compared as fixed-width big-endian byte strings (code + 1, zero
+    padded, so a prefix sorts first) in one numpy sort; sequences longer than the
+    width that fits in memory are compared in full, in Python, among the few that
+    tie on their first part.
+    """
+    n_var = len(counts)
+    if not n_var:
+        return np.zeros(0, dtype=np.int64)
+    width = 1 if n_labels < 255 else 2 if n_labels < 65535 else 4
+    max_len = int(length.max())
+    cols = max(1, min(max_len, _KEY_BYTES // (n_var * width)))
+    used = np.minimum(length, cols)
+    mat = np.zeros((n_var, cols), dtype=f">u{width}")
+    row = np.repeat(np.arange(n_var), used)
+    col = np.arange(int(used.sum())) - np.repeat(np.r_[0, np.cumsum(used)[:-1]], used)
+    mat[row, col] = code[start[row] + col] + 1
+    keys = mat.view(f"S{cols * width}").ravel()
+    by_key = np.argsort(keys, kind="stable")
+    order = by_key[np.argsort(-counts[by_key], kind="stable")]
+    if max_len > cols:
+        # ties on the first `cols` steps between long sequences: compare them in full
+        k, c = keys[order], counts[order]
+        tie = np.r_[False, (k[1:] == k[:-1]) & (c[1:] == c[:-1])]
+        if tie.any():
+            run_start = np.flatnonzero(~tie)
+            run_id = np.cumsum(~tie) - 1
+            for r in np.unique(run_id[tie]):
+                a = run_start[r]
+                b = run_start[r + 1] if r + 1 < len(run_start) else n_var
+                members = order[a:b].tolist()
+                members.sort(key=lambda v: tuple(code[start[v] : start[v] + length[v]].tolist()))
+                order[a:b] = members
+    return order
+
+
+def _split_collisions(
+    group: np.ndarray,
+    code: np.ndarray,
+    off: np.ndarray,
+    nonempty: np.ndarray,
+) -> np.ndarray:
+    """Check every journey against its group's first journey; split groups that differ.
+
+    ``group`` has one id per non-empty journey, numbered in order of first
+    appearance. Returns ids with the same property in which equal ids mean equal
+    sequences.
+    """
+    if not len(group):
+        return group
+    first = np.flatnonzero(np.r_[True, np.diff(np.maximum.accumulate(group)) > 0])
+    rep = nonempty[first][group]  # the first journey of each journey's group
+    lens = off[1:][nonempty] - off[:-1][nonempty]
+    bad_case = lens != (off[rep + 1] - off[rep])
+    # step i of a journey against step i of its representative, via a per-journey shift
+    shift = np.where(bad_case, 0, off[rep] - off[:-1][nonempty])
+    steps_shift = np.repeat(shift, lens)
+    mismatch = code[np.arange(len(code), dtype=np.int64) + steps_shift] != code
+    if mismatch.any():
+        step_case = np.repeat(np.arange(len(group)), lens)
+        bad_case[step_case[mismatch]] = True
+    if not bad_case.any():
+        return group
+    # rare: regroup the journeys of colliding groups by their exact sequences
+    fix = np.isin(group, np.unique(group[bad_case]))
+    new = group.copy()
+    seen: dict[tuple[int, tuple[int, ...]], int] = {}
+    next_id = int(group.max()) + 1
+    for j in np.flatnonzero(fix):
+        c = nonempty[j]
+        k = (int(group[j]), tuple(code[off[c] : off[c + 1]].tolist()))
+        if k not in seen:
+            seen[k] = next_id
+            next_id += 1
+        new[j] = seen[k]
+    codes, _ = pd.factorize(new)
+    return codes.astype(np.int64)
+
+
+def variants(
+    log: JourneyLog, *, level: str = ACTIVITY, collapse_repeats: bool = False
+) -> pd.DataFrame:
+    """The distinct paths journeys take, most frequent first.
+
+    Parameters
+    ----------
+    log : JourneyLog
+    level : str, default "activity"
+        The event column whose values make up the paths (missing values appear as
+        ``"(missing)"``).
+    collapse_repeats : bool, default False
+        Merge consecutive equal values (``web, web, app`` is the path ``(web, app)``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per variant: ``variant`` (tuple of labels), ``length`` (its number of
+        steps), ``journeys``, ``share`` (of all journeys), ``median_duration`` (from
+        first to last event, over the variant's journeys; the mean of the middle two for
+        an even count) and ``example_case`` (the first such journey in the log).
+        Sorted by ``journeys`` (descending), ties by the label sequence.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import journeymine as jm
+    >>> df = pd.DataFrame({"c": ["x", "x", "y", "y", "z"], "a": ["A", "B", "A", "B", "A"],
+    ...                    "t": pd.date_range("2025-01-01", periods=5, freq="D")})
+    >>> jm.variants(jm.from_pandas(df, case="c", activity="a", timestamp="t"))
+      variant  length  journeys     share median_duration example_case
+    0  (A, B)       2         2  0.666667          1 days            x
+    1    (A,)       1         1  0.333333          0 days            z
+    """
+    func = "variants"
+    if not isinstance(log, JourneyLog):
+        raise InvalidParameterError(
+            f"The 'log' parameter of {func} must be a JourneyLog. Got {type(log).__name__} instead."
+        )
+    check_column(log.columns, level, "level", func)
+    check_type(collapse_repeats, bool, "True or False", "collapse_repeats", func)
+    v = _case_variants(log, level, collapse_repeats, func)
+    n_var = len(v.counts)
+    ts = log._events[TIMESTAMP].array.asi8
+    off = log._offsets
+    ok = v.rank >= 0
+    dur = ts[off[1:][ok] - 1] - ts[off[:-1][ok]]
+    grp = v.rank[ok]
+    med = np.zeros(n_var, dtype=np.int64)
+    if n_var:
+        order = np.lexsort((dur, grp))
+        d = dur[order]
+        base = np.r_[0, np.cumsum(v.counts)[:-1]]
+        lo = d[base + (v.counts - 1) // 2]
+        hi = d[base + v.counts // 2]
+        med = lo + (hi - lo) // 2
+    cases = log._events[CASE].cat.categories
+    total = int(ok.sum())
+    return pd.DataFrame(
+        {
+            "variant": pd.Series(v.paths, dtype=object),
+            "length": v.length.astype(np.int64),
+            "journeys": v.counts.astype(np.int64),
+            "share": v.counts / total if total else np.zeros(0),
+            "median_duration": pd.Series(med.view("m8[ns]")),
+            "example_case": pd.Series(np.asarray(cases, dtype=object)[v.rep], dtype=object),
+        }
+    )

@@ -1,0 +1,48 @@
+"""Shared fixtures: the real public logs (skipped when absent) and tiny hand-written logs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import journeymine as jm
+
+REAL = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "real"
+
+
+@pytest.fixture(scope="session")
+def real_data() -> Path:
+    """Folder of the real public event logs; tests using it skip when it is absent."""
+    if not REAL.is_dir():
+        pytest.skip(f"real event logs not found at {REAL} (they live beside the repository in shared/)")
+    return REAL
+
+
+def _make_log(rows, **kwargs) -> jm.JourneyLog:
+    """A log from (case, activity, timestamp[, extra...]) tuples; name extra columns in ``columns``."""
+    cols = ["case", "activity", "timestamp", *kwargs.pop("columns", [])]
+    df = pd.DataFrame(rows, columns=cols)
+    mapping = {c: c for c in cols[3:] if c in ("channel", "department", "resource", "direction", "customer")}
+    keep = [c for c in cols[3:] if c not in mapping]
+    return jm.from_pandas(df, case="case", activity="activity", timestamp="timestamp",
+                          keep=keep or None, **mapping, **kwargs)
+
+
+@pytest.fixture
+def make_log():
+    """``make_log(rows, columns=[...])``: a JourneyLog from tuples, e.g.
+    ``make_log([("c1", "A", "2025-01-01 10:00", "support")], columns=["department"])``."""
+    return _make_log
+
+
+@pytest.fixture
+def running_example() -> jm.JourneyLog:
+    """The six-case textbook log (42 events), from the copy bundled in the package if present."""
+    path = Path(jm.__file__).parent / "datasets" / "data" / "running-example.xes"
+    if path.exists():
+        return jm.read_xes(path)
+    if not (REAL / "running-example.xes").exists():
+        pytest.skip("running-example.xes not available")
+    return jm.read_xes(REAL / "running-example.xes")

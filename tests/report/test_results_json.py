@@ -1,0 +1,150 @@
+"""results.json, findings tables and the atomic output folder."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from journeymine.errors import ConfigError
+from journeymine.report import results
+from journeymine.report.results import (
+    RESULTS_SCHEMA,
+    AtomicFolder,
+    is_output_folder,
+    jsonable,
+    table_payload,
+    to_json,
+    write_table,
+)
+
+SCHEMA_FILE = Path(results.__file__).with_name("results.schema.json")
+
+
+def test_schema_file_matches_the_schema_in_code() -> None:
+    assert json.loads(SCHEMA_FILE.read_text(encoding="utf-8")) == RESULTS_SCHEMA
+
+
+def test_jsonable_types() -> None:
+    assert jsonable(pd.Timedelta("1h")) == 3600.0
+    assert jsonable(pd.Timestamp("2025-01-01", tz="UTC")) == "2025-01-01T00:00:00+00:00"
+    assert jsonable(float("nan")) is None and jsonable(pd.NaT) is None and jsonable(float("inf")) is None
+    assert jsonable({"a": (1, 2)}) == {"a": [1, 2]}
+    assert jsonable({3, 1}) == [1, 3]
+    assert to_json({"b": 1, "a": [1.5]}) == '{\n  "b": 1,\n  "a": [\n    1.5\n  ]\n}\n'
+
+
+def test_table_payload_columns_and_missing_values() -> None:
+    frame = pd.DataFrame({
+        "name": pd.Categorical(["a", None]),
+        "n": pd.array([1, None], dtype="Int64"),
+        "ok": [True, False],
+        "t": pd.to_datetime(["2025-01-01", None], utc=True),
+    })
+    payload = table_payload(frame)
+    assert [c["type"] for c in payload["columns"]] == ["string", "integer", "boolean", "datetime"]
+    assert payload["records"][1] == {"name": None, "n": None, "ok": False, "t": None}
+
+
+def test_write_table_is_deterministic_and_keeps_true_values(tmp_path: Path) -> None:
+    frame = pd.DataFrame({"touchpoint": ["=1+1", "-2", "ok"], "delta": [-1.5, 0.0, 2.0],
+                          "gap": pd.to_timedelta(["1h", "2h", "3h"])})
+    write_table(frame, tmp_path / "a", "x")
+    write_table(frame, tmp_path / "b", "x")
+    for ext in ("csv", "parquet"):
+        assert (tmp_path / "a" / "tables" / f"x.{ext}").read_bytes() == (tmp_path / "b" / "tables" / f"x.{ext}").read_bytes()
+    back = pd.read_parquet(tmp_path / "a" / "tables" / "x.parquet")
+    assert back["touchpoint"].tolist() == ["=1+1", "-2", "ok"]  # Parquet: the true values
+    assert back["gap"].tolist() == frame["gap"].tolist()
+    csv = pd.read_csv(tmp_path / "a" / "tables" / "x.csv")
+    assert csv["touchpoint"].tolist() == ["'=1+1", "'-2", "ok"]  # CSV: neutralised text
+    assert csv["delta"].tolist() == [-1.5, 0.0, 2.0]  # numbers untouched
+
+
+# --------------------------------------------------------------------------- atomic folder
+
+
+def _complete(folder: Path, text: str) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "results.json").write_text(json.dumps({"schema_version": "1.0", "text": text}))
+
+
+def test_atomic_folder_replaces_only_when_complete(tmp_path: Path) -> None:
+    target = tmp_path / "out"
+    with AtomicFolder(target) as tmp:
+        assert tmp.parent == tmp_path and tmp.name.startswith(".out.journeymine-tmp-")
+        _complete(tmp, "first")
+        assert not target.exists()
+    assert "first" in (target / "results.json").read_text()
+    with pytest.raises(RuntimeError), AtomicFolder(target) as tmp:
+        _complete(tmp, "second")
+        raise RuntimeError("failed half-way")
+    assert "first" in (target / "results.json").read_text()
+    with AtomicFolder(target) as tmp:
+        _complete(tmp, "third")
+    assert "third" in (target / "results.json").read_text()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_atomic_folder_without_rename_exchange(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(results, "_exchange", lambda a, b: False)
+    target = tmp_path / "out"
+    for text in ("one", "two"):
+        with AtomicFolder(target) as tmp:
+            _complete(tmp, text)
+    assert "two" in (target / "results.json").read_text()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_refuses_a_folder_that_is_not_an_output(tmp_path: Path) -> None:
+    (tmp_path / "mine.txt").write_text("precious")
+    assert not is_output_folder(tmp_path)
+    with pytest.raises(ConfigError, match="does not hold a previous journeymine output"), AtomicFolder(tmp_path):
+        pass
+    assert (tmp_path / "mine.txt").read_text() == "precious"
+    assert is_output_folder(tmp_path / "absent")
+    (tmp_path / "empty").mkdir()
+    assert is_output_folder(tmp_path / "empty")
+
+
+def test_leftovers_of_dead_runs_are_removed(tmp_path: Path) -> None:
+    target = tmp_path / "out"
+    _complete(target, "kept")
+    dead = tmp_path / ".out.journeymine-tmp-999999999-abc"
+    dead.mkdir()
+    alive = tmp_path / f".out.journeymine-tmp-{os.getppid()}-abc"
+    alive.mkdir()
+    with AtomicFolder(target) as tmp:
+        _complete(tmp, "new")
+    assert not dead.exists()
+    assert alive.exists()  # another live process may still be writing it
+
+
+def test_killed_between_renames_restores_the_old_output(tmp_path: Path) -> None:
+    target = tmp_path / "out"
+    old = tmp_path / ".out.journeymine-old-999999999-abc"
+    _complete(old, "previous")
+    with AtomicFolder(target) as tmp:
+        assert "previous" in (target / "results.json").read_text()  # restored before the new run
+        _complete(tmp, "new")
+    assert "new" in (target / "results.json").read_text()
+
+
+def test_results_json_of_a_run_follows_the_schema(project: Path) -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    from journeymine import cli
+
+    assert cli.main(["-q", "run", str(project)]) == 0
+    doc = json.loads((project.parent / "out" / "results.json").read_text(encoding="utf-8"))
+    jsonschema.validate(doc, RESULTS_SCHEMA)
+    assert doc["schema_version"] == "1.0"
+    assert set(doc["summary"]) >= {"events", "journeys", "customers", "conversion_rate"}
+    assert doc["settings"]["goal"] == "purchase"
+    for name, table in doc["tables"].items():
+        assert len(table["records"]) == table["rows"], name
+        if table["rows"]:
+            assert [c["name"] for c in table["columns"]] == list(table["records"][0]), name
+    assert set(doc["run"]) == {"journeymine_version", "config_file", "config_sha256", "inputs"}

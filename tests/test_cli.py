@@ -1,0 +1,361 @@
+"""The journeymine command line: sample -> run for a new user, scheduled-run failures, atomic outputs."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import io
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import journeymine as jm
+from journeymine import cli
+
+_spec = importlib.util.spec_from_file_location(
+    "_jm_cli_project", Path(__file__).parent / "report" / "_project.py"
+)
+_project = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_project)
+
+ENV = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+
+
+def _cli(*args: str, cwd: Path | None = None, script: bool = False) -> subprocess.CompletedProcess:
+    """Run the command line in a subprocess: the console script, or ``python -m journeymine``."""
+    exe = Path(sys.executable).with_name("journeymine")
+    cmd = [str(exe)] if script and exe.exists() else [sys.executable, "-m", "journeymine"]
+    return subprocess.run([*cmd, *args], cwd=cwd, capture_output=True, text=True, env=ENV, timeout=300)
+
+
+def _digest(folder: Path) -> dict[str, str]:
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    return _project.write_project(tmp_path / "project")
+
+
+# --------------------------------------------------------------------------- the new user
+
+
+@pytest.mark.slow
+def test_new_user_sample_then_run(tmp_path: Path) -> None:
+    """`journeymine sample demo && journeymine run demo/config.toml`, as the README says."""
+    done = _cli("sample", "demo", cwd=tmp_path, script=True)
+    assert done.returncode == 0, done.stderr
+    demo = tmp_path / "demo"
+    for name in ("config.toml", "identities.csv", "web_events.csv", "calls.csv", "README.md"):
+        assert (demo / name).is_file(), name
+    assert "journeymine run" in done.stderr
+    run = _cli("run", "demo/config.toml", cwd=tmp_path, script=True)
+    assert run.returncode == 0, run.stderr
+    # not a terminal: plain log lines on stderr
+    assert "journeymine: loading sources ... 7 sources, 25,927 events" in run.stderr
+    out = demo / "output"
+    results = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    assert results["schema_version"] == "1.0"
+    assert results["summary"]["events"] == 25_927 - 0 or results["summary"]["events"] > 20_000
+    assert results["data_quality"]["rejected_rows"] == 8  # the planted dirty rows
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "Sample company: customer journeys" in html
+    for section in ("summary", "journey_map", "stage_map", "funnel", "dropoffs", "handoffs", "silent_gaps",
+                    "dead_ends", "pain_points", "data_quality"):
+        assert f'id="{section}"' in html, section
+    for name, table in results["tables"].items():
+        assert (out / table["files"]["csv"]).is_file(), name
+        assert (out / table["files"]["parquet"]).is_file(), name
+    # the sample folder refuses to be overwritten silently
+    again = _cli("sample", "demo", cwd=tmp_path)
+    assert again.returncode == 2 and "--force" in again.stderr
+
+
+def test_help_documents_exit_codes() -> None:
+    done = _cli("--help")
+    assert done.returncode == 0
+    for text in ("run", "validate", "sample", "exit codes", "0 ", "1 ", "2 "):
+        assert text in done.stdout
+    run_help = _cli("run", "--help")
+    assert "exit codes" in run_help.stdout and "internal failure" in run_help.stdout
+
+
+def test_version_and_bad_arguments() -> None:
+    assert _cli("--version").stdout.strip() == f"journeymine {jm.__version__}"
+    assert _cli("frobnicate").returncode == 2
+    assert _cli().returncode == 2
+
+
+# --------------------------------------------------------------------------- run
+
+
+def test_run_writes_the_output_folder(project: Path) -> None:
+    assert cli.main(["-q", "run", str(project)]) == 0
+    out = project.parent / "out"
+    names = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
+    assert {"results.json", "report.html"} <= names
+    results = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    for name, table in results["tables"].items():
+        assert f"tables/{name}.csv" in names and f"tables/{name}.parquet" in names
+        frame = pd.read_parquet(out / table["files"]["parquet"])
+        assert len(frame) == table["rows"] == len(table["records"])
+    for name, files in results["figures"].items():
+        assert set(files) == {"png", "svg"}, name
+        assert (out / files["png"]).read_bytes().startswith(b"\x89PNG")
+    # run metadata: hashes of every input, no wall-clock time anywhere
+    roles = sorted(i["role"] for i in results["run"]["inputs"])
+    assert roles == ["identity", "source", "source"]
+    assert results["run"]["config_sha256"] == hashlib.sha256(project.read_bytes()).hexdigest()
+    text = (out / "results.json").read_text(encoding="utf-8")
+    assert str(project.parent) not in text  # no absolute paths: the folder can move
+    # no hidden temporary folders are left beside the output
+    assert [p.name for p in project.parent.iterdir() if "journeymine-" in p.name] == []
+
+
+def test_two_runs_are_byte_identical(project: Path) -> None:
+    assert cli.main(["-q", "run", str(project)]) == 0
+    first = _digest(project.parent / "out")
+    assert cli.main(["-q", "run", str(project)]) == 0
+    second = _digest(project.parent / "out")
+    assert first == second
+    assert any(k.endswith(".parquet") for k in first) and any(k.endswith(".csv") for k in first)
+    # and in a fresh process (hash seeds, import order, caches all differ)
+    done = _cli("-q", "run", str(project))
+    assert done.returncode == 0, done.stderr
+    assert _digest(project.parent / "out") == first
+
+
+def test_parquet_has_no_varying_metadata(project: Path) -> None:
+    import pyarrow.parquet as pq
+
+    assert cli.main(["-q", "run", str(project)]) == 0
+    for path in (project.parent / "out" / "tables").glob("*.parquet"):
+        meta = pq.read_metadata(path).metadata or {}
+        assert b"pandas" not in meta, path.name  # no pandas block (it names versions)
+
+
+def test_run_output_option_and_progress_lines(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = project.parent / "elsewhere"
+    assert cli.main(["run", str(project), "--output", str(target)]) == 0
+    err = capsys.readouterr().err
+    assert "journeymine: loading sources ... 2 sources," in err
+    assert "journeymine: cutting journeys ... 150 journeys" in err
+    assert (target / "report.html").is_file()
+
+
+def test_progress_on_a_terminal_uses_a_live_indicator() -> None:
+    out = io.StringIO()
+    p = cli.Progress(out, tty=True, interval=0.01)
+    with p.step("loading sources") as s:
+        import time
+
+        time.sleep(0.05)
+        s.done("3 sources, 48,211 events")
+    text = out.getvalue()
+    assert "\r" in text and "loading sources ... 3 sources, 48,211 events (" in text
+    with pytest.raises(RuntimeError), p.step("writing"):
+        raise RuntimeError("boom")
+    assert "writing ... failed" in out.getvalue()
+
+
+def test_yaml_config_is_accepted(project: Path) -> None:
+    import tomllib
+
+    import yaml
+
+    data = tomllib.loads(project.read_text(encoding="utf-8"))
+    data["output"] = "out_yaml"
+    path = project.with_suffix(".yaml")
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    assert cli.main(["-q", "run", str(path)]) == 0
+    assert (project.parent / "out_yaml" / "results.json").is_file()
+
+
+# --------------------------------------------------------------------------- scheduled-run failures
+
+
+def _break(project: Path, old: str, new: str) -> None:
+    text = project.read_text(encoding="utf-8")
+    assert old in text
+    project.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_broken_config_fails_clearly_and_keeps_outputs(project: Path) -> None:
+    assert cli.main(["-q", "run", str(project)]) == 0
+    before = _digest(project.parent / "out")
+    _break(project, 'timestamp = "ts"', 'timestmp = "ts"')
+    done = _cli("run", str(project))
+    assert done.returncode == 2
+    assert str(project) in done.stderr
+    assert "sources.calls.timestmp: unknown key. Did you mean 'timestamp'?" in done.stderr
+    assert "sources.calls.timestamp: missing" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert _digest(project.parent / "out") == before
+
+
+def test_wrong_type_names_the_key(project: Path) -> None:
+    _break(project, 'inactivity = "30D"', "inactivity = 30")
+    done = _cli("run", str(project))
+    assert done.returncode == 2
+    assert "journeys.inactivity: must be a duration" in done.stderr
+
+
+def test_missing_source_fails_and_keeps_outputs(project: Path) -> None:
+    assert cli.main(["-q", "run", str(project)]) == 0
+    before = _digest(project.parent / "out")
+    (project.parent / "calls.jsonl").unlink()
+    done = _cli("run", str(project))
+    assert done.returncode == 2
+    assert "sources.calls.path: the file 'calls.jsonl' does not exist" in done.stderr
+    assert _digest(project.parent / "out") == before
+
+
+def test_misnamed_column_names_the_key(project: Path) -> None:
+    _break(project, 'activity = "reason"', 'activity = "reasons"')
+    done = _cli("run", str(project))
+    assert done.returncode == 2
+    assert "sources.calls.activity" in done.stderr and "Did you mean 'reason'?" in done.stderr
+
+
+def test_unknown_goal_is_invalid_data(project: Path) -> None:
+    _break(project, 'goal = "purchase"', 'goal = "purchse"')
+    done = _cli("run", str(project))
+    assert done.returncode == 2
+    assert "purchse" in done.stderr and "Did you mean 'purchase'?" in done.stderr
+
+
+def test_unreadable_source_is_invalid_data(project: Path) -> None:
+    (project.parent / "calls.jsonl").write_text("{not json\n", encoding="utf-8")
+    done = _cli("run", str(project))
+    assert done.returncode == 2, done.stderr
+    assert "sources.calls" in done.stderr
+
+
+def test_refuses_to_replace_a_folder_that_is_not_an_output(project: Path) -> None:
+    _break(project, 'output = "out"', 'output = "."')
+    done = _cli("run", str(project))
+    assert done.returncode == 2
+    assert "does not hold a previous journeymine output" in done.stderr
+    assert (project.parent / "web.csv").is_file()
+
+
+def test_internal_failure_exits_1_and_keeps_outputs(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from journeymine.report import results
+
+    assert cli.main(["-q", "run", str(project)]) == 0
+    before = _digest(project.parent / "out")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(results, "write_table", broken)
+    assert cli.main(["-q", "run", str(project)]) == 1
+    err = capsys.readouterr().err
+    assert "internal error: RuntimeError: disk on fire" in err and "--debug" in err
+    assert _digest(project.parent / "out") == before
+    assert [p.name for p in project.parent.iterdir() if "journeymine-" in p.name] == []
+
+
+_KILL = textwrap.dedent(
+    """
+    import os, sys
+    from journeymine.report import results
+    real = results.write_table
+    calls = []
+    def dying(*args, **kwargs):
+        calls.append(1)
+        out = real(*args, **kwargs)
+        if len(calls) == 3:
+            os._exit(9)  # killed mid-way: no cleanup of any kind runs
+        return out
+    results.write_table = dying
+    from journeymine.cli import main
+    sys.exit(main(["-q", "run", sys.argv[1]]))
+    """
+)
+
+
+def test_killed_run_leaves_previous_outputs(project: Path) -> None:
+    assert cli.main(["-q", "run", str(project)]) == 0
+    before = _digest(project.parent / "out")
+    _break(project, 'title = "Test journeys"', 'title = "Changed title"')
+    done = subprocess.run([sys.executable, "-c", _KILL, str(project)], capture_output=True, text=True,
+                          env=ENV, timeout=300)
+    assert done.returncode == 9, done.stderr
+    out = project.parent / "out"
+    assert _digest(out) == before  # the previous complete set, untouched
+    assert "Test journeys" in (out / "report.html").read_text(encoding="utf-8")
+    # the dead run's temporary folder is hidden, never the output itself
+    leftovers = [p.name for p in project.parent.iterdir() if "journeymine-tmp" in p.name]
+    assert all(name.startswith(".") for name in leftovers)
+    # the next run completes, replaces the set and removes the dead run's leftovers
+    assert cli.main(["-q", "run", str(project)]) == 0
+    assert "Changed title" in (out / "report.html").read_text(encoding="utf-8")
+    assert [p.name for p in project.parent.iterdir() if "journeymine-" in p.name] == []
+
+
+def test_interrupt_keeps_outputs(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from journeymine.report import results
+
+    assert cli.main(["-q", "run", str(project)]) == 0
+    before = _digest(project.parent / "out")
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(results, "write_table", interrupted)
+    assert cli.main(["-q", "run", str(project)]) == 130
+    assert _digest(project.parent / "out") == before
+
+
+# --------------------------------------------------------------------------- validate
+
+
+def test_validate_reports_rejected_rows_and_changes_nothing(
+    project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    files_before = _digest(project.parent)
+    rejected = tmp_path / "rejected.csv"
+    assert cli.main(["-q", "validate", str(project), "--rejected", str(rejected)]) == 0
+    out = capsys.readouterr().out
+    assert f"{project}: valid" in out
+    assert "source web:" in out and "source calls:" in out
+    assert "rejected rows: 1" in out and "web missing_timestamp: 1" in out
+    assert _digest(project.parent) == files_before  # nothing written beside the config
+    assert not (project.parent / "out").exists()
+    assert pd.read_csv(rejected)["reason"].tolist() == ["missing_timestamp"]
+    assert cli.main(["-q", "validate", str(project), "--strict"]) == 2
+
+
+def test_validate_broken_config(project: Path) -> None:
+    _break(project, "[identity]", "[identiy]")
+    done = _cli("validate", str(project))
+    assert done.returncode == 2
+    assert "identiy: unknown key. Did you mean 'identity'?" in done.stderr
+
+
+def test_validate_unknown_funnel_step(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _break(project, '"view pricing", "purchase"]', '"view pricng", "purchase"]')
+    assert cli.main(["-q", "validate", str(project)]) == 2
+    assert "view pricng" in capsys.readouterr().err
+
+
+def test_missing_config_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["run", str(tmp_path / "nope.toml")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_printable_neutralises_terminal_escapes() -> None:
+    assert cli._printable("a\x1b[2Jb\nc") == "a\\x1b[2Jb\nc"
