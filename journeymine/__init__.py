@@ -18,7 +18,7 @@ from .analyzers import (
     silent_gaps_summary,
     unanswered,
 )
-from .compare import AssumedJourney, compare
+from .compare import AssumedJourney, compare, compare_periods, compare_segments, personas
 from .derive import case_goals, case_table, transitions
 from .discovery import JourneyGraph, discover, discover_model, variants
 from .errors import (
@@ -35,6 +35,7 @@ from .io import from_pandas, from_pm4py, read_csv, read_json, read_parquet, read
 from .journeys import combine, map_stages, split_journeys
 from .log import JourneyLog
 from .plotting import plot_journey
+from .report import Report, report
 from .schema import END, START
 
 __version__ = "0.1.0"
@@ -66,6 +67,9 @@ __all__ = [
     # Compare
     "AssumedJourney",
     "compare",
+    "compare_segments",
+    "compare_periods",
+    "personas",
     # Analyze
     "dead_ends",
     "dropoffs",
@@ -77,6 +81,9 @@ __all__ = [
     "silent_gaps",
     "silent_gaps_summary",
     "unanswered",
+    # Report
+    "report",
+    "Report",
     # Data
     "datasets",
     # Errors and warnings

@@ -7,6 +7,7 @@ each touches a column a constant number of times, hashing it once.
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -39,38 +40,96 @@ def to_categorical(values: pd.Series | np.ndarray, *, name: str = "") -> pd.Cate
     Integer-valued inputs are ordered numerically (so case "2" comes before "10"),
     everything else by its string form. Missing values get code -1.
     """
+    codes, labels = encode(values)
+    return as_categorical(codes, labels)
+
+
+def encode(values: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The codes and labels :func:`to_categorical` stores, as plain arrays.
+
+    Returns ``codes`` (int32, -1 for missing) and ``labels`` (object array of unique
+    strings, in category order, every one used). One hash pass over ``values``; the
+    labels are computed and sorted once per distinct value, not per row.
+    """
     s = values if isinstance(values, pd.Series) else pd.Series(values)
     if isinstance(s.dtype, pd.CategoricalDtype):
-        codes = s.cat.codes.to_numpy().astype(np.int64)
+        codes = s.cat.codes.to_numpy()
         uniques = s.cat.categories
-        used = np.zeros(len(uniques), dtype=bool)
-        used[codes[codes >= 0]] = True
-        if not used.all():  # drop unused categories so results do not depend on them
-            remap = np.cumsum(used) - 1
-            codes = np.where(codes >= 0, remap[np.maximum(codes, 0)], -1)
-            uniques = uniques[used]
+        present = codes[codes >= 0]
+        used = np.bincount(present, minlength=len(uniques)).astype(bool) if len(uniques) else None
+        # drop unused categories so results do not depend on them
+        if used is not None and not used.all():
+            kept = np.flatnonzero(used)
+            lut = np.full(len(uniques) + 1, -1, dtype=np.int64)
+            lut[kept] = np.arange(len(kept))
+            codes = lut[codes]  # code -1 picks the trailing -1
+            uniques = uniques[kept]
     else:
         codes, uniques = pd.factorize(s, use_na_sentinel=True)
-        codes = codes.astype(np.int64)
-    numeric = pd.api.types.is_integer_dtype(getattr(uniques, "dtype", None))
-    if numeric:
-        order = np.argsort(np.asarray(uniques), kind="stable")
-        labels = np.asarray([str(u) for u in np.asarray(uniques)[order]], dtype=object)
+    labels, rank = _sorted_labels(uniques)
+    code_type = np.int32 if len(labels) < 2**31 - 1 else np.int64
+    lut = np.append(rank, -1).astype(code_type)
+    return lut[codes], labels
+
+
+def as_categorical(codes: np.ndarray, labels: np.ndarray) -> pd.Categorical:
+    """The Categorical of :func:`encode` output: int16 codes up to 32,000 labels, int32 beyond."""
+    dtype = np.int32 if len(labels) > 32_000 else np.int16
+    categories = pd.Index(labels, dtype=object)
+    try:
+        # the labels are unique by construction: skip pandas' uniqueness check (a hash
+        # pass over every category, ~0.2 s for a million journeys)
+        cat_dtype = pd.CategoricalDtype._from_fastpath(categories, False)
+    except AttributeError:  # pragma: no cover - other pandas versions
+        cat_dtype = pd.CategoricalDtype(categories)
+    codes = codes.astype(dtype, copy=False)
+    return pd.Categorical.from_codes(codes, dtype=cat_dtype, validate=False)
+
+
+def _sorted_labels(uniques: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted, merged string labels of distinct raw values, and each raw value's label index."""
+    raw = np.asarray(uniques)
+    if pd.api.types.is_integer_dtype(getattr(uniques, "dtype", None)):
+        order = np.argsort(raw, kind="stable")
+        if raw.dtype.kind in "iu":
+            labels = raw[order].astype(str).astype(object)
+        else:
+            labels = np.asarray([str(u) for u in raw[order]], dtype=object)
     else:
-        text = np.asarray([_label(u) for u in uniques], dtype=object)
-        order = np.argsort(text, kind="stable")
+        if raw.dtype == object and pd.api.types.infer_dtype(raw, skipna=False) == "string":
+            text = np.asarray([u.strip() for u in raw], dtype=object)
+        else:
+            text = np.asarray([_label(u) for u in raw], dtype=object)
+        order = _argsort_text(text)
         labels = text[order]
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order))
-    new_codes = np.where(codes >= 0, rank[np.maximum(codes, 0)] if len(rank) else 0, -1)
-    # different raw values may share a string form (1 and "1"): merge them
-    if len(labels) and (labels[1:] == labels[:-1]).any():
+    # different raw values may share a string form (1 and "1", "a" and " a"): merge them
+    if len(labels) > 1:
         first = np.r_[True, labels[1:] != labels[:-1]]
-        merged = np.cumsum(first) - 1
-        new_codes = np.where(new_codes >= 0, merged[np.maximum(new_codes, 0)], -1)
-        labels = labels[first]
-    dtype = np.int32 if len(labels) > 32_000 else np.int16
-    return pd.Categorical.from_codes(new_codes.astype(dtype), categories=pd.Index(labels, dtype=object))
+        if not first.all():
+            merged = np.cumsum(first) - 1
+            rank = merged[rank]
+            labels = labels[first]
+    return labels, rank
+
+
+def _argsort_text(text: np.ndarray) -> np.ndarray:
+    """Stable argsort of an object array of str, in Python's (code point) order.
+
+    pyarrow sorts UTF-8 bytes, whose order is the code point order, several times
+    faster than numpy compares Python objects; strings that are not valid UTF-8
+    (lone surrogates) fall back to numpy.
+    """
+    if len(text) > 1:
+        try:
+            import pyarrow as pa
+            import pyarrow.compute as pc
+
+            return pc.sort_indices(pa.array(text, type=pa.string())).to_numpy()
+        except (ImportError, UnicodeError, ValueError, TypeError):
+            pass
+    return np.argsort(text, kind="stable")
 
 
 def _label(value: object) -> str:

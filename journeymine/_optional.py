@@ -21,8 +21,10 @@ def import_pm4py(func: str = "this function") -> ModuleType:
         pm4py is not installed: the message names the extra ``journeymine[pm4py]``.
     """
     try:
-        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(
-            io.StringIO()
+        with (
+            warnings.catch_warnings(),
+            contextlib.redirect_stdout(io.StringIO()),
+            contextlib.redirect_stderr(io.StringIO()),
         ):
             warnings.simplefilter("ignore")
             import pm4py

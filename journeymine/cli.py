@@ -23,9 +23,18 @@ import time
 import traceback
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
-__all__ = ["main", "Progress", "NullProgress", "EXIT_OK", "EXIT_INTERNAL", "EXIT_INVALID", "EXAMPLE_CONFIG"]
+__all__ = [
+    "main",
+    "Progress",
+    "NullProgress",
+    "EXIT_OK",
+    "EXIT_INTERNAL",
+    "EXIT_INVALID",
+    "EXAMPLE_CONFIG",
+    "EXAMPLE_ASSUMED",
+]
 
 EXIT_OK = 0
 EXIT_INTERNAL = 1
@@ -88,9 +97,13 @@ class Progress(NullProgress):
 
     _FRAMES = "|/-\\"
 
-    def __init__(self, stream: IO[str] | None = None, *, tty: bool | None = None, interval: float = 0.1) -> None:
+    def __init__(
+        self, stream: IO[str] | None = None, *, tty: bool | None = None, interval: float = 0.1
+    ) -> None:
         self.stream = stream if stream is not None else sys.stderr
-        self.tty = bool(tty) if tty is not None else bool(getattr(self.stream, "isatty", lambda: False)())
+        self.tty = (
+            bool(tty) if tty is not None else bool(getattr(self.stream, "isatty", lambda: False)())
+        )
         self.interval = interval
 
     def _write(self, text: str) -> None:
@@ -116,7 +129,9 @@ class Progress(NullProgress):
                 while not stop.wait(self.interval):
                     i += 1
                     frame = self._FRAMES[i % len(self._FRAMES)]
-                    self._write(f"\r\033[Kjourneymine: {text} ... {frame} {time.monotonic() - start:.1f}s")
+                    self._write(
+                        f"\r\033[Kjourneymine: {text} ... {frame} {time.monotonic() - start:.1f}s"
+                    )
 
             self._write(f"\r\033[Kjourneymine: {text} ...")
             spinner = threading.Thread(target=spin, daemon=True)
@@ -143,7 +158,8 @@ class Progress(NullProgress):
 def _printable(text: str) -> str:
     """Control characters from the data (terminal escape sequences) shown as ``\\x..``, not run."""
     return "".join(
-        c if c.isprintable() or c == "\n" else c.encode("unicode_escape").decode("ascii") for c in str(text)
+        c if c.isprintable() or c == "\n" else c.encode("unicode_escape").decode("ascii")
+        for c in str(text)
     )
 
 
@@ -169,7 +185,9 @@ def _run(args: argparse.Namespace, progress: Progress) -> int:
     loaded = load_log(cfg, progress)
     for w in loaded.warnings:
         progress.info(f"warning: {w}")
-    assumed = load_assumed(cfg.assumed, param="assumed", func=str(args.config)) if cfg.assumed else None
+    assumed = (
+        load_assumed(cfg.assumed, param="assumed", func=str(args.config)) if cfg.assumed else None
+    )
     found = run_analyses(
         loaded.log,
         goal=cfg.goal,
@@ -190,13 +208,17 @@ def _run(args: argparse.Namespace, progress: Progress) -> int:
         "analyses": list(cfg.analyses),
         "options": cfg.options,
         "sources": {
-            name: {"path": cfg.display_path(src.path), "format": src.format, **src.mapping,
-                   **({"key": src.key} if src.key else {})}
+            name: {
+                "path": cfg.display_path(src.path),
+                "format": src.format,
+                **src.mapping,
+                **({"key": src.key} if src.key else {}),
+            }
             for name, src in cfg.sources.items()
         },
-        "identity": None if cfg.identity is None else {
-            k: (cfg.display_path(v) if k == "file" else v) for k, v in cfg.identity.items()
-        },
+        "identity": None
+        if cfg.identity is None
+        else {k: (cfg.display_path(v) if k == "file" else v) for k, v in cfg.identity.items()},
         "assumed": cfg.display_path(cfg.assumed) if cfg.assumed else None,
     }
     for name, reason in found.skipped.items():
@@ -265,12 +287,15 @@ def _sample(args: argparse.Namespace, progress: Progress) -> int:
     folder = Path(args.dir)
     config = folder / "config.toml"
     if config.exists() and not args.force:
-        raise ConfigError(f"{config}: already exists; pass --force to overwrite the sample folder's files.")
+        raise ConfigError(
+            f"{config}: already exists; pass --force to overwrite the sample folder's files."
+        )
     folder.mkdir(parents=True, exist_ok=True)
     with progress.step("writing the sample data") as step:
         names = _write_sample_files(folder)
         config.write_text(EXAMPLE_CONFIG, encoding="utf-8")
-        step.done(f"{len(names)} files and config.toml")
+        (folder / "assumed_journey.yaml").write_text(EXAMPLE_ASSUMED, encoding="utf-8")
+        step.done(f"{len(names)} files, assumed_journey.yaml and config.toml")
     progress.info(f"next: journeymine run {config}")
     return EXIT_OK
 
@@ -297,6 +322,7 @@ EXAMPLE_CONFIG = """\
 title = "Sample company: customer journeys"
 goal = "purchase"
 funnel = ["visit homepage", "view pricing", "start trial", "enter payment details", "purchase"]
+assumed = "assumed_journey.yaml"   # the journey as designed, to compare with the data
 output = "output"
 
 # One table per source system: its file and which of its columns hold what.
@@ -397,6 +423,23 @@ by = "department"
 """
 
 
+#: The assumed journey ``journeymine sample`` writes (read by ``jm.AssumedJourney.from_file``).
+EXAMPLE_ASSUMED = """\
+# The journey as the company designed it; `journeymine run` compares it with the data.
+name: designed purchase journey
+goal: purchase
+stages:
+  - name: awareness
+    steps: [ad click, visit homepage]
+  - name: consideration
+    steps: [view pricing, {name: request demo, optional: true}]
+  - name: trial
+    steps: [start trial, onboarding email, {name: install app, optional: true}]
+  - name: purchase
+    steps: [enter payment details, purchase, receipt email]
+"""
+
+
 # --------------------------------------------------------------------------- main
 
 
@@ -410,31 +453,51 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"journeymine {__version__}")
-    parser.add_argument("-q", "--quiet", action="store_true", help="no progress output (errors are still shown)")
-    parser.add_argument("--debug", action="store_true", help="show the traceback of an internal failure")
+    parser.add_argument(
+        "-q", "--quiet", action="store_true", help="no progress output (errors are still shown)"
+    )
+    parser.add_argument(
+        "--debug", action="store_true", help="show the traceback of an internal failure"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    p = sub.add_parser("run", help="run the analyses a configuration file describes",
-                       description="Load the sources, run the analyses and write results.json, the tables, "
-                                   "the pictures and report.html into the output folder (atomically).",
-                       epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = sub.add_parser(
+        "run",
+        help="run the analyses a configuration file describes",
+        description="Load the sources, run the analyses and write results.json, the tables, "
+        "the pictures and report.html into the output folder (atomically).",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("config", metavar="CONFIG", help="the configuration file (.toml, .yaml or .yml)")
-    p.add_argument("-o", "--output", metavar="DIR", help="the output folder (default: 'output' of the config)")
+    p.add_argument(
+        "-o", "--output", metavar="DIR", help="the output folder (default: 'output' of the config)"
+    )
 
-    p = sub.add_parser("validate", help="load and check the data; report rejected rows; change nothing",
-                       description="Read the configuration and every source, stitch and cut journeys, and "
-                                   "report what would be rejected. Writes nothing (unless --rejected).",
-                       epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = sub.add_parser(
+        "validate",
+        help="load and check the data; report rejected rows; change nothing",
+        description="Read the configuration and every source, stitch and cut journeys, and "
+        "report what would be rejected. Writes nothing (unless --rejected).",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("config", metavar="CONFIG", help="the configuration file (.toml, .yaml or .yml)")
     p.add_argument("--rejected", metavar="FILE", help="write the rejected rows to this CSV file")
     p.add_argument("--strict", action="store_true", help="exit with 2 when any row is rejected")
 
-    p = sub.add_parser("sample", help="write the sample data and an example configuration to a folder",
-                       description="Write the raw multichannel sample files, the identity crosswalk and "
-                                   "config.toml to DIR, ready for 'journeymine run DIR/config.toml'.",
-                       epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = sub.add_parser(
+        "sample",
+        help="write the sample data and an example configuration to a folder",
+        description="Write the raw multichannel sample files, the identity crosswalk and "
+        "config.toml to DIR, ready for 'journeymine run DIR/config.toml'.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("dir", metavar="DIR", help="the folder to write (created if needed)")
-    p.add_argument("--force", action="store_true", help="overwrite an existing sample folder's files")
+    p.add_argument(
+        "--force", action="store_true", help="overwrite an existing sample folder's files"
+    )
     return parser
 
 
@@ -458,7 +521,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except JourneymineError as exc:
         sys.stderr.write(f"journeymine: error: {_printable(str(exc))}\n")
         return EXIT_INVALID
-    except Exception as exc:  # noqa: BLE001 - the last line of defence of a scheduled job
+    except Exception as exc:
         sys.stderr.write(
             f"journeymine: internal error: {type(exc).__name__}: {exc}\n"
             "This is a bug in journeymine; the previous outputs are unchanged. "

@@ -109,7 +109,9 @@ class Field:
 _MAPPING_DOC = "source column that holds the {}"
 SOURCE_SCHEMA: dict[str, Field] = {
     "path": Field("path", "the events file (CSV, Parquet, JSON lines or XES)", required=True),
-    "format": Field("str", "the file format; by default from the file's suffix", choices=tuple(SOURCE_FORMATS)),
+    "format": Field(
+        "str", "the file format; by default from the file's suffix", choices=tuple(SOURCE_FORMATS)
+    ),
     "case": Field("str", _MAPPING_DOC.format("journey (case) id, if the source has journeys")),
     "customer": Field("str", _MAPPING_DOC.format("customer identifier")),
     "activity": Field("str", _MAPPING_DOC.format("touchpoint name"), required=True),
@@ -118,8 +120,10 @@ SOURCE_SCHEMA: dict[str, Field] = {
     "department": Field("str", _MAPPING_DOC.format("owning department")),
     "resource": Field("str", _MAPPING_DOC.format("agent or system")),
     "direction": Field("str", _MAPPING_DOC.format("direction (inbound/outbound/internal)")),
-    "labels": Field("labels", "constant values for the whole source, e.g. {channel = \"phone\"}"),
-    "keep": Field("keep", "extra columns to carry along: a list, a table {source = new name}, or true"),
+    "labels": Field("labels", 'constant values for the whole source, e.g. {channel = "phone"}'),
+    "keep": Field(
+        "keep", "extra columns to carry along: a list, a table {source = new name}, or true"
+    ),
     "tz": Field("str", "time zone of naive timestamps (default UTC)"),
     "timestamp_format": Field("str", "strftime format of the timestamps (default: inferred)"),
     "dayfirst": Field("bool", "read 01/02/2025 as 1 February"),
@@ -130,10 +134,14 @@ SOURCE_SCHEMA: dict[str, Field] = {
 
 SCHEMA: dict[str, Field] = {
     "title": Field("str", "the report's title", default="Customer journeys"),
-    "output": Field("path", "the output folder (replaced as a whole on every run)", default="journeymine-output"),
+    "output": Field(
+        "path", "the output folder (replaced as a whole on every run)", default="journeymine-output"
+    ),
     "goal": Field("str_or_list", "the goal touchpoint(s): a journey that reaches one converted"),
     "funnel": Field("str_list", "the funnel steps, in order"),
-    "assumed": Field("path", "an assumed journey file (TOML, YAML or JSON) to compare with the data"),
+    "assumed": Field(
+        "path", "an assumed journey file (TOML, YAML or JSON) to compare with the data"
+    ),
     "sources": Field(
         "map",
         "one table per source, named by you: its file and column mapping",
@@ -144,8 +152,14 @@ SCHEMA: dict[str, Field] = {
         "table",
         "the identity crosswalk that links each source's customer ids",
         children={
-            "file": Field("path", "the crosswalk (CSV or Parquet): one column per identifier type", required=True),
-            "primary": Field("str", "the column whose value names a stitched customer (default: the first)"),
+            "file": Field(
+                "path",
+                "the crosswalk (CSV or Parquet): one column per identifier type",
+                required=True,
+            ),
+            "primary": Field(
+                "str", "the column whose value names a stitched customer (default: the first)"
+            ),
             "keys": Field(
                 "map",
                 "per source, the crosswalk column its customer ids belong to",
@@ -159,9 +173,11 @@ SCHEMA: dict[str, Field] = {
         "table",
         "how customers' events are cut into journeys",
         children={
-            "inactivity": Field("duration", "the longest silence inside one journey, e.g. \"30D\""),
+            "inactivity": Field("duration", 'the longest silence inside one journey, e.g. "30D"'),
             "end_at": Field("str_or_list", "touchpoint(s) after which a journey ends"),
-            "observation_end": Field("str", "when the data was extracted (default: the last event)"),
+            "observation_end": Field(
+                "str", "when the data was extracted (default: the last event)"
+            ),
         },
     ),
     "stages": Field(
@@ -173,12 +189,18 @@ SCHEMA: dict[str, Field] = {
         "table",
         "which analyses to run, and their options",
         children={
-            "run": Field("str_list", "the analyses to run (default: all that the settings allow)", choices=ANALYSES),
+            "run": Field(
+                "str_list",
+                "the analyses to run (default: all that the settings allow)",
+                choices=ANALYSES,
+            ),
             "journey_map": Field(
                 "table",
                 "options of the journey map",
                 children={
-                    "level": Field("str", "the event column the map's nodes show (default activity)"),
+                    "level": Field(
+                        "str", "the event column the map's nodes show (default activity)"
+                    ),
                     "metric": Field("str", "what the map's edges show (passed to plot_journey)"),
                 },
             ),
@@ -186,7 +208,9 @@ SCHEMA: dict[str, Field] = {
                 "table",
                 "options of the handoff analysis",
                 children={
-                    "by": Field("str", "the column whose changes are handoffs (default department)"),
+                    "by": Field(
+                        "str", "the column whose changes are handoffs (default department)"
+                    ),
                     "window": Field("duration", "handoffs further apart than this are not counted"),
                 },
             ),
@@ -199,7 +223,7 @@ _KIND_TEXT = {
     "bool": "true or false",
     "int": "an integer",
     "path": "a file or folder path (text)",
-    "duration": "a duration such as \"30D\" or \"2h\"",
+    "duration": 'a duration such as "30D" or "2h"',
     "str_list": "a list of text values",
     "str_or_list": "a text value or a list of text values",
     "labels": "a table of column = text value",
@@ -272,7 +296,9 @@ def load_config(path: str | os.PathLike[str], *, check_files: bool = True) -> Co
     except FileNotFoundError:
         raise ConfigError(f"{shown}: the configuration file does not exist.") from None
     except OSError as exc:
-        raise ConfigError(f"{shown}: the configuration file cannot be read ({exc.strerror}).") from None
+        raise ConfigError(
+            f"{shown}: the configuration file cannot be read ({exc.strerror})."
+        ) from None
     suffix = p.suffix.lower()
     if suffix in (".yaml", ".yml"):
         import yaml
@@ -312,7 +338,9 @@ def parse_config(
     """Validate a configuration already read into Python objects (see :func:`load_config`)."""
     problems: list[str] = []
     if not isinstance(data, Mapping):
-        raise ConfigError(f"{file}: the configuration must be a table of keys. Got {type(data).__name__}.")
+        raise ConfigError(
+            f"{file}: the configuration must be a table of keys. Got {type(data).__name__}."
+        )
     _check_table(data, SCHEMA, "", problems)
     if problems:
         raise _error(file, problems)
@@ -332,15 +360,21 @@ def parse_config(
         mapping = {k: v for k, v in src.items() if k not in ("path", "format", "key")}
         for csv_only in ("sep", "encoding"):
             if csv_only in mapping and fmt != "csv":
-                problems.append(f"sources.{name}.{csv_only}: applies to CSV sources only; this source is {fmt}.")
+                problems.append(
+                    f"sources.{name}.{csv_only}: applies to CSV sources only; this source is {fmt}."
+                )
         if fmt is None:
             problems.append(
                 f"sources.{name}.path: cannot tell the format of {src['path']!r} from its suffix; "
                 f"add format = one of {list(SOURCE_FORMATS)!r}."
             )
         if check_files and not path.is_file():
-            problems.append(f"sources.{name}.path: the file {src['path']!r} does not exist (looked for {path}).")
-        sources[str(name)] = SourceConfig(str(name), path, fmt or "csv", mapping, keys_cfg.get(name, src.get("key")))
+            problems.append(
+                f"sources.{name}.path: the file {src['path']!r} does not exist (looked for {path})."
+            )
+        sources[str(name)] = SourceConfig(
+            str(name), path, fmt or "csv", mapping, keys_cfg.get(name, src.get("key"))
+        )
     identity = None
     if "identity" in data:
         identity = dict(data["identity"])
@@ -351,7 +385,9 @@ def parse_config(
             )
     assumed = resolve(data["assumed"]) if "assumed" in data else None
     if check_files and assumed is not None and not assumed.is_file():
-        problems.append(f"assumed: the file {data['assumed']!r} does not exist (looked for {assumed}).")
+        problems.append(
+            f"assumed: the file {data['assumed']!r} does not exist (looked for {assumed})."
+        )
     if problems:
         raise _error(file, problems)
     analyses_cfg = dict(data.get("analyses") or {})
@@ -407,7 +443,9 @@ def _default_analyses(data: Mapping[str, Any]) -> list[str]:
 # --------------------------------------------------------------------------- schema walk
 
 
-def _check_table(data: Mapping[str, Any], schema: Mapping[str, Field], prefix: str, problems: list[str]) -> None:
+def _check_table(
+    data: Mapping[str, Any], schema: Mapping[str, Field], prefix: str, problems: list[str]
+) -> None:
     for key, value in data.items():
         dotted = f"{prefix}{key}"
         if not isinstance(key, str):
@@ -417,7 +455,9 @@ def _check_table(data: Mapping[str, Any], schema: Mapping[str, Field], prefix: s
         if spec is None:
             near = near_matches(key, list(schema))
             hint = f" Did you mean {near[0]!r}?" if near else ""
-            problems.append(f"{dotted}: unknown key.{hint} The keys allowed here are {sorted(schema)!r}.")
+            problems.append(
+                f"{dotted}: unknown key.{hint} The keys allowed here are {sorted(schema)!r}."
+            )
             continue
         _check_value(value, spec, dotted, problems)
     for key, spec in schema.items():
@@ -437,25 +477,38 @@ _CHECKS: dict[str, Callable[[Any], bool]] = {
     "duration": lambda v: isinstance(v, str),
     "str_list": _is_str_list,
     "str_or_list": lambda v: isinstance(v, str) or (_is_str_list(v) and len(v) > 0),
-    "labels": lambda v: isinstance(v, Mapping)
-    and all(isinstance(k, str) and (isinstance(x, str) or x is None) for k, x in v.items()),
-    "keep": lambda v: v is True or _is_str_list(v)
-    or (isinstance(v, Mapping) and all(isinstance(x, str) for x in v.values())),
+    "labels": lambda v: (
+        isinstance(v, Mapping)
+        and all(isinstance(k, str) and (isinstance(x, str) or x is None) for k, x in v.items())
+    ),
+    "keep": lambda v: (
+        v is True
+        or _is_str_list(v)
+        or (isinstance(v, Mapping) and all(isinstance(x, str) for x in v.values()))
+    ),
     "table": lambda v: isinstance(v, Mapping),
     "map": lambda v: isinstance(v, Mapping),
 }
 
 
 def _type_name(value: Any) -> str:
-    return {dict: "a table", list: "a list", str: "text", bool: "a boolean", int: "an integer",
-            float: "a number"}.get(type(value), type(value).__name__)
+    return {
+        dict: "a table",
+        list: "a list",
+        str: "text",
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+    }.get(type(value), type(value).__name__)
 
 
 def _check_value(value: Any, spec: Field, dotted: str, problems: list[str]) -> None:
     if not _CHECKS[spec.kind](value):
         shown = repr(value)
         shown = shown if len(shown) <= 60 else shown[:57] + "..."
-        problems.append(f"{dotted}: must be {_KIND_TEXT[spec.kind]} ({spec.doc}). Got {_type_name(value)}: {shown}.")
+        problems.append(
+            f"{dotted}: must be {_KIND_TEXT[spec.kind]} ({spec.doc}). Got {_type_name(value)}: {shown}."
+        )
         return
     if spec.kind == "table":
         _check_table(value, spec.children or {}, dotted + ".", problems)
@@ -470,7 +523,9 @@ def _check_value(value: Any, spec: Field, dotted: str, problems: list[str]) -> N
         except (ValueError, TypeError):
             ok = False
         if not ok:
-            problems.append(f"{dotted}: must be a positive duration such as \"30D\" or \"2h\". Got {value!r}.")
+            problems.append(
+                f'{dotted}: must be a positive duration such as "30D" or "2h". Got {value!r}.'
+            )
     if spec.choices is not None:
         values = value if isinstance(value, list) else [value]
         for v in values:
@@ -484,7 +539,9 @@ def _check_meaning(data: Mapping[str, Any], problems: list[str]) -> None:
     """Rules that span keys: journey ids, crosswalk keys, analyses that need settings."""
     sources = data["sources"]
     if not sources:
-        problems.append("sources: name at least one source, e.g. [sources.web] with path, activity, timestamp.")
+        problems.append(
+            "sources: name at least one source, e.g. [sources.web] with path, activity, timestamp."
+        )
     for name, src in sources.items():
         if "case" not in src and "customer" not in src:
             problems.append(
@@ -492,11 +549,13 @@ def _check_meaning(data: Mapping[str, Any], problems: list[str]) -> None:
             )
     identity = data.get("identity")
     if identity:
-        for name in (identity.get("keys") or {}):
+        for name in identity.get("keys") or {}:
             if name not in sources:
                 near = near_matches(str(name), list(sources))
                 hint = f" Did you mean {near[0]!r}?" if near else ""
-                problems.append(f"identity.keys.{name}: names no source.{hint} The sources are {list(sources)!r}.")
+                problems.append(
+                    f"identity.keys.{name}: names no source.{hint} The sources are {list(sources)!r}."
+                )
     run = (data.get("analyses") or {}).get("run") or []
     needs = {
         "stage_map": ("stages", "a [stages] table"),
@@ -556,7 +615,12 @@ def _read_source(cfg: Config, src: SourceConfig) -> Any:
 
     kwargs = dict(src.mapping)
     kwargs.setdefault("name", src.name)
-    readers = {"csv": jm.read_csv, "parquet": jm.read_parquet, "json": jm.read_json, "xes": jm.read_xes}
+    readers = {
+        "csv": jm.read_csv,
+        "parquet": jm.read_parquet,
+        "json": jm.read_json,
+        "xes": jm.read_xes,
+    }
     try:
         return readers[src.format](src.path, **kwargs)
     except MissingColumnError as exc:
@@ -590,9 +654,13 @@ def _read_crosswalk(cfg: Config) -> pd.DataFrame:
         if _format_of(path) == "parquet":
             frame = pd.read_parquet(path)
             return frame.astype("string")
-        return pd.read_csv(path, dtype="string", sep=ident.get("sep", ","), encoding=ident.get("encoding"))
+        return pd.read_csv(
+            path, dtype="string", sep=ident.get("sep", ","), encoding=ident.get("encoding")
+        )
     except (OSError, UnicodeDecodeError, ValueError, pd.errors.ParserError) as exc:
-        raise DataError(f"{_where(cfg)}: identity.file: cannot read {cfg.display_path(path)!r}: {exc}") from exc
+        raise DataError(
+            f"{_where(cfg)}: identity.file: cannot read {cfg.display_path(path)!r}: {exc}"
+        ) from exc
 
 
 def load_log(cfg: Config, progress: Any = None) -> LoadedLog:
@@ -613,7 +681,9 @@ def load_log(cfg: Config, progress: Any = None) -> LoadedLog:
             out.inputs.append(_input(cfg, "source", name, src.path))
             logs[name] = _capture(out.warnings, _read_source, cfg, src)
             out.per_source[name] = len(logs[name])
-        step.done(f"{len(logs)} source{'s' if len(logs) != 1 else ''}, {sum(out.per_source.values()):,} events")
+        step.done(
+            f"{len(logs)} source{'s' if len(logs) != 1 else ''}, {sum(out.per_source.values()):,} events"
+        )
     if cfg.identity is not None or len(logs) > 1:
         with progress.step("stitching identities") as step:
             identities = keys = primary = None
@@ -623,13 +693,20 @@ def load_log(cfg: Config, progress: Any = None) -> LoadedLog:
                 primary = cfg.identity.get("primary")
                 keys = [src.key or logs[name].customer_key for name, src in cfg.sources.items()]
                 cols = [str(c) for c in identities.columns]
-                bad = [f"identity.keys.{n}: {k!r} is not a column of the crosswalk {cols!r}."
-                       for n, k in zip(cfg.sources, keys, strict=True) if k not in cols]
+                bad = [
+                    f"identity.keys.{n}: {k!r} is not a column of the crosswalk {cols!r}."
+                    for n, k in zip(cfg.sources, keys, strict=True)
+                    if k not in cols
+                ]
                 if primary is not None and primary not in cols:
-                    bad.append(f"identity.primary: {primary!r} is not a column of the crosswalk {cols!r}.")
+                    bad.append(
+                        f"identity.primary: {primary!r} is not a column of the crosswalk {cols!r}."
+                    )
                 if bad:
                     raise _error(_where(cfg), bad)
-            log = _capture(out.warnings, jm.combine, logs, identities=identities, keys=keys, primary=primary)
+            log = _capture(
+                out.warnings, jm.combine, logs, identities=identities, keys=keys, primary=primary
+            )
             step.done(f"{log.n_cases:,} customers")
     else:
         log = next(iter(logs.values()))
@@ -637,7 +714,11 @@ def load_log(cfg: Config, progress: Any = None) -> LoadedLog:
         with progress.step("cutting journeys") as step:
             j = cfg.journeys
             log = _capture(
-                out.warnings, jm.split_journeys, log, inactivity=j.get("inactivity"), end_at=j.get("end_at"),
+                out.warnings,
+                jm.split_journeys,
+                log,
+                inactivity=j.get("inactivity"),
+                end_at=j.get("end_at"),
                 observation_end=j.get("observation_end"),
             )
             step.done(f"{log.n_cases:,} journeys")

@@ -10,7 +10,6 @@ immutable: functions that change it (:func:`~journeymine.split_journeys`,
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -192,9 +191,10 @@ class JourneyLog:
         return head
 
     def _repr_html_(self) -> str:
-        summary = html.escape(repr(self))
-        table = self._events.head(10).to_html(index=False, border=0)
-        return f"<div><p><b>{summary}</b></p>{table}</div>"
+        """Notebook display: headline figures and the first events, every value escaped."""
+        from .report.html import log_html
+
+        return log_html(self)
 
     def summary(self) -> dict[str, Any]:
         """Headline figures of the log as a plain dict.
@@ -331,17 +331,31 @@ def sort_canonical(frame: pd.DataFrame) -> pd.DataFrame:
     """
     if not len(frame):
         return frame.reset_index(drop=True)
-    case = frame[CASE].cat.codes.to_numpy()
-    ts = frame[TIMESTAMP].array.asi8
-    same_case = case[1:] == case[:-1]
-    in_order = bool(
-        np.all((case[1:] > case[:-1]) | (same_case & (ts[1:] >= ts[:-1])))
-    )
-    if in_order:
+    order = row_order(frame[CASE].cat.codes.to_numpy(), frame[TIMESTAMP].array.asi8)
+    if order is None:
         return frame.reset_index(drop=True)
-    # np.lexsort is stable, so equal (case, timestamp) keep their input order
-    order = np.lexsort((ts, case))
     return frame.take(order).reset_index(drop=True)
+
+
+def row_order(case: np.ndarray, ts: np.ndarray) -> np.ndarray | None:
+    """The stable order of rows by (case code, timestamp), or None if they are in it already.
+
+    ``case`` are integer case codes, ``ts`` int64 nanoseconds. Equal (case, timestamp)
+    keep their input order. Two linear checks pick the cheapest sort: none for rows
+    already grouped by case and in time order (common for exports); one stable sort by
+    case for rows in time order (an event stream), which keeps that time order inside
+    each case; a two-key ``np.lexsort`` otherwise.
+    """
+    if len(case) < 2:
+        return None
+    same_case = case[1:] == case[:-1]
+    later = ts[1:] >= ts[:-1]
+    if bool(np.all((case[1:] > case[:-1]) | (same_case & later))):
+        return None
+    if bool(later.all()):
+        return np.argsort(case, kind="stable")
+    # np.lexsort is stable, so equal (case, timestamp) keep their input order
+    return np.lexsort((ts, case))
 
 
 def canonical_order(columns: Sequence[str]) -> list[str]:

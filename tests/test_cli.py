@@ -31,7 +31,9 @@ def _cli(*args: str, cwd: Path | None = None, script: bool = False) -> subproces
     """Run the command line in a subprocess: the console script, or ``python -m journeymine``."""
     exe = Path(sys.executable).with_name("journeymine")
     cmd = [str(exe)] if script and exe.exists() else [sys.executable, "-m", "journeymine"]
-    return subprocess.run([*cmd, *args], cwd=cwd, capture_output=True, text=True, env=ENV, timeout=300)
+    return subprocess.run(
+        [*cmd, *args], cwd=cwd, capture_output=True, text=True, env=ENV, timeout=300
+    )
 
 
 def _digest(folder: Path) -> dict[str, str]:
@@ -70,8 +72,18 @@ def test_new_user_sample_then_run(tmp_path: Path) -> None:
     assert results["data_quality"]["rejected_rows"] == 8  # the planted dirty rows
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "Sample company: customer journeys" in html
-    for section in ("summary", "journey_map", "stage_map", "funnel", "dropoffs", "handoffs", "silent_gaps",
-                    "dead_ends", "pain_points", "data_quality"):
+    for section in (
+        "summary",
+        "journey_map",
+        "stage_map",
+        "funnel",
+        "dropoffs",
+        "handoffs",
+        "silent_gaps",
+        "dead_ends",
+        "pain_points",
+        "data_quality",
+    ):
         assert f'id="{section}"' in html, section
     for name, table in results["tables"].items():
         assert (out / table["files"]["csv"]).is_file(), name
@@ -144,7 +156,9 @@ def test_parquet_has_no_varying_metadata(project: Path) -> None:
         assert b"pandas" not in meta, path.name  # no pandas block (it names versions)
 
 
-def test_run_output_option_and_progress_lines(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_run_output_option_and_progress_lines(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     target = project.parent / "elsewhere"
     assert cli.main(["run", str(project), "--output", str(target)]) == 0
     err = capsys.readouterr().err
@@ -291,8 +305,13 @@ def test_killed_run_leaves_previous_outputs(project: Path) -> None:
     assert cli.main(["-q", "run", str(project)]) == 0
     before = _digest(project.parent / "out")
     _break(project, 'title = "Test journeys"', 'title = "Changed title"')
-    done = subprocess.run([sys.executable, "-c", _KILL, str(project)], capture_output=True, text=True,
-                          env=ENV, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-c", _KILL, str(project)],
+        capture_output=True,
+        text=True,
+        env=ENV,
+        timeout=300,
+    )
     assert done.returncode == 9, done.stderr
     out = project.parent / "out"
     assert _digest(out) == before  # the previous complete set, untouched

@@ -51,7 +51,9 @@ def check_log(log: Any, func: str) -> JourneyLog:
     return log
 
 
-def level_codes(log: JourneyLog, level: str, func: str, param: str = "level") -> tuple[np.ndarray, pd.Index]:
+def level_codes(
+    log: JourneyLog, level: str, func: str, param: str = "level"
+) -> tuple[np.ndarray, pd.Index]:
     """Codes and labels of an event column, with a hint for stages."""
     hint = ""
     if level == "stage":
@@ -193,7 +195,9 @@ def group_quantiles(
 def to_timedelta(ns: np.ndarray) -> pd.Series:
     """Float or int nanoseconds (NaN for missing) as a timedelta64[ns] Series."""
     arr = np.asarray(ns, dtype=float)
-    ints = np.where(np.isnan(arr), _NAT, np.round(np.nan_to_num(arr))).astype(np.int64)
+    ok = np.isfinite(arr)
+    ints = np.full(arr.shape, _NAT, dtype=np.int64)
+    ints[ok] = np.round(arr[ok]).astype(np.int64)
     return pd.Series(ints.view("m8[ns]"))
 
 
@@ -201,6 +205,23 @@ def labels_of(labels: pd.Index, codes: np.ndarray) -> np.ndarray:
     """Label strings for codes (-1 gives None), as an object array."""
     lab = np.asarray([str(x) for x in labels] + [None], dtype=object)
     return lab[np.asarray(codes, dtype=np.int64)]
+
+
+def unique(a: np.ndarray) -> np.ndarray:
+    """Sorted distinct values of an integer array (sort-based: faster than np.unique's hashing)."""
+    s = np.sort(np.asarray(a), kind="stable")
+    return s[np.r_[True, s[1:] != s[:-1]]] if len(s) else s
+
+
+def unique_inverse(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct values and, for each element, the index of its value among them."""
+    u = unique(a)
+    return u, np.searchsorted(u, a).astype(np.int64)
+
+
+def sort_key(values: Any) -> np.ndarray:
+    """Strings for sorting a label column of a result (missing values sort first, as "")."""
+    return np.asarray(["" if v is None or v != v else str(v) for v in values], dtype=object)
 
 
 def first_per_group(groups: np.ndarray) -> np.ndarray:

@@ -111,9 +111,7 @@ def dropoffs(log: JourneyLog, *, goal: Goal, level: str = ACTIVITY) -> pd.DataFr
     conv_after = out.last_goal[vcase] >= vfirst
     ongoing = ~conv_after & out.ongoing[vcase]
     last_val = C.last_valued(log, codes)
-    lost = (
-        (last_val[vcase] == vval) & ~out.converted[vcase] & ~out.ongoing[vcase] & ~conv_after
-    )
+    lost = (last_val[vcase] == vval) & ~out.converted[vcase] & ~out.ongoing[vcase] & ~conv_after
 
     def count(mask: np.ndarray | None = None) -> np.ndarray:
         w = None if mask is None else mask.astype(float)
@@ -146,7 +144,11 @@ def dropoffs(log: JourneyLog, *, goal: Goal, level: str = ACTIVITY) -> pd.DataFr
     )
     table = table[table["journeys"] > 0]
     order = np.lexsort(
-        (table["touchpoint"].to_numpy(), -table["lost"].to_numpy(), -table["conversions_lost"].to_numpy())
+        (
+            table["touchpoint"].to_numpy(),
+            -table["lost"].to_numpy(),
+            -table["conversions_lost"].to_numpy(),
+        )
     )
     return table.iloc[order].reset_index(drop=True)
 

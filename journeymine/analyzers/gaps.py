@@ -186,9 +186,7 @@ def silent_gaps_summary(
       from_activity to_activity  gaps  silent  waiting_on_company
     0        ticket       reply     6       2                   2
     """
-    _, summary, _ = _silent(
-        log, threshold, factor, floor, min_gaps, level, "silent_gaps_summary"
-    )
+    _, summary, _ = _silent(log, threshold, factor, floor, min_gaps, level, "silent_gaps_summary")
     return summary
 
 
@@ -215,7 +213,7 @@ def _silent(
     pos = tr["position"].to_numpy()
     L = len(labels) + 1  # +1: missing values (-1) get their own slot
     pair = (src + 1) * L + (dst + 1)
-    uniq, inv = np.unique(pair, return_inverse=True)
+    uniq, inv = C.unique_inverse(pair)
     P = len(uniq)
     expected, cut, base = _baselines(inv, P, gap, float(factor), flo.value, min_gaps)
     if thr is not None:
@@ -233,7 +231,9 @@ def _silent(
     n_sil = np.bincount(inv[silent], minlength=P)
     case = C.case_codes(log)
     sil_idx = np.flatnonzero(silent)
-    jkey = np.unique(case[pos[sil_idx]] * P + inv[sil_idx]) if len(sil_idx) else np.zeros(0, np.int64)
+    jkey = (
+        C.unique(case[pos[sil_idx]] * P + inv[sil_idx]) if len(sil_idx) else np.zeros(0, np.int64)
+    )
     journeys = np.bincount(jkey % P, minlength=P) if len(jkey) else np.zeros(P, np.int64)
     med_all = C.group_quantiles(inv, gap, P, (0.5,))[:, 0]
     med_sil = C.group_quantiles(inv[silent], gap[silent], P, (0.5,))[:, 0]
@@ -263,8 +263,8 @@ def _silent(
     )
     order = np.lexsort(
         (
-            summary["to_activity"].astype(str).to_numpy(),
-            summary["from_activity"].astype(str).to_numpy(),
+            C.sort_key(summary["to_activity"]),
+            C.sort_key(summary["from_activity"]),
             -summary["silent"].to_numpy(),
             -np.nan_to_num(summary["share_low"].to_numpy()),
             base == 1,
@@ -335,7 +335,9 @@ def _baselines(
     return expected, cut, base
 
 
-def _typical(groups: np.ndarray, G: int, gap: np.ndarray, factor: float, floor_ns: int) -> np.ndarray:
+def _typical(
+    groups: np.ndarray, G: int, gap: np.ndarray, factor: float, floor_ns: int
+) -> np.ndarray:
     """Median of the non-silent gaps per group, by the fixed-point iteration (see module doc)."""
     out = np.full(G, np.nan)
     if not len(gap):
@@ -457,7 +459,13 @@ def unanswered(log: JourneyLog, *, min_response_rate: float = 0.5) -> pd.DataFra
     waited = obs_ns - ts[rows]
     on = ongoing[hcase]
     order = np.lexsort((hcase, -waited, on))
-    rows, hcase, after, waited, on = rows[order], hcase[order], after[order], waited[order], on[order]
+    rows, hcase, after, waited, on = (
+        rows[order],
+        hcase[order],
+        after[order],
+        waited[order],
+        on[order],
+    )
 
     def lab(col: str) -> np.ndarray:
         if col not in ev.columns:

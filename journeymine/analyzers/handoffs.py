@@ -130,7 +130,7 @@ def handoffs(
     h = _handoff_table(log, codes)
     L = max(len(labels), 1)
     pair = h["src"] * L + h["dst"]
-    uniq, inv = np.unique(pair, return_inverse=True)
+    uniq, inv = C.unique_inverse(pair)
     P = len(uniq)
     n_h = np.bincount(inv, minlength=P)
     jour = _distinct_cases(h["case"], inv, P)
@@ -178,8 +178,8 @@ def handoffs(
     bad = table["ping_pongs"].to_numpy() + np.nan_to_num(table["repeat_contacts"].to_numpy(float))
     order = np.lexsort(
         (
-            table["to"].astype(str).to_numpy(),
-            table["from"].astype(str).to_numpy(),
+            C.sort_key(table["to"]),
+            C.sort_key(table["from"]),
             -table["handoffs"].to_numpy(),
             -bad,
             -np.nan_to_num(table["conversions_lost"].to_numpy(float)),
@@ -212,7 +212,7 @@ def _distinct_cases(cases: np.ndarray, groups: np.ndarray, n_groups: int) -> np.
     """Per group, how many distinct cases have it."""
     if not len(cases):
         return np.zeros(n_groups, dtype=np.int64)
-    key = np.unique(cases.astype(np.int64) * n_groups + groups)
+    key = C.unique(cases.astype(np.int64) * n_groups + groups)
     return np.bincount(key % n_groups, minlength=n_groups).astype(np.int64)
 
 
@@ -280,10 +280,11 @@ def pair_groups(
 ) -> dict[str, np.ndarray]:
     """Known-outcome journey counts (n) and conversions (k) per pair: with the handoff,
     without it, and with a ping-pong on it."""
+
     def distinct(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if not mask.any():
             return np.zeros(P, np.int64), np.zeros(P, np.int64)
-        key = np.unique(cases[mask].astype(np.int64) * P + inv[mask])
+        key = C.unique(cases[mask].astype(np.int64) * P + inv[mask])
         kc, kp = key // P, key % P
         known = out.known[kc]
         n = np.bincount(kp[known], minlength=P)

@@ -76,6 +76,8 @@ def pain_points(
     dead_end        touchpoint          visit it before converting          all other journeys
                                         (:func:`dead_ends`, flagged ones)
     ping_pong       "A → B → A"         bounced A -> B -> A                 had the A -> B handoff, no bounce
+                                                                            (all journeys without the bounce
+                                                                            when fewer than ``min_journeys``)
     handoff         "A → B"             have the handoff                    all other journeys
                                         (:func:`handoffs`)
     silent_gap      "A → B"             a silent gap on A -> B              had A -> B, with no silent gap
@@ -173,7 +175,9 @@ def pain_points(
         parts.append(_repeat_rows(log, out, win, self_service, min_journeys))
         parts.append(_unanswered_rows(log, out, min_journeys))
     else:
-        skipped.append(f"repeat contacts and unanswered contacts (no 'direction' values; {C._HINTS[DIRECTION]})")
+        skipped.append(
+            f"repeat contacts and unanswered contacts (no 'direction' values; {C._HINTS[DIRECTION]})"
+        )
     parts.append(_loop_rows(log, out, min_journeys))
     if skipped:
         warnings.warn(
@@ -181,7 +185,11 @@ def pain_points(
             DataQualityWarning,
             stacklevel=2,
         )
-    return _rank(pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) else _empty())
+    return _rank(
+        pd.concat([p for p in parts if len(p)], ignore_index=True)
+        if any(len(p) for p in parts)
+        else _empty()
+    )
 
 
 # --------------------------------------------------------------------------- helpers
@@ -189,11 +197,26 @@ def pain_points(
 
 def _empty() -> pd.DataFrame:
     return pd.DataFrame(
-        {c: [] for c in ("kind", "where", "journeys_affected", "n_aff", "k_aff", "n_un", "k_un", "kind_rank", "detail")}
+        {
+            c: []
+            for c in (
+                "kind",
+                "where",
+                "journeys_affected",
+                "n_aff",
+                "k_aff",
+                "n_un",
+                "k_un",
+                "kind_rank",
+                "detail",
+            )
+        }
     )
 
 
-def _frame(kind: str, where: Any, journeys: Any, n_aff: Any, k_aff: Any, n_un: Any, k_un: Any, detail: Any) -> pd.DataFrame:
+def _frame(
+    kind: str, where: Any, journeys: Any, n_aff: Any, k_aff: Any, n_un: Any, k_un: Any, detail: Any
+) -> pd.DataFrame:
     n = len(where)
     return pd.DataFrame(
         {
@@ -210,13 +233,15 @@ def _frame(kind: str, where: Any, journeys: Any, n_aff: Any, k_aff: Any, n_un: A
     )
 
 
-def _journey_counts(out: C.Outcome, cases: np.ndarray, rows: np.ndarray, R: int) -> tuple[np.ndarray, ...]:
+def _journey_counts(
+    out: C.Outcome, cases: np.ndarray, rows: np.ndarray, R: int
+) -> tuple[np.ndarray, ...]:
     """Per row: distinct journeys, those with known outcome, and those converted."""
     ok = rows >= 0
     if not ok.any() or R == 0:
         z = np.zeros(R, dtype=np.int64)
         return z, z.copy(), z.copy()
-    key = np.unique(cases[ok].astype(np.int64) * R + rows[ok])
+    key = C.unique(cases[ok].astype(np.int64) * R + rows[ok])
     kc, kr = key // R, key % R
     known = out.known[kc]
     total = np.bincount(kr, minlength=R)
@@ -251,8 +276,16 @@ def _drop_off_rows(log: JourneyLog, goal: Goal, min_journeys: int) -> pd.DataFra
         f"{_pct(r.continuing_conversion)} of those that go on convert"
         for r in d.itertuples()
     ]
-    return _frame("drop_off", d["touchpoint"], d["lost"], d["lost"], np.zeros(len(d)),
-                  known - d["lost"], d["converted"], detail)
+    return _frame(
+        "drop_off",
+        d["touchpoint"],
+        d["lost"],
+        d["lost"],
+        np.zeros(len(d)),
+        known - d["lost"],
+        d["converted"],
+        detail,
+    )
 
 
 def _dead_end_rows(log: JourneyLog, goal: Goal, out: C.Outcome, min_journeys: int) -> pd.DataFrame:
@@ -265,8 +298,16 @@ def _dead_end_rows(log: JourneyLog, goal: Goal, out: C.Outcome, min_journeys: in
         f"overall" + ("; no path to the goal" if not r.reaches_goal else "")
         for r in d.itertuples()
     ]
-    return _frame("dead_end", d["touchpoint"], d["journeys"], d["known"], d["converted"],
-                  n_all - d["known"], k_all - d["converted"], detail)
+    return _frame(
+        "dead_end",
+        d["touchpoint"],
+        d["journeys"],
+        d["known"],
+        d["converted"],
+        n_all - d["known"],
+        k_all - d["converted"],
+        detail,
+    )
 
 
 def _handoff_rows(
@@ -285,7 +326,7 @@ def _handoff_rows(
     h = _handoff_table(log, np.asarray(codes).astype(np.int64))
     L = max(len(labels), 1)
     pair = h["src"] * L + h["dst"]
-    uniq, inv = np.unique(pair, return_inverse=True)
+    uniq, inv = C.unique_inverse(pair)
     P = len(uniq)
     back = np.zeros(len(inv), dtype=bool)
     if len(inv) > 1:
@@ -295,46 +336,95 @@ def _handoff_rows(
     pp_total = _journey_counts(out, h["case"][back], inv[back], P)[0]
     lab = [str(x) for x in labels]
     key = {(lab[u // L], lab[u % L]): i for i, u in enumerate(uniq)}
-    idx = np.asarray([key[(f, t)] for f, t in zip(table["from"], table["to"], strict=True)], dtype=np.int64)
+    idx = np.asarray(
+        [key[(f, t)] for f, t in zip(table["from"], table["to"], strict=True)], dtype=np.int64
+    )
     if not len(idx):
         return []
     t = table.assign(
-        _n_with=g["n_with"][idx], _k_with=g["k_with"][idx], _n_wo=g["n_wo"][idx],
-        _k_wo=g["k_wo"][idx], _n_pp=g["n_pp"][idx], _k_pp=g["k_pp"][idx], _pp_total=pp_total[idx],
+        _n_with=g["n_with"][idx],
+        _k_with=g["k_with"][idx],
+        _n_wo=g["n_wo"][idx],
+        _k_wo=g["k_wo"][idx],
+        _n_pp=g["n_pp"][idx],
+        _k_pp=g["k_pp"][idx],
+        _pp_total=pp_total[idx],
     )
     arrow = C.ARROW
     # handoffs whose conversion difference is below zero with 95% confidence
     hs = t[(t["journeys"] >= min_journeys) & (t["difference_high"] < 0)]
     h_lost = (hs["_n_with"] * -hs["conversion_difference"]).to_numpy(float)
-    hs = hs.iloc[np.lexsort((hs["to"].astype(str), hs["from"].astype(str), -h_lost))]
+    hs = hs.iloc[np.lexsort((C.sort_key(hs["to"]), C.sort_key(hs["from"]), -h_lost))]
     h_detail = [
         f"{n} handoffs, median delay {_dur(d)}"
         + ("" if pd.isna(rs) else f"; {_pct(rs)} followed by a repeat contact")
-        for n, d, rs in zip(hs["handoffs"], hs["median_delay"], hs["repeat_contact_share"], strict=True)
+        for n, d, rs in zip(
+            hs["handoffs"], hs["median_delay"], hs["repeat_contact_share"], strict=True
+        )
     ]
-    h_rows = _frame("handoff", hs["from"] + arrow + hs["to"], hs["journeys"], hs["_n_with"],
-                    hs["_k_with"], hs["_n_wo"], hs["_k_wo"], h_detail)
+    h_rows = _frame(
+        "handoff",
+        hs["from"] + arrow + hs["to"],
+        hs["journeys"],
+        hs["_n_with"],
+        hs["_k_with"],
+        hs["_n_wo"],
+        hs["_k_wo"],
+        h_detail,
+    )
     pp = t[t["_pp_total"] >= min_journeys]
     n_npp = (pp["_n_with"] - pp["_n_pp"]).to_numpy()
     k_npp = (pp["_k_with"] - pp["_k_pp"]).to_numpy()
-    lost = pp["_n_pp"].to_numpy() * (rate(k_npp, n_npp) - rate(pp["_k_pp"].to_numpy(), pp["_n_pp"].to_numpy()))
-    order = np.lexsort(
-        (pp["to"].astype(str), pp["from"].astype(str), -pp["_pp_total"].to_numpy(),
-         -np.nan_to_num(np.asarray(lost, float)))
+    # when (nearly) every A -> B handoff bounces, compare with all journeys without the bounce
+    few = n_npp < min_journeys
+    n_all = int(out.known.sum())
+    k_all = int((out.known & out.converted).sum())
+    n_npp = np.where(few, n_all - pp["_n_pp"].to_numpy(), n_npp)
+    k_npp = np.where(few, k_all - pp["_k_pp"].to_numpy(), k_npp)
+    versus = np.where(few, "all journeys without it", "the other journeys with the ")
+    lost = pp["_n_pp"].to_numpy() * (
+        rate(k_npp, n_npp) - rate(pp["_k_pp"].to_numpy(), pp["_n_pp"].to_numpy())
     )
-    pp, n_npp, k_npp = pp.iloc[order], n_npp[order], k_npp[order]
+    order = np.lexsort(
+        (
+            C.sort_key(pp["to"]),
+            C.sort_key(pp["from"]),
+            -pp["_pp_total"].to_numpy(),
+            -np.nan_to_num(np.asarray(lost, float)),
+        )
+    )
+    pp, n_npp, k_npp, versus = pp.iloc[order], n_npp[order], k_npp[order], versus[order]
     p_detail = [
-        f"{n} ping-pongs in {j} journeys; {_pct(c)} of them convert, "
-        f"{_pct(rate(kn, nn))} of the other journeys with the {f}{arrow}{to} handoff"
-        for n, j, c, f, to, kn, nn in zip(pp["ping_pongs"], pp["_pp_total"], pp["ping_pong_conversion"],
-                                          pp["from"], pp["to"], k_npp, n_npp, strict=True)
+        f"{n} ping-pongs in {j} journeys; {_pct(c)} of them convert, against {_pct(rate(kn, nn))} "
+        f"of {vs}" + (f"{f}{arrow}{to} handoff" if vs.endswith("the ") else "")
+        for n, j, c, f, to, kn, nn, vs in zip(
+            pp["ping_pongs"],
+            pp["_pp_total"],
+            pp["ping_pong_conversion"],
+            pp["from"],
+            pp["to"],
+            k_npp,
+            n_npp,
+            versus,
+            strict=True,
+        )
     ]
-    p_rows = _frame("ping_pong", pp["from"] + arrow + pp["to"] + arrow + pp["from"], pp["_pp_total"],
-                    pp["_n_pp"], pp["_k_pp"], n_npp, k_npp, p_detail)
+    p_rows = _frame(
+        "ping_pong",
+        pp["from"] + arrow + pp["to"] + arrow + pp["from"],
+        pp["_pp_total"],
+        pp["_n_pp"],
+        pp["_k_pp"],
+        n_npp,
+        k_npp,
+        p_detail,
+    )
     return [h_rows, p_rows]
 
 
-def _silent_rows(log: JourneyLog, out: C.Outcome, factor: float, floor: Any, min_journeys: int) -> pd.DataFrame:
+def _silent_rows(
+    log: JourneyLog, out: C.Outcome, factor: float, floor: Any, min_journeys: int
+) -> pd.DataFrame:
     _, s, it = _silent(log, None, factor, floor, 20, ACTIVITY, "pain_points")
     R = len(s)
     tot_s, n_s, k_s = _journey_counts(out, it["case_silent"], it["row_silent"], R)
@@ -346,12 +436,24 @@ def _silent_rows(log: JourneyLog, out: C.Outcome, factor: float, floor: Any, min
         f"median silent wait {_dur(r.median_silent_gap)}; {r.waiting_on_company} with the customer waiting on the company"
         for r in s.itertuples()
     ]
-    return _frame("silent_gap", s["from_activity"] + C.ARROW + s["to_activity"], tot_s[keep], n_s[keep],
-                  k_s[keep], n_t[keep] - n_s[keep], k_t[keep] - k_s[keep], detail)
+    return _frame(
+        "silent_gap",
+        s["from_activity"] + C.ARROW + s["to_activity"],
+        tot_s[keep],
+        n_s[keep],
+        k_s[keep],
+        n_t[keep] - n_s[keep],
+        k_t[keep] - k_s[keep],
+        detail,
+    )
 
 
 def _repeat_rows(
-    log: JourneyLog, out: C.Outcome, win: pd.Timedelta, self_service: Sequence[str] | None, min_journeys: int
+    log: JourneyLog,
+    out: C.Outcome,
+    win: pd.Timedelta,
+    self_service: Sequence[str] | None,
+    min_journeys: int,
 ) -> pd.DataFrame:
     r, it = _repeats(log, win, "channel", self_service, False, "pain_points")
     R = len(r)
@@ -359,15 +461,32 @@ def _repeat_rows(
     _, n_c, k_c = _journey_counts(out, it["case_contact"], it["row_contact"], R)
     keep = np.flatnonzero(tot >= min_journeys)
     r = r.iloc[keep]
-    name = r["from"].fillna("(missing)").astype(str) + C.ARROW + r["to"].fillna("(missing)").astype(str)
+    name = (
+        r["from"].fillna("(missing)").astype(str)
+        + C.ARROW
+        + r["to"].fillna("(missing)").astype(str)
+    )
     detail = [
-        f"{_pct(sh)} of {f} contacts are followed by a {to} contact within {_dur(win)} "
-        f"(median {_dur(mi)})"
-        for sh, f, to, mi in zip(r["share"], r["from"].fillna("(missing)"), r["to"].fillna("(missing)"),
-                                 r["median_interval"], strict=True)
+        f"{_pct(sh)} of {f} contacts are followed by another contact, on {to}, within "
+        f"{_dur(win)} (median {_dur(mi)} later)"
+        for sh, f, to, mi in zip(
+            r["share"],
+            r["from"].fillna("(missing)"),
+            r["to"].fillna("(missing)"),
+            r["median_interval"],
+            strict=True,
+        )
     ]
-    return _frame("repeat_contact", name, tot[keep], n_r[keep], k_r[keep], n_c[keep] - n_r[keep],
-                  k_c[keep] - k_r[keep], detail)
+    return _frame(
+        "repeat_contact",
+        name,
+        tot[keep],
+        n_r[keep],
+        k_r[keep],
+        n_c[keep] - n_r[keep],
+        k_c[keep] - k_r[keep],
+        detail,
+    )
 
 
 def _unanswered_rows(log: JourneyLog, out: C.Outcome, min_journeys: int) -> pd.DataFrame:
@@ -384,15 +503,27 @@ def _unanswered_rows(log: JourneyLog, out: C.Outcome, min_journeys: int) -> pd.D
     tot, n_u, k_u = _journey_counts(out, u_case, u_act, n_lab)
     inbound = C.direction_codes(log) == 0
     _, n_e, k_e = _journey_counts(out, case[inbound], codes[inbound], n_lab)
-    rr = u.groupby("activity", observed=True)["response_rate"].first() if len(u) else pd.Series(dtype=float)
+    rr = (
+        u.groupby("activity", observed=True)["response_rate"].first()
+        if len(u)
+        else pd.Series(dtype=float)
+    )
     acts = np.flatnonzero(tot >= min_journeys)
     acts = acts[np.lexsort((lab_idx[acts].to_numpy(), -tot[acts]))]
     detail = [
         f"{tot[a]} finished journeys end on it with no answer; it is answered {_pct(rr.get(lab_idx[a], np.nan))} of the time"
         for a in acts
     ]
-    return _frame("unanswered", lab_idx[acts], tot[acts], n_u[acts], k_u[acts], n_e[acts] - n_u[acts],
-                  k_e[acts] - k_u[acts], detail)
+    return _frame(
+        "unanswered",
+        lab_idx[acts],
+        tot[acts],
+        n_u[acts],
+        k_u[acts],
+        n_e[acts] - n_u[acts],
+        k_e[acts] - k_u[acts],
+        detail,
+    )
 
 
 def _loop_rows(log: JourneyLog, out: C.Outcome, min_journeys: int) -> pd.DataFrame:
@@ -418,14 +549,20 @@ def _loop_rows(log: JourneyLog, out: C.Outcome, min_journeys: int) -> pd.DataFra
         f"median {_dur(r.median_extra_time)} from first to last)"
         for r in lp.itertuples()
     ]
-    return _frame("loop", lp["touchpoint"], tot[idx], n_l[idx], k_l[idx], n_o[idx], k_o[idx], detail)
+    return _frame(
+        "loop", lp["touchpoint"], tot[idx], n_l[idx], k_l[idx], n_o[idx], k_o[idx], detail
+    )
 
 
 def _rank(rows: pd.DataFrame) -> pd.DataFrame:
     p_aff = rate(rows["k_aff"].to_numpy(), rows["n_aff"].to_numpy())
     p_un = rate(rows["k_un"].to_numpy(), rows["n_un"].to_numpy())
-    lo, hi = newcombe_diff_ci(rows["k_un"].to_numpy(), rows["n_un"].to_numpy(),
-                              rows["k_aff"].to_numpy(), rows["n_aff"].to_numpy())
+    lo, hi = newcombe_diff_ci(
+        rows["k_un"].to_numpy(),
+        rows["n_un"].to_numpy(),
+        rows["k_aff"].to_numpy(),
+        rows["n_aff"].to_numpy(),
+    )
     n_aff = rows["n_aff"].to_numpy(float)
     gap = np.asarray(p_un, float) - np.asarray(p_aff, float)
     table = pd.DataFrame(
@@ -445,7 +582,9 @@ def _rank(rows: pd.DataFrame) -> pd.DataFrame:
     )
     kind_order = table["kind"].map({k: i for i, k in enumerate(KINDS)}).to_numpy()
     lost = np.nan_to_num(table["conversions_lost"].to_numpy(float), nan=-np.inf)
-    order = np.lexsort((table["where"].to_numpy(), kind_order, -lost, table["kind_rank"].to_numpy()))
+    order = np.lexsort(
+        (table["where"].to_numpy(), kind_order, -lost, table["kind_rank"].to_numpy())
+    )
     table = table.iloc[order].reset_index(drop=True)
     table.insert(0, "rank", np.arange(1, len(table) + 1, dtype=np.int64))
     return table[list(_COLUMNS)]

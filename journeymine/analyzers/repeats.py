@@ -56,7 +56,7 @@ def repeat_contacts(
 
         ===============  ==============================================================
         from, to         ``by`` of the contact and of the repeat that followed it
-                         (None where the value is missing)
+                         (missing where the event has no value)
         repeats          contacts on ``from`` followed within ``window`` by the next
                          contact, on ``to``
         journeys         journeys with at least one such repeat
@@ -130,10 +130,10 @@ def _repeats(
         return _chains(log, cpos, cc, rep, b, labels, ts), {}
     i = np.flatnonzero(rep)
     pair = b[i] * L + b[i + 1]
-    uniq, inv = np.unique(pair, return_inverse=True)
+    uniq, inv = C.unique_inverse(pair)
     P = len(uniq)
     n_rep = np.bincount(inv, minlength=P)
-    jkey = np.unique(cc[i] * P + inv) if len(i) else np.zeros(0, np.int64)
+    jkey = C.unique(cc[i] * P + inv) if len(i) else np.zeros(0, np.int64)
     journeys = np.bincount(jkey % P, minlength=P)
     contacts_from = np.bincount(b, minlength=L)[uniq // L]
     med = C.group_quantiles(inv, ts[cpos[i + 1]] - ts[cpos[i]], P, (0.5,))[:, 0]
@@ -151,9 +151,7 @@ def _repeats(
             "switch": (uniq // L) != (uniq % L),
         }
     )
-    order = np.lexsort(
-        (table["to"].astype(str).to_numpy(), table["from"].astype(str).to_numpy(), -n_rep)
-    )
+    order = np.lexsort((C.sort_key(table["to"]), C.sort_key(table["from"]), -n_rep))
     row_of = np.empty(P, dtype=np.int64)
     row_of[order] = np.arange(P)
     # journeys "exposed" to each row: with a contact on the row's ``from`` value
@@ -161,7 +159,7 @@ def _repeats(
     by_from = np.argsort(row_from, kind="stable")
     per_from = np.bincount(row_from, minlength=L)
     from_start = np.concatenate([[0], np.cumsum(per_from)[:-1]])
-    ukey = np.unique(cc * L + b) if len(cc) else np.zeros(0, np.int64)
+    ukey = C.unique(cc * L + b) if len(cc) else np.zeros(0, np.int64)
     kc, kf = ukey // L, ukey % L
     n_rep_rows = per_from[kf]
     offset = np.repeat(np.cumsum(n_rep_rows) - n_rep_rows, n_rep_rows)
@@ -207,12 +205,14 @@ def _chains(
     G = len(uniq)
     n = np.bincount(gid, minlength=G)
     ccase = cc[first[keep]]
-    jkey = np.unique(ccase * G + gid)
+    jkey = C.unique(ccase * G + gid)
     journeys = np.bincount(jkey % G, minlength=G)
     last = first[keep] + length[keep] - 1
     span = ts[cpos[last]] - ts[cpos[first[keep]]]
     med = C.group_quantiles(gid, span, G, (0.5,))[:, 0]
-    rep_chain = keep[np.unique(gid, return_index=True)[1]]
+    # factorize numbers values in order of first appearance: a new value exceeds all before it
+    seen = np.r_[-1, np.maximum.accumulate(gid)[:-1]]
+    rep_chain = keep[np.flatnonzero(gid > seen)]
     names = []
     for c in rep_chain:  # one representative per distinct chain (few), not per journey
         vals = C.labels_of(labels, b[first[c] : first[c] + length[c]] - 1)
@@ -256,7 +256,8 @@ def loops(log: JourneyLog, *, level: str = ACTIVITY) -> pd.DataFrame:
         returns            the others: coming back after something else
         median_extra_time  per looping journey, the time from its first to its last
                            visit of the touchpoint; the median over looping journeys
-        total_extra_time   the sum of those times
+        total_extra_days   the sum of those times, in days (a float: summed over many
+                           journeys it can exceed what a timedelta holds)
         =================  ===========================================================
 
         Sorted by ``looping_journeys``, then ``extra_visits`` (descending), then name.
@@ -306,7 +307,7 @@ def loops(log: JourneyLog, *, level: str = ACTIVITY) -> pd.DataFrame:
             "self_loops": self_loops.astype(np.int64),
             "returns": (extra - self_loops).astype(np.int64),
             "median_extra_time": C.to_timedelta(med),
-            "total_extra_time": C.to_timedelta(total),
+            "total_extra_days": total / 86_400e9,
         }
     )
     table = table[table["looping_journeys"] > 0]

@@ -1,6 +1,29 @@
-"""Assumed versus observed: compare journey maps with the data, segments, periods and personas."""
+"""Assumed versus observed: journey maps against the data, segments, periods and personas.
 
-from .assumed import AssumedJourney
-from .conformance import Comparison, compare
+* :class:`AssumedJourney` — the map a journey team assumes (spec, YAML/JSON, BPMN).
+* :func:`compare` — the assumed map against the observed journeys (:class:`Comparison`).
+* :func:`compare_segments` — customer segments against each other, with tests.
+* :func:`compare_periods` — how the map changed from period to period.
+* :func:`personas` — journeys clustered into personas, one map per persona.
+"""
 
-__all__ = ["AssumedJourney", "compare", "Comparison"]
+from .assumed import AssumedJourney, AssumedStage, AssumedStep
+from .conformance import DEVIATION_KINDS, Comparison, compare
+from .periods import PeriodComparison, compare_periods
+from .personas import Personas, personas
+from .segments import SegmentComparison, compare_segments
+
+__all__ = [
+    "AssumedJourney",
+    "AssumedStage",
+    "AssumedStep",
+    "compare",
+    "Comparison",
+    "DEVIATION_KINDS",
+    "compare_segments",
+    "SegmentComparison",
+    "compare_periods",
+    "PeriodComparison",
+    "personas",
+    "Personas",
+]

@@ -18,7 +18,7 @@ import pandas as pd
 
 from .._validation import check_column
 from ..log import JourneyLog
-from ..schema import CASE, TIMESTAMP
+from ..schema import ACTIVITY, CASE, TIMESTAMP
 
 __all__: list[str] = []
 
@@ -48,7 +48,9 @@ def case_variants(code: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np
     lens = np.diff(offsets)
     case, pos = positions(offsets)
     max_len = int(lens.max()) if len(lens) else 0
-    powers = np.cumprod(np.r_[np.uint64(1), np.full(max_len, _MULT, dtype=np.uint64)], dtype=np.uint64)
+    powers = np.cumprod(
+        np.r_[np.uint64(1), np.full(max_len, _MULT, dtype=np.uint64)], dtype=np.uint64
+    )
     h = np.zeros(n_cases, dtype=np.uint64)
     nonempty = lens > 0
     if len(code):
@@ -64,7 +66,9 @@ def case_variants(code: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np
     # exact check of every event against the same position of its group's first journey
     if len(code):
         rc = rep[group[case]]
-        bad = (lens[case] != lens[rc]) | (code[offsets[:-1][rc] + np.minimum(pos, lens[rc] - 1)] != code)
+        bad = (lens[case] != lens[rc]) | (
+            code[offsets[:-1][rc] + np.minimum(pos, lens[rc] - 1)] != code
+        )
         if bad.any():
             group = _split(group, code, offsets, np.unique(group[case[bad]]))
             rep = _first_index(group)
@@ -117,7 +121,9 @@ def group_quantiles(
     return out
 
 
-def case_attribute(log: JourneyLog, column: str, param: str, func: str) -> tuple[np.ndarray, pd.Index]:
+def case_attribute(
+    log: JourneyLog, column: str, param: str, func: str
+) -> tuple[np.ndarray, pd.Index]:
     """Codes (-1 missing) and labels of ``column`` at each journey's first event."""
     check_column(log.columns, column, param, func)
     codes, labels = log._codes(column, func)
@@ -154,10 +160,40 @@ def path_text(labels: Sequence[Any], codes: np.ndarray, limit: int = 12) -> str:
     """``"a → b → c"``; long paths are shortened in the middle."""
     names = [str(labels[c]) if c >= 0 else "(missing)" for c in codes]
     if len(names) > limit:
-        names = names[: limit // 2] + [f"… {len(names) - limit + 1} more …"] + names[-(limit // 2 - 1) :]
+        names = (
+            names[: limit // 2]
+            + [f"… {len(names) - limit + 1} more …"]
+            + names[-(limit // 2 - 1) :]
+        )
     return ARROW.join(names)
 
 
 def html_table(frame: pd.DataFrame, max_rows: int = 10) -> str:
     """A small HTML table whose cells are all escaped."""
     return frame.head(max_rows).to_html(index=False, border=0, escape=True, na_rep="")
+
+
+class Context:
+    """The log's arrays the comparison reads, computed once."""
+
+    def __init__(self, log: JourneyLog) -> None:
+        self.log = log
+        codes, labels = log._codes(ACTIVITY, "compare")
+        self.codes = np.asarray(codes, dtype=np.int64)
+        self.labels = [str(x) for x in labels]
+        self.offsets = log._offsets
+        self.n_cases = log.n_cases
+        self.case, self.pos = positions(self.offsets)
+        self.lens = np.diff(self.offsets)
+        self.ongoing = np.asarray(log._ongoing, dtype=bool)
+        self.ts = event_times(log)
+        self.var, self.rep = case_variants(self.codes, self.offsets)
+        self.n_var = len(self.rep)
+        self.var_count = np.bincount(self.var, minlength=self.n_var)
+        self.label_count = (
+            np.bincount(self.codes, minlength=len(self.labels))
+            if len(self.codes)
+            else np.zeros(len(self.labels), np.int64)
+        )
+        self.s_ev = np.zeros(0, np.int64)
+        self.step_of_code = np.zeros(0, np.int64)

@@ -41,7 +41,6 @@ import html
 import json
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -51,81 +50,22 @@ import pandas as pd
 from .._validation import _show, check_number, near_matches
 from ..errors import InvalidParameterError
 from ..schema import END, START
+from ._netreplay import bfs_labels, net_edges
+from ._spec import (
+    ORDERS,
+    TOP_KEYS,
+    WHAT,
+    AssumedStage,
+    AssumedStep,
+    _bad,
+    _duration,
+    _fmt_td,
+    _join,
+    _parse_stages,
+    _unknown_keys,
+)
 
 __all__ = ["AssumedJourney", "AssumedStage", "AssumedStep", "ORDERS"]
-
-#: How the steps of a stage are ordered: one after the other, or in any order.
-ORDERS: tuple[str, ...] = ("sequence", "any")
-
-_STEP_KEYS = ("name", "channel", "department", "optional", "required", "repeatable", "max_wait", "aliases")
-_STAGE_KEYS = ("name", "steps", "order")
-_TOP_KEYS = ("name", "goal", "stages", "steps", "max_duration", "description")
-_WHAT = "The assumed journey"
-
-
-@dataclass(frozen=True)
-class AssumedStep:
-    """One expected touchpoint of an assumed journey.
-
-    Attributes
-    ----------
-    name : str
-        The touchpoint as it is named in the log (``activity``).
-    stage : str
-        The stage the step belongs to.
-    channel, department : str or None
-        Where the team assumes the step happens (None: no assumption).
-    optional : bool
-        A journey may leave the step out without deviating.
-    repeatable : bool
-        The step may happen more than once without deviating.
-    max_wait : pandas.Timedelta or None
-        The expected maximum time since the journey's previous step of the map.
-    aliases : tuple of str
-        Other log labels that count as this step.
-    """
-
-    name: str
-    stage: str = "journey"
-    channel: str | None = None
-    department: str | None = None
-    optional: bool = False
-    repeatable: bool = False
-    max_wait: pd.Timedelta | None = None
-    aliases: tuple[str, ...] = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        """The step in spec form (only the fields that differ from the defaults)."""
-        out: dict[str, Any] = {"name": self.name}
-        for key in ("channel", "department"):
-            if getattr(self, key) is not None:
-                out[key] = getattr(self, key)
-        if self.optional:
-            out["optional"] = True
-        if self.repeatable:
-            out["repeatable"] = True
-        if self.max_wait is not None:
-            out["max_wait"] = _fmt_td(self.max_wait)
-        if self.aliases:
-            out["aliases"] = list(self.aliases)
-        return out
-
-
-@dataclass(frozen=True)
-class AssumedStage:
-    """A stage of an assumed journey: a name, its steps, and their ``order`` (see :data:`ORDERS`)."""
-
-    name: str
-    steps: tuple[AssumedStep, ...] = field(default_factory=tuple)
-    order: str = "sequence"
-
-    def to_dict(self) -> dict[str, Any]:
-        """The stage in spec form."""
-        out: dict[str, Any] = {"name": self.name}
-        if self.order != "sequence":
-            out["order"] = self.order
-        out["steps"] = [s.to_dict() for s in self.steps]
-        return out
 
 
 class AssumedJourney:
@@ -194,7 +134,9 @@ class AssumedJourney:
         if description is not None and not isinstance(description, str):
             _bad(_join(root, "description"), "it must be a string", description)
         self.description: str | None = description
-        self.max_duration: pd.Timedelta | None = _duration(max_duration, _join(root, "max_duration"))
+        self.max_duration: pd.Timedelta | None = _duration(
+            max_duration, _join(root, "max_duration")
+        )
         parsed, self._plain = _parse_stages(stages, root)
         self.stages: tuple[AssumedStage, ...] = parsed
         self._check_names(root)
@@ -209,14 +151,22 @@ class AssumedJourney:
                 for k, label in enumerate((step.name, *step.aliases)):
                     path = _join(root, where + (".name" if k == 0 else f".aliases[{k - 1}]"))
                     if label in seen:
-                        _bad(path, f"the label {label!r} already belongs to the step at {seen[label]!r}", label)
+                        _bad(
+                            path,
+                            f"the label {label!r} already belongs to the step at {seen[label]!r}",
+                            label,
+                        )
                     seen[label] = _join(root, where)
 
     def _parse_goal(self, goal: Any, path: str) -> tuple[str, ...]:
         if goal is None:
             return ()
         names = [goal] if isinstance(goal, str) else goal
-        if not isinstance(names, Sequence) or not names or not all(isinstance(g, str) for g in names):
+        if (
+            not isinstance(names, Sequence)
+            or not names
+            or not all(isinstance(g, str) for g in names)
+        ):
             _bad(path, "it must be a step name or a list of step names", goal)
         known = self.step_names
         for g in names:
@@ -266,7 +216,7 @@ class AssumedJourney:
             spec = {"steps": list(spec)}
         if not isinstance(spec, Mapping):
             _bad("spec", "it must be a mapping with 'stages' or 'steps', or a list of steps", spec)
-        _unknown_keys(spec, _TOP_KEYS, "")
+        _unknown_keys(spec, TOP_KEYS, "")
         has_stages, has_steps = "stages" in spec, "steps" in spec
         if has_stages == has_steps:
             _bad("stages", "the spec must have exactly one of 'stages' and 'steps'", sorted(spec))
@@ -317,7 +267,7 @@ class AssumedJourney:
                 spec = json.loads(text)
             except json.JSONDecodeError as exc:
                 raise InvalidParameterError(
-                    f"{_WHAT} file {str(p)!r} is not valid JSON: {exc.msg} at line {exc.lineno}."
+                    f"{WHAT} file {str(p)!r} is not valid JSON: {exc.msg} at line {exc.lineno}."
                 ) from exc
             return cls.from_dict(spec)
         if suffix in (".yaml", ".yml"):
@@ -361,11 +311,15 @@ class AssumedJourney:
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             line = f" at line {mark.line + 1}" if mark is not None else ""
-            raise InvalidParameterError(f"{_WHAT} YAML {where} cannot be read{line}: {exc}.") from exc
+            raise InvalidParameterError(
+                f"{WHAT} YAML {where} cannot be read{line}: {exc}."
+            ) from exc
         return cls.from_dict(spec)
 
     @classmethod
-    def from_bpmn(cls, path: str | os.PathLike[str], *, name: str | None = None, goal: Any = None) -> AssumedJourney:
+    def from_bpmn(
+        cls, path: str | os.PathLike[str], *, name: str | None = None, goal: Any = None
+    ) -> AssumedJourney:
         """An assumed journey from a BPMN file (needs the pm4py extra).
 
         Compared with :func:`~journeymine.compare`, fitness and deviations come from
@@ -384,12 +338,20 @@ class AssumedJourney:
             bpmn = pm4py.read_bpmn(str(p))
             net, im, fm = pm4py.convert_to_petri_net(bpmn)
         except Exception as exc:  # pm4py raises many kinds on a broken file
-            raise InvalidParameterError(f"{_WHAT} BPMN file {str(p)!r} cannot be read: {exc}.") from exc
+            raise InvalidParameterError(
+                f"{WHAT} BPMN file {str(p)!r} cannot be read: {exc}."
+            ) from exc
         return cls.from_petri_net(net, im, fm, name=name or p.stem, goal=goal)
 
     @classmethod
     def from_petri_net(
-        cls, net: Any, initial_marking: Any, final_marking: Any, *, name: str = "assumed journey", goal: Any = None
+        cls,
+        net: Any,
+        initial_marking: Any,
+        final_marking: Any,
+        *,
+        name: str = "assumed journey",
+        goal: Any = None,
     ) -> AssumedJourney:
         """An assumed journey from a pm4py Petri net with its initial and final markings.
 
@@ -403,7 +365,7 @@ class AssumedJourney:
                 "The 'net' parameter of AssumedJourney.from_petri_net must be a pm4py PetriNet. "
                 f"Got {type(net).__name__} instead."
             )
-        labels = _bfs_labels(net, initial_marking)
+        labels = bfs_labels(net, initial_marking)
         if not labels:
             raise InvalidParameterError(
                 "The 'net' parameter of AssumedJourney.from_petri_net must have visible "
@@ -411,8 +373,14 @@ class AssumedJourney:
             )
         self = object.__new__(cls)
         self._net = None
-        self._parse([{"name": "model", "steps": [{"name": lab, "optional": True} for lab in labels]}],
-                    goal, name, None, None, root="")
+        self._parse(
+            [{"name": "model", "steps": [{"name": lab, "optional": True} for lab in labels]}],
+            goal,
+            name,
+            None,
+            None,
+            root="",
+        )
         self._net = (net, initial_marking, final_marking)
         return self
 
@@ -471,7 +439,7 @@ class AssumedJourney:
         [['▶ start', 'a'], ['a', 'b'], ['a', 'c'], ['b', 'c'], ['c', '■ end']]
         """
         if self._net is not None:
-            pairs = _net_edges(*self._net)
+            pairs = net_edges(*self._net)
         else:
             pairs = _order_edges(self.steps, self.ranks)
         return pd.DataFrame(pairs, columns=["source", "target"])
@@ -598,135 +566,7 @@ class AssumedJourney:
         return f"<div><p><b>{html.escape(repr(self))}</b></p><table>{head}{rows}</table></div>"
 
 
-# --------------------------------------------------------------------------- parsing helpers
-
-
-def _bad(path: str, problem: str, value: Any = None) -> None:
-    raise InvalidParameterError(f"{_WHAT} is invalid at {path!r}: {problem}. Got {_show(value)} instead.")
-
-
-def _join(root: str, key: str) -> str:
-    return f"{root}.{key}" if root else key
-
-
-def _unknown_keys(spec: Mapping[str, Any], allowed: Sequence[str], root: str) -> None:
-    for key in spec:
-        if key not in allowed and key != "_plain":
-            near = near_matches(str(key), allowed)
-            hint = f" (did you mean {near[0]!r}?)" if near else ""
-            _bad(_join(root, str(key)), f"it is not a known key; the keys are {list(allowed)!r}{hint}", key)
-
-
-def _duration(value: Any, path: str) -> pd.Timedelta | None:
-    if value is None:
-        return None
-    problem = "it must be a positive duration such as '2D' or '4h'"
-    if isinstance(value, bool) or isinstance(value, int | float):
-        _bad(path, problem + " (a bare number has no unit)", value)
-    try:
-        td = pd.Timedelta(value)
-    except (ValueError, TypeError):
-        _bad(path, problem, value)
-    if td is pd.NaT or td <= pd.Timedelta(0):
-        _bad(path, problem, value)
-    return td
-
-
-def _flag(spec: Mapping[str, Any], key: str, path: str) -> bool | None:
-    if key not in spec:
-        return None
-    value = spec[key]
-    if not isinstance(value, bool | np.bool_):
-        _bad(_join(path, key), "it must be true or false", value)
-    return bool(value)
-
-
-def _label(value: Any, path: str, what: str = "a non-empty string") -> str:
-    if not isinstance(value, str) or not value.strip():
-        _bad(path, f"it must be {what}", value)
-    return value
-
-
-def _parse_step(spec: Any, stage: str, path: str) -> AssumedStep:
-    if isinstance(spec, AssumedStep):
-        spec = {**spec.to_dict()}
-    if isinstance(spec, str):
-        spec = {"name": spec}
-    if not isinstance(spec, Mapping):
-        _bad(path, "a step must be a name or a mapping with 'name'", spec)
-    _unknown_keys(spec, _STEP_KEYS, path)
-    if "name" not in spec:
-        _bad(_join(path, "name"), "every step needs a name", None)
-    name = _label(spec["name"], _join(path, "name"))
-    for key in ("channel", "department"):
-        if spec.get(key) is not None:
-            _label(spec[key], _join(path, key), "a non-empty string or null")
-    optional = _flag(spec, "optional", path)
-    required = _flag(spec, "required", path)
-    if optional is not None and required is not None and optional == required:
-        _bad(_join(path, "required"), "it contradicts 'optional'", spec["required"])
-    is_optional = bool(optional) if optional is not None else (required is False)
-    aliases = spec.get("aliases", ())
-    if isinstance(aliases, str):
-        aliases = [aliases]
-    if not isinstance(aliases, Sequence):
-        _bad(_join(path, "aliases"), "it must be a list of log labels", aliases)
-    for k, a in enumerate(aliases):
-        _label(a, _join(path, f"aliases[{k}]"))
-    return AssumedStep(
-        name=name,
-        stage=stage,
-        channel=spec.get("channel"),
-        department=spec.get("department"),
-        optional=is_optional,
-        repeatable=bool(_flag(spec, "repeatable", path)),
-        max_wait=_duration(spec.get("max_wait"), _join(path, "max_wait")),
-        aliases=tuple(aliases),
-    )
-
-
-def _parse_stages(stages: Any, root: str) -> tuple[tuple[AssumedStage, ...], bool]:
-    path = _join(root, "stages")
-    if isinstance(stages, str) or not isinstance(stages, Sequence) or not stages:
-        _bad(path, "it must be a non-empty list of stages or of steps", stages)
-    items = list(stages)
-    is_stage = [isinstance(x, AssumedStage) or (isinstance(x, Mapping) and "steps" in x) for x in items]
-    if not any(is_stage):  # a plain list of steps: one stage
-        items = [{"name": "journey", "steps": items, "_plain": True}]
-    elif not all(is_stage):
-        k = is_stage.index(False)
-        _bad(f"{path}[{k}]", "a stage must be a mapping with 'name' and 'steps'", items[k])
-    out: list[AssumedStage] = []
-    names: set[str] = set()
-    all_plain = all(isinstance(st, Mapping) and st.get("_plain") for st in items)
-    for i, st in enumerate(items):
-        if isinstance(st, AssumedStage):
-            st = st.to_dict()
-        plain = bool(st.get("_plain"))
-        where = "" if plain else f"{path}[{i}]"
-        if not plain:
-            _unknown_keys(st, _STAGE_KEYS, where)
-        sname = _label(st.get("name", f"stage {i + 1}"), _join(where, "name"))
-        if sname in names:
-            _bad(_join(where, "name"), "stage names must be unique", sname)
-        names.add(sname)
-        order = st.get("order", "sequence")
-        if order not in ORDERS:
-            _bad(_join(where, "order"), f"it must be one of {list(ORDERS)!r}", order)
-        steps = st["steps"]
-        spath = _join(root, "steps") if plain else _join(where, "steps")
-        if isinstance(steps, str) or not isinstance(steps, Sequence) or not steps:
-            _bad(spath, "it must be a non-empty list of steps", steps)
-        parsed = tuple(_parse_step(s, sname, f"{spath}[{j}]") for j, s in enumerate(steps))
-        out.append(AssumedStage(sname, parsed, order))
-    return tuple(out), all_plain
-
-
-def _fmt_td(td: pd.Timedelta) -> str:
-    for unit, size in (("D", pd.Timedelta(days=1)), ("h", pd.Timedelta(hours=1)), ("min", pd.Timedelta(minutes=1))):
-        if td % size == pd.Timedelta(0):
-            return f"{td // size}{unit}"
-    return f"{int(td.total_seconds())}s"
+# --------------------------------------------------------------------------- helpers
 
 
 def _order_edges(steps: Sequence[AssumedStep], ranks: np.ndarray) -> list[tuple[str, str]]:
@@ -735,7 +575,9 @@ def _order_edges(steps: Sequence[AssumedStep], ranks: np.ndarray) -> list[tuple[
     n = len(steps)
     pairs: list[tuple[str, str]] = []
 
-    def clear(lo: int, hi: int) -> bool:  # every step with rank strictly between lo and hi is optional
+    def clear(
+        lo: int, hi: int
+    ) -> bool:  # every step with rank strictly between lo and hi is optional
         between = (ranks > lo) & (ranks < hi)
         return not bool((between & req).any())
 
@@ -745,69 +587,10 @@ def _order_edges(steps: Sequence[AssumedStep], ranks: np.ndarray) -> list[tuple[
             if a == b:
                 if steps[a].repeatable:
                     pairs.append((names[a], names[a]))
-            elif ranks[b] == ranks[a] or (ranks[b] > ranks[a] and clear(int(ranks[a]), int(ranks[b]))):
+            elif ranks[b] == ranks[a] or (
+                ranks[b] > ranks[a] and clear(int(ranks[a]), int(ranks[b]))
+            ):
                 pairs.append((names[a], names[b]))
     top = int(ranks.max()) + 1 if n else 0
     pairs += [(names[a], END) for a in range(n) if clear(int(ranks[a]), top)]
     return pairs
-
-
-def _bfs_labels(net: Any, im: Any) -> list[str]:
-    """Visible transition labels in breadth-first order from the initial marking."""
-    from collections import deque
-
-    seen_places = set()
-    queue = deque(p for p in im)
-    seen_places.update(queue)
-    seen_trans: set[Any] = set()
-    labels: list[str] = []
-    while queue:
-        place = queue.popleft()
-        for arc in sorted(place.out_arcs, key=lambda a: str(a.target.name)):
-            t = arc.target
-            if t in seen_trans:
-                continue
-            seen_trans.add(t)
-            if t.label is not None and t.label not in labels:
-                labels.append(str(t.label))
-            for out in sorted(t.out_arcs, key=lambda a: str(a.target.name)):
-                if out.target not in seen_places:
-                    seen_places.add(out.target)
-                    queue.append(out.target)
-    rest = sorted({str(t.label) for t in net.transitions if t.label is not None} - set(labels))
-    return labels + rest
-
-
-def _net_edges(net: Any, im: Any, fm: Any) -> list[tuple[str, str]]:
-    from .._optional import import_pm4py
-
-    import_pm4py("AssumedJourney.edges")
-    from pm4py.algo.discovery.footprints import algorithm as footprints
-
-    fp = footprints.apply(net, im, fm)
-    pairs = set(fp.get("sequence", set())) | set(fp.get("parallel", set()))
-    out = sorted((START, str(a)) for a in fp.get("start_activities", set()))
-    out += sorted((str(a), str(b)) for a, b in pairs)
-    out += sorted((a, END) for a in _end_labels(net, im, fm))
-    return out
-
-
-def _end_labels(net: Any, im: Any, fm: Any) -> set[str]:
-    """Visible labels after which the final marking is reachable through silent transitions only."""
-    from pm4py.objects.petri_net.utils import reachability_graph
-
-    incoming, outgoing, _ = reachability_graph.marking_flow_petri(net, im)
-    silent_into: dict[Any, list[Any]] = {}
-    for m, succ in outgoing.items():
-        for t, m2 in succ.items():
-            if t.label is None:
-                silent_into.setdefault(m2, []).append(m)
-    done = [m for m in incoming if m == fm] or [fm]
-    seen = set(done)
-    while done:
-        m = done.pop()
-        for prev in silent_into.get(m, []):
-            if prev not in seen:
-                seen.add(prev)
-                done.append(prev)
-    return {str(t.label) for m in seen for t in incoming.get(m, ()) if t.label is not None}

@@ -24,31 +24,23 @@ import pandas as pd
 from .._validation import _fold, _show, check_one_of, near_matches
 from ..errors import DataQualityWarning, InvalidParameterError
 from ..log import JourneyLog
-from ..schema import ACTIVITY, CHANNEL, DEPARTMENT, END, START
 from . import _netreplay
-from ._common import (
-    case_ids,
-    case_variants,
-    event_times,
-    first_of_pairs,
-    group_quantiles,
-    html_table,
-    positions,
+from ._common import Context, case_ids, first_of_pairs, html_table
+from ._tables import (
+    DEVIATION_KINDS,
+    WHOLE_JOURNEY,
+    deviation_summary,
+    deviation_table,
+    edge_table,
+    step_table,
+    step_waits,
+    timing_table,
+    unexpected_touchpoints,
 )
 from .assumed import AssumedJourney
 
 __all__ = ["compare", "Comparison", "DEVIATION_KINDS", "WHOLE_JOURNEY"]
 
-#: The kinds of deviation a journey can have, each costing one move (see :func:`compare`).
-DEVIATION_KINDS: tuple[str, ...] = (
-    "missing_step",
-    "unexpected_touchpoint",
-    "out_of_order",
-    "repeated_step",
-    "too_slow",
-)
-#: The label of the whole-journey row of the timing table.
-WHOLE_JOURNEY = "(whole journey)"
 _MATCH = ("exact", "loose")
 _FUNC = "compare"
 
@@ -111,7 +103,9 @@ class Comparison:
             "journeys": int(len(j)),
             "fitness": self.fitness,
             "log_fitness": self.log_fitness,
-            "fitting_share": float((j["fitness"] >= 1.0 - 1e-12).mean()) if len(j) else float("nan"),
+            "fitting_share": float((j["fitness"] >= 1.0 - 1e-12).mean())
+            if len(j)
+            else float("nan"),
             "not_observed_steps": self.not_observed["step"].tolist(),
             "unexpected_touchpoints": int(len(self.unexpected_touchpoints)),
         }
@@ -119,7 +113,8 @@ class Comparison:
             out["goal_share"] = float(j["reached_goal"].mean()) if len(j) else float("nan")
         top = self.deviation_summary.head(5)
         out["top_deviations"] = [
-            f"{k}: {t} ({s:.0%})" for k, t, s in zip(top["kind"], top["touchpoint"], top["share"], strict=True)
+            f"{k}: {t} ({s:.0%})"
+            for k, t, s in zip(top["kind"], top["touchpoint"], top["share"], strict=True)
         ]
         return out
 
@@ -143,12 +138,26 @@ class Comparison:
         head = html.escape(repr(self))
         dev = html_table(self.deviation_summary, 8)
         steps = html_table(
-            self.steps[["step", "stage", "required", "contains", "skipped", "out_of_order", "median_position"]],
+            self.steps[
+                [
+                    "step",
+                    "stage",
+                    "required",
+                    "contains",
+                    "skipped",
+                    "out_of_order",
+                    "median_position",
+                ]
+            ],
             20,
         )
         miss = ""
         if s["not_observed_steps"]:
-            miss = "<p>Assumed steps never observed: " + html.escape(", ".join(s["not_observed_steps"])) + "</p>"
+            miss = (
+                "<p>Assumed steps never observed: "
+                + html.escape(", ".join(s["not_observed_steps"]))
+                + "</p>"
+            )
         return (
             f"<div><p><b>{head}</b></p>{miss}<p>Per assumed step</p>{steps}"
             f"<p>Deviations</p>{dev}</div>"
@@ -282,7 +291,7 @@ def compare(
         )
     check_one_of(match, _MATCH, "match", _FUNC)
     check_one_of(method, _netreplay.METHODS, "method", _FUNC)
-    ctx = _Context(log)
+    ctx = Context(log)
     step_of_code, observed, not_observed = _map_steps(aj, ctx, match)
     ctx.step_of_code = step_of_code
     ctx.s_ev = step_of_code[ctx.codes] if len(ctx.codes) else np.zeros(0, np.int64)
@@ -296,20 +305,22 @@ def compare(
     if aj.goal:
         gidx = [aj.step_names.index(g) for g in aj.goal]
         journeys["reached_goal"] = per_var["contains"][:, gidx].any(axis=1)[ctx.var]
-    deviations = _deviation_table(ctx, rows)
-    summary = _deviation_summary(deviations, ctx.n_cases)
-    steps = _step_table(aj, ctx, per_var, observed, not_observed)
-    edges = _edge_table(aj, ctx)
+    deviations = deviation_table(ctx, rows)
+    summary = deviation_summary(deviations, ctx.n_cases)
+    steps = step_table(aj, ctx, per_var, observed, not_observed)
+    edges = edge_table(aj, ctx)
     return Comparison(
         assumed=aj,
         method=method_used,
         fitness=float(journeys["fitness"].mean()) if len(journeys) else float("nan"),
         log_fitness=log_fit,
         steps=steps,
-        unexpected_touchpoints=_unexpected_touchpoints(aj, ctx),
-        unexpected_transitions=edges[edges["status"] == "observed_not_assumed"].reset_index(drop=True),
+        unexpected_touchpoints=unexpected_touchpoints(aj, ctx),
+        unexpected_transitions=edges[edges["status"] == "observed_not_assumed"].reset_index(
+            drop=True
+        ),
         edges=edges,
-        timing=_timing_table(aj, ctx),
+        timing=timing_table(aj, ctx),
         journeys=journeys,
         deviations=deviations,
         deviation_summary=summary,
@@ -331,31 +342,9 @@ def _as_assumed(assumed: Any) -> AssumedJourney:
     )
 
 
-class _Context:
-    """The log's arrays the comparison reads, computed once."""
-
-    def __init__(self, log: JourneyLog) -> None:
-        self.log = log
-        codes, labels = log._codes(ACTIVITY, _FUNC)
-        self.codes = np.asarray(codes, dtype=np.int64)
-        self.labels = [str(x) for x in labels]
-        self.offsets = log._offsets
-        self.n_cases = log.n_cases
-        self.case, self.pos = positions(self.offsets)
-        self.lens = np.diff(self.offsets)
-        self.ongoing = np.asarray(log._ongoing, dtype=bool)
-        self.ts = event_times(log)
-        self.var, self.rep = case_variants(self.codes, self.offsets)
-        self.n_var = len(self.rep)
-        self.var_count = np.bincount(self.var, minlength=self.n_var)
-        self.label_count = np.bincount(self.codes, minlength=len(self.labels)) if len(self.codes) else np.zeros(
-            len(self.labels), np.int64
-        )
-        self.s_ev = np.zeros(0, np.int64)
-        self.step_of_code = np.zeros(0, np.int64)
-
-
-def _map_steps(aj: AssumedJourney, ctx: _Context, match: str) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
+def _map_steps(
+    aj: AssumedJourney, ctx: Context, match: str
+) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
     """Step index of every activity code (-1: not in the map), which steps occur, and those that do not."""
     names = aj.step_names
     index = {n: i for i, n in enumerate(names)}
@@ -379,7 +368,9 @@ def _map_steps(aj: AssumedJourney, ctx: _Context, match: str) -> tuple[np.ndarra
         rows.append((names[i], ", ".join(near[:3])))
     not_observed = pd.DataFrame(rows, columns=["step", "near_matches"])
     if rows:
-        text = "; ".join(f"{s!r}" + (f" (did you mean {m.split(', ')[0]!r}?)" if m else "") for s, m in rows)
+        text = "; ".join(
+            f"{s!r}" + (f" (did you mean {m.split(', ')[0]!r}?)" if m else "") for s, m in rows
+        )
         warnings.warn(
             f"{len(rows)} assumed step(s) never occur in the log and are left out of the fitness: {text}. "
             "Fix the names, add aliases, or use match='loose'.",
@@ -392,7 +383,7 @@ def _map_steps(aj: AssumedJourney, ctx: _Context, match: str) -> tuple[np.ndarra
 # --------------------------------------------------------------------------- native fitness
 
 
-def _rep_events(ctx: _Context) -> tuple[np.ndarray, np.ndarray]:
+def _rep_events(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
     """Rows of the events of each variant's first journey, and their variant."""
     lens = ctx.lens[ctx.rep]
     v = np.repeat(np.arange(ctx.n_var, dtype=np.int64), lens)
@@ -409,14 +400,16 @@ def _group_max(g: np.ndarray, vals: np.ndarray, n: int, fill: int) -> np.ndarray
     return out
 
 
-def _variant_steps(aj: AssumedJourney, ctx: _Context) -> dict[str, Any]:
+def _variant_steps(aj: AssumedJourney, ctx: Context) -> dict[str, Any]:
     """Per (variant, step): counts, first positions, order flags; per variant: max rank, misplaced."""
     n_s = len(aj.steps)
     ranks = aj.ranks
     rows, v = _rep_events(ctx)
     s = ctx.s_ev[rows]
     mapped = s >= 0
-    cnt = np.bincount(v[mapped] * n_s + s[mapped], minlength=ctx.n_var * n_s).reshape(ctx.n_var, n_s)
+    cnt = np.bincount(v[mapped] * n_s + s[mapped], minlength=ctx.n_var * n_s).reshape(
+        ctx.n_var, n_s
+    )
     fo = first_of_pairs(v, s, n_s) & mapped
     fv, fs = v[fo], s[fo]
     fr = ranks[fs]
@@ -470,16 +463,19 @@ def _not_in_lnds(seq: list[int]) -> list[bool]:
     return out
 
 
-def _native(aj: AssumedJourney, ctx: _Context, observed: np.ndarray) -> tuple[dict[str, Any], pd.DataFrame, list[Any]]:
+def _native(
+    aj: AssumedJourney, ctx: Context, observed: np.ndarray
+) -> tuple[dict[str, Any], pd.DataFrame, list[Any]]:
     steps = aj.steps
-    n_s = len(steps)
     ranks = aj.ranks
     pv = _variant_steps(aj, ctx)
     cnt, contains, r_max = pv["cnt"], pv["contains"], pv["r_max"]
     req = np.array([not s.optional for s in steps], dtype=bool) & observed
     rep_ok = np.array([s.repeatable for s in steps], dtype=bool)
     lens_v = ctx.lens[ctx.rep]
-    unexpected_v = np.bincount(ctx.var[ctx.case[ctx.s_ev < 0]], minlength=ctx.n_var) // np.maximum(ctx.var_count, 1)
+    unexpected_v = np.bincount(ctx.var[ctx.case[ctx.s_ev < 0]], minlength=ctx.n_var) // np.maximum(
+        ctx.var_count, 1
+    )
     extra = np.where(rep_ok[None, :], 0, np.maximum(cnt - 1, 0))
     mis = pv["misplaced"]
     due_ong = contains | (ranks[None, :] < r_max[:, None])
@@ -538,15 +534,19 @@ def _native(aj: AssumedJourney, ctx: _Context, observed: np.ndarray) -> tuple[di
     key = rv[un] * len(ctx.labels) + ctx.codes[rrows][un]
     uk, uc = np.unique(key, return_counts=True)
     labels = np.asarray(ctx.labels, dtype=object)
-    rows.append(("unexpected_touchpoint", uk // len(ctx.labels), labels[uk % len(ctx.labels)], uc, "all"))
+    rows.append(
+        ("unexpected_touchpoint", uk // len(ctx.labels), labels[uk % len(ctx.labels)], uc, "all")
+    )
     rows.append(slow_rows)
     return per_var, journeys, rows
 
 
-def _too_slow(aj: AssumedJourney, ctx: _Context, observed: np.ndarray) -> tuple[np.ndarray, np.ndarray, Any]:
+def _too_slow(
+    aj: AssumedJourney, ctx: Context, observed: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, Any]:
     """Per journey: waits over ``max_wait`` (plus an over-long journey) and how many waits were timed."""
     n = ctx.n_cases
-    waits = _step_waits(aj, ctx)
+    waits = step_waits(aj, ctx)
     limit = np.array(
         [s.max_wait.value if s.max_wait is not None else -1 for s in aj.steps], dtype=np.int64
     )
@@ -570,18 +570,6 @@ def _too_slow(aj: AssumedJourney, ctx: _Context, observed: np.ndarray) -> tuple[
     return slow, timed, ("too_slow", sc, sl, np.ones(len(sc), np.int64), "journey")
 
 
-def _step_waits(aj: AssumedJourney, ctx: _Context) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(case, step, wait ns) for each step's first occurrence that has an earlier event of the map."""
-    s_ev = ctx.s_ev
-    mi = np.flatnonzero(s_ev >= 0)
-    case_m = ctx.case[mi]
-    has_prev = np.r_[False, case_m[1:] == case_m[:-1]]
-    wait = np.r_[0, np.diff(ctx.ts[mi])]
-    fo = first_of_pairs(case_m, s_ev[mi], len(aj.steps))
-    keep = fo & has_prev
-    return case_m[keep], s_ev[mi][keep], wait[keep]
-
-
 def _ratio_fitness(cost: np.ndarray, worst: np.ndarray) -> float:
     den = float(np.sum(worst))
     return 1.0 - float(np.sum(cost)) / den if den > 0 else float("nan")
@@ -590,7 +578,9 @@ def _ratio_fitness(cost: np.ndarray, worst: np.ndarray) -> float:
 # --------------------------------------------------------------------------- pm4py models
 
 
-def _with_pm4py(aj: AssumedJourney, ctx: _Context, method: str) -> tuple[dict[str, Any], pd.DataFrame, list[Any], float]:
+def _with_pm4py(
+    aj: AssumedJourney, ctx: Context, method: str
+) -> tuple[dict[str, Any], pd.DataFrame, list[Any], float]:
     net, im, fm = aj.petri_net  # type: ignore[misc]
     labels = ctx.labels
     paths = [
@@ -623,222 +613,13 @@ def _with_pm4py(aj: AssumedJourney, ctx: _Context, method: str) -> tuple[dict[st
     rows: list[Any] = []
     for kind, items in rows_v.items():
         arr = np.asarray([i for i, _, _ in items], dtype=np.int64)
-        rows.append((kind, arr, np.asarray([lab for _, lab, _ in items], dtype=object),
-                     np.asarray([c for _, _, c in items], dtype=np.int64), "all"))
+        rows.append(
+            (
+                kind,
+                arr,
+                np.asarray([lab for _, lab, _ in items], dtype=object),
+                np.asarray([c for _, _, c in items], dtype=np.int64),
+                "all",
+            )
+        )
     return per_var, journeys, rows, _netreplay.log_fitness(out, ctx.var_count, method)
-
-
-# --------------------------------------------------------------------------- tables
-
-
-def _deviation_table(ctx: _Context, rows: list[Any]) -> pd.DataFrame:
-    """Expand variant-level deviation rows to one row per (journey, kind, touchpoint)."""
-    order = np.argsort(ctx.var, kind="stable")
-    parts = []
-    groups = {"all": np.ones(ctx.n_cases, dtype=bool), "finished": ~ctx.ongoing, "ongoing": ctx.ongoing}
-    for kind, vi, lab, cnt, which in rows:
-        if not len(vi):
-            continue
-        if which == "journey":
-            parts.append(pd.DataFrame({"case": vi, "kind": kind, "touchpoint": lab, "count": cnt}))
-            continue
-        sel = order[groups[which][order]]
-        per = np.bincount(ctx.var[sel], minlength=ctx.n_var)
-        start = np.r_[0, np.cumsum(per)[:-1]]
-        reps = per[vi]
-        ri = np.repeat(np.arange(len(vi)), reps)
-        at = np.repeat(start[vi] - np.r_[0, np.cumsum(reps)[:-1]], reps) + np.arange(int(reps.sum()))
-        parts.append(pd.DataFrame({"case": sel[at], "kind": kind, "touchpoint": lab[ri], "count": cnt[ri]}))
-    if parts:
-        t = pd.concat(parts, ignore_index=True)
-    else:
-        t = pd.DataFrame({"case": np.zeros(0, np.int64), "kind": [], "touchpoint": [], "count": np.zeros(0, np.int64)})
-    kind_rank = {k: i for i, k in enumerate((*DEVIATION_KINDS, "incomplete"))}
-    t["_k"] = t["kind"].map(kind_rank).astype(np.int64)
-    t = t.sort_values(["case", "_k", "touchpoint"], kind="stable").reset_index(drop=True)
-    return pd.DataFrame(
-        {
-            "case_id": case_ids(ctx.log, t["case"].to_numpy(np.int64)),
-            "kind": t["kind"].astype(object).to_numpy(),
-            "touchpoint": t["touchpoint"].astype(object).to_numpy(),
-            "count": t["count"].to_numpy(np.int64),
-        }
-    )
-
-
-def _deviation_summary(dev: pd.DataFrame, n_cases: int) -> pd.DataFrame:
-    if not len(dev):
-        return pd.DataFrame({"kind": [], "touchpoint": [], "journeys": [], "share": [], "occurrences": []})
-    g = dev.groupby(["kind", "touchpoint"], sort=True)
-    out = pd.DataFrame({"journeys": g.size(), "occurrences": g["count"].sum()}).reset_index()
-    out["share"] = out["journeys"] / max(n_cases, 1)
-    out = out.sort_values(["journeys", "kind", "touchpoint"], ascending=[False, True, True], kind="stable")
-    return out[["kind", "touchpoint", "journeys", "share", "occurrences"]].reset_index(drop=True)
-
-
-def _step_table(
-    aj: AssumedJourney, ctx: _Context, per_var: dict[str, Any], observed: np.ndarray, not_observed: pd.DataFrame
-) -> pd.DataFrame:
-    steps = aj.steps
-    n_s = len(steps)
-    n = max(ctx.n_cases, 1)
-    w = ctx.var_count.astype(float)
-    contains = per_var["contains"]
-    n_cont = (contains * w[:, None]).sum(0)
-    if per_var["r_max"] is not None:
-        later = per_var["r_max"][:, None] > aj.ranks[None, :]
-        skipped = ((~contains & later) * w[:, None]).sum(0) / n
-        not_reached = ((~contains & ~later) * w[:, None]).sum(0) / n
-        ooo = np.where(n_cont > 0, (per_var["ooo"] * w[:, None]).sum(0) / np.maximum(n_cont, 1), np.nan)
-    else:
-        skipped = not_reached = ooo = np.full(n_s, np.nan)
-    repeated = np.where(n_cont > 0, ((per_var["cnt"] > 1) * w[:, None]).sum(0) / np.maximum(n_cont, 1), np.nan)
-    s_ev = ctx.s_ev
-    fo = first_of_pairs(ctx.case, s_ev, n_s) & (s_ev >= 0)
-    med = group_quantiles(s_ev[fo], ctx.pos[fo] + 1.0, n_s, [0.5])[:, 0]
-    match = {}
-    for col, attr in ((CHANNEL, "channel"), (DEPARTMENT, "department")):
-        codes, labels = ctx.log._codes(col, _FUNC)
-        lab_idx = {str(x): i for i, x in enumerate(labels)}
-        want = np.array([lab_idx.get(getattr(s, attr), -2) if getattr(s, attr) else -3 for s in steps])
-        m = s_ev >= 0
-        hit = m.copy()
-        hit[m] = np.asarray(codes)[m] == want[s_ev[m]]
-        tot = np.bincount(s_ev[m], minlength=n_s)
-        good = np.bincount(s_ev[hit], minlength=n_s)
-        match[attr] = np.where((want != -3) & (tot > 0), good / np.maximum(tot, 1), np.nan)
-    near = dict(zip(not_observed["step"], not_observed["near_matches"], strict=True))
-    return pd.DataFrame(
-        {
-            "step": [s.name for s in steps],
-            "stage": [s.stage for s in steps],
-            "required": [not s.optional for s in steps],
-            "assumed_position": np.arange(1, n_s + 1),
-            "channel": [s.channel for s in steps],
-            "department": [s.department for s in steps],
-            "in_log": observed,
-            "journeys": n_cont.astype(np.int64),
-            "contains": n_cont / n,
-            "skipped": skipped,
-            "not_reached": not_reached,
-            "median_position": med,
-            "out_of_order": ooo,
-            "repeated": repeated,
-            "channel_match": match["channel"],
-            "department_match": match["department"],
-            "near_matches": [near.get(s.name, "") for s in steps],
-        }
-    )
-
-
-def _unexpected_touchpoints(aj: AssumedJourney, ctx: _Context) -> pd.DataFrame:
-    un = ctx.s_ev < 0
-    n_l = len(ctx.labels)
-    events = np.bincount(ctx.codes[un], minlength=n_l)
-    fo = first_of_pairs(ctx.case[un], ctx.codes[un], n_l)
-    journeys = np.bincount(ctx.codes[un][fo], minlength=n_l)
-    idx = np.flatnonzero(events > 0)
-    names = aj.step_names
-    out = pd.DataFrame(
-        {
-            "touchpoint": [ctx.labels[i] for i in idx],
-            "events": events[idx].astype(np.int64),
-            "journeys": journeys[idx].astype(np.int64),
-            "share": journeys[idx] / max(ctx.n_cases, 1),
-            "near_step": [(near_matches(ctx.labels[i], names, n=1) or [""])[0] for i in idx],
-        }
-    )
-    return out.sort_values(["journeys", "touchpoint"], ascending=[False, True], kind="stable").reset_index(drop=True)
-
-
-def _edge_table(aj: AssumedJourney, ctx: _Context) -> pd.DataFrame:
-    """Observed transitions between nodes (steps, or unexpected touchpoints) joined with the assumed ones."""
-    names = aj.step_names
-    n_s = len(names)
-    un_labels = sorted({ctx.labels[c] for c in np.unique(ctx.codes[ctx.s_ev < 0])})
-    un_idx = {lab: n_s + i for i, lab in enumerate(un_labels)}
-    step_of_code = ctx.step_of_code
-    node_of_code = np.array(
-        [step_of_code[c] if step_of_code[c] >= 0 else un_idx.get(lab, -1) for c, lab in enumerate(ctx.labels)],
-        dtype=np.int64,
-    )
-    node_names = [*names, *un_labels, START, END]
-    n_nodes = len(node_names)
-    n_start, n_end = n_nodes - 2, n_nodes - 1
-    node = node_of_code[ctx.codes] if len(ctx.codes) else np.zeros(0, np.int64)
-    inner = np.flatnonzero(ctx.case[1:] == ctx.case[:-1]) if len(node) > 1 else np.zeros(0, np.int64)
-    first = ctx.offsets[:-1]
-    last = ctx.offsets[1:] - 1
-    fin = ~ctx.ongoing
-    src = np.concatenate([np.full(ctx.n_cases, n_start), node[inner], node[last[fin]]])
-    dst = np.concatenate([node[first], node[inner + 1], np.full(int(fin.sum()), n_end)])
-    cas = np.concatenate([np.arange(ctx.n_cases), ctx.case[inner], np.flatnonzero(fin)])
-    gap = np.concatenate([np.full(ctx.n_cases, np.nan), (ctx.ts[inner + 1] - ctx.ts[inner]).astype(float),
-                          np.full(int(fin.sum()), np.nan)])
-    pair = src * n_nodes + dst
-    trans = np.bincount(pair, minlength=n_nodes * n_nodes)
-    uk = np.unique(cas * (n_nodes * n_nodes) + pair)
-    journeys = np.bincount(uk % (n_nodes * n_nodes), minlength=n_nodes * n_nodes)
-    has_gap = ~np.isnan(gap)
-    med = np.full(n_nodes * n_nodes, np.nan)
-    if has_gap.any():
-        pg, inv = np.unique(pair[has_gap], return_inverse=True)
-        med[pg] = group_quantiles(inv, gap[has_gap], len(pg), [0.5])[:, 0]
-    assumed = np.zeros(n_nodes * n_nodes, dtype=bool)
-    pos = {nm: i for i, nm in enumerate(node_names)}
-    for a, b in aj.edges().itertuples(index=False):
-        if a in pos and b in pos:
-            assumed[pos[a] * n_nodes + pos[b]] = True
-    keep = np.flatnonzero((trans > 0) | assumed)
-    status = np.where(assumed[keep] & (trans[keep] > 0), "matched",
-                      np.where(assumed[keep], "assumed_not_observed", "observed_not_assumed"))
-    out = pd.DataFrame(
-        {
-            "source": [node_names[k // n_nodes] for k in keep],
-            "target": [node_names[k % n_nodes] for k in keep],
-            "assumed": assumed[keep],
-            "transitions": trans[keep].astype(np.int64),
-            "journeys": journeys[keep].astype(np.int64),
-            "share": journeys[keep] / max(ctx.n_cases, 1),
-            "median_gap": pd.to_timedelta(med[keep], unit="ns"),
-            "status": status.astype(object),
-        }
-    )
-    out = out.sort_values(["journeys", "source", "target"], ascending=[False, True, True], kind="stable")
-    return out.reset_index(drop=True)
-
-
-def _timing_table(aj: AssumedJourney, ctx: _Context) -> pd.DataFrame:
-    n_s = len(aj.steps)
-    case, step, wait = _step_waits(aj, ctx)
-    q = group_quantiles(step, wait.astype(float), n_s, [0.5, 0.9])
-    n_obs = np.bincount(step, minlength=n_s)
-    limit = np.array([s.max_wait.value if s.max_wait is not None else -1 for s in aj.steps], dtype=np.int64)
-    over = np.bincount(step[(limit[step] > 0) & (wait > limit[step])], minlength=n_s)
-    rows = {
-        "step": aj.step_names,
-        "max_wait": [s.max_wait for s in aj.steps],
-        "journeys": n_obs.astype(np.int64),
-        "median": pd.to_timedelta(q[:, 0], unit="ns"),
-        "p90": pd.to_timedelta(q[:, 1], unit="ns"),
-        "over": np.where(limit > 0, over, 0).astype(np.int64),
-        "share_over": np.where((limit > 0) & (n_obs > 0), over / np.maximum(n_obs, 1), np.nan),
-    }
-    out = pd.DataFrame(rows)
-    if ctx.n_cases:
-        fin = ~ctx.ongoing
-        dur = (ctx.ts[ctx.offsets[1:] - 1] - ctx.ts[ctx.offsets[:-1]])[fin].astype(float)
-        lim = aj.max_duration
-        n_over = int((dur > lim.value).sum()) if lim is not None else 0
-        whole = {
-            "step": WHOLE_JOURNEY,
-            "max_wait": lim,
-            "journeys": int(fin.sum()),
-            "median": pd.Timedelta(np.median(dur), unit="ns") if len(dur) else pd.NaT,
-            "p90": pd.Timedelta(np.quantile(dur, 0.9), unit="ns") if len(dur) else pd.NaT,
-            "over": n_over,
-            "share_over": n_over / len(dur) if lim is not None and len(dur) else np.nan,
-        }
-        out = pd.concat([out, pd.DataFrame([whole])], ignore_index=True)
-    out["max_wait"] = pd.to_timedelta(out["max_wait"])
-    return out

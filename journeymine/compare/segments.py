@@ -32,9 +32,25 @@ METRICS: tuple[str, ...] = ("conversion", "duration_hours", "handoffs", "drop_of
 _OTHER = "(other)"
 _END = "(end)"
 _DIFF_COLUMNS = [
-    "metric", "step", "segment_a", "segment_b", "n_a", "n_b", "value_a", "value_b", "difference",
-    "ci_low", "ci_high", "effect_size", "effect_measure", "test", "p_value", "p_adjusted",
-    "significant", "tested", "note",
+    "metric",
+    "step",
+    "segment_a",
+    "segment_b",
+    "n_a",
+    "n_b",
+    "value_a",
+    "value_b",
+    "difference",
+    "ci_low",
+    "ci_high",
+    "effect_size",
+    "effect_measure",
+    "test",
+    "p_value",
+    "p_adjusted",
+    "significant",
+    "tested",
+    "note",
 ]
 
 
@@ -77,7 +93,16 @@ class SegmentComparison:
         import html
 
         sig = self.significant
-        cols = ["metric", "step", "segment_a", "segment_b", "value_a", "value_b", "difference", "p_adjusted"]
+        cols = [
+            "metric",
+            "step",
+            "segment_a",
+            "segment_b",
+            "value_a",
+            "value_b",
+            "difference",
+            "p_adjusted",
+        ]
         return (
             f"<div><p><b>{html.escape(repr(self))}</b></p>{html_table(self.segments, 20)}"
             f"<p>Significant differences</p>{html_table(sig[cols], 20)}</div>"
@@ -159,7 +184,9 @@ def compare_segments(
     """
     func = "compare_segments"
     if not isinstance(log, JourneyLog):
-        raise InvalidParameterError(f"The 'log' parameter of {func} must be a JourneyLog. Got {type(log).__name__} instead.")
+        raise InvalidParameterError(
+            f"The 'log' parameter of {func} must be a JourneyLog. Got {type(log).__name__} instead."
+        )
     check_column(log.columns, level, "level", func)
     check_number(alpha, "alpha", func, low=0.0, high=1.0, low_open=True)
     check_number(min_journeys, "min_journeys", func, low=2, integer=True)
@@ -180,8 +207,17 @@ def compare_segments(
             )
         r = names.index(str(reference))
         pairs = [(r, i) for i in range(len(names)) if i != r]
-    segments, diffs = segment_differences(log, seg, names, pairs, goal=goal, alpha=alpha,
-                                          min_journeys=min_journeys, level=level, func=func)
+    segments, diffs = segment_differences(
+        log,
+        seg,
+        names,
+        pairs,
+        goal=goal,
+        alpha=alpha,
+        min_journeys=min_journeys,
+        level=level,
+        func=func,
+    )
     return SegmentComparison(by=by, segments=segments, differences=diffs, alpha=float(alpha))
 
 
@@ -207,7 +243,9 @@ def segment_differences(
     off = log._offsets
     ts = event_times(log)
     dur_h = (ts[off[1:] - 1] - ts[off[:-1]]) / 3.6e12 if log.n_cases else np.zeros(0)
-    converted = case_goals(log, goal, func=func)["converted"].to_numpy() if goal is not None else None
+    converted = (
+        case_goals(log, goal, func=func)["converted"].to_numpy() if goal is not None else None
+    )
     handoffs, has_dept = _handoffs(log)
     n_journeys = np.bincount(seg[seg >= 0], minlength=n_seg)
     n_fin = np.bincount(seg[valid], minlength=n_seg)
@@ -218,8 +256,10 @@ def segment_differences(
             "journeys": n_journeys.astype(np.int64),
             "finished": n_fin.astype(np.int64),
             "tested": enough,
-            "note": ["" if e else f"too few finished journeys ({k} < {min_journeys}): not tested"
-                     for e, k in zip(enough, n_fin, strict=True)],
+            "note": [
+                "" if e else f"too few finished journeys ({k} < {min_journeys}): not tested"
+                for e, k in zip(enough, n_fin, strict=True)
+            ],
         }
     )
     rows: list[dict[str, Any]] = []
@@ -233,18 +273,42 @@ def segment_differences(
         [np.median(dur_h[g]) * 3.6e12 if len(g) else np.nan for g in groups], unit="ns"
     )
     for a, b in pairs:
-        rows.append(_continuous_row("duration_hours", names, a, b, dur_h[groups[a]], dur_h[groups[b]],
-                                    enough, center="median"))
+        rows.append(
+            _continuous_row(
+                "duration_hours",
+                names,
+                a,
+                b,
+                dur_h[groups[a]],
+                dur_h[groups[b]],
+                enough,
+                center="median",
+            )
+        )
     if has_dept:
-        seg_table["mean_handoffs"] = [float(handoffs[g].mean()) if len(g) else np.nan for g in groups]
+        seg_table["mean_handoffs"] = [
+            float(handoffs[g].mean()) if len(g) else np.nan for g in groups
+        ]
         for a, b in pairs:
-            rows.append(_continuous_row("handoffs", names, a, b, handoffs[groups[a]], handoffs[groups[b]],
-                                        enough, center="mean"))
+            rows.append(
+                _continuous_row(
+                    "handoffs",
+                    names,
+                    a,
+                    b,
+                    handoffs[groups[a]],
+                    handoffs[groups[b]],
+                    enough,
+                    center="mean",
+                )
+            )
     goal_codes: set[int] = set()
     if goal is not None:
         codes, _ = log._codes(level, func)
         goal_codes = set(np.unique(np.asarray(codes)[goal_mask(log, goal, func=func)]).tolist())
-    rows += _step_rows(log, seg, valid, converted, goal_codes, names, pairs, enough, min_journeys, level, func)
+    rows += _step_rows(
+        log, seg, valid, converted, goal_codes, names, pairs, enough, min_journeys, level, func
+    )
     diffs = pd.DataFrame(rows, columns=_DIFF_COLUMNS)
     diffs = _adjust(diffs, alpha)
     return seg_table, diffs
@@ -265,8 +329,17 @@ def _handoffs(log: JourneyLog) -> tuple[np.ndarray, bool]:
 
 
 def _step_rows(
-    log: JourneyLog, seg: np.ndarray, valid: np.ndarray, converted: np.ndarray | None, goal_codes: set[int],
-    names: list[str], pairs: list[tuple[int, int]], enough: np.ndarray, min_journeys: int, level: str, func: str,
+    log: JourneyLog,
+    seg: np.ndarray,
+    valid: np.ndarray,
+    converted: np.ndarray | None,
+    goal_codes: set[int],
+    names: list[str],
+    pairs: list[tuple[int, int]],
+    enough: np.ndarray,
+    min_journeys: int,
+    level: str,
+    func: str,
 ) -> list[dict[str, Any]]:
     codes, labels = log._codes(level, func)
     codes = np.asarray(codes, dtype=np.int64)
@@ -287,8 +360,9 @@ def _step_rows(
     nxt_src = np.r_[codes[src_rows], last[fin_last]]
     nxt_dst = np.r_[codes[src_rows + 1], np.full(int(fin_last.sum()), n_l)]
     nxt_seg = np.r_[seg[case[src_rows]], seg[fin_last]]
-    nxt = np.bincount((nxt_seg * n_l + nxt_src) * (n_l + 1) + nxt_dst,
-                      minlength=n_seg * n_l * (n_l + 1)).reshape(n_seg, n_l, n_l + 1)
+    nxt = np.bincount(
+        (nxt_seg * n_l + nxt_src) * (n_l + 1) + nxt_dst, minlength=n_seg * n_l * (n_l + 1)
+    ).reshape(n_seg, n_l, n_l + 1)
     rows: list[dict[str, Any]] = []
     order = np.argsort(np.asarray([str(x) for x in labels], dtype=object), kind="stable")
     for s in order:
@@ -300,8 +374,19 @@ def _step_rows(
             ok[a] &= visits[a, s] >= min_journeys
             ok[b] &= visits[b, s] >= min_journeys
             if s not in goal_codes:
-                rows.append(_rate_row("drop_off", step, names, a, b, drops[:, s], visits[:, s], ok,
-                                      unit="visiting journeys"))
+                rows.append(
+                    _rate_row(
+                        "drop_off",
+                        step,
+                        names,
+                        a,
+                        b,
+                        drops[:, s],
+                        visits[:, s],
+                        ok,
+                        unit="visiting journeys",
+                    )
+                )
             rows.append(_next_row(step, names, a, b, nxt[a, s], nxt[b, s], ok, labels))
     return rows
 
@@ -310,22 +395,38 @@ def _base(metric: str, step: str | None, names: list[str], a: int, b: int) -> di
     return {"metric": metric, "step": step, "segment_a": names[a], "segment_b": names[b]}
 
 
-def _untested(row: dict[str, Any], names: list[str], a: int, b: int, ok: np.ndarray, n: Any, unit: str) -> dict[str, Any]:
+def _untested(
+    row: dict[str, Any], names: list[str], a: int, b: int, ok: np.ndarray, n: Any, unit: str
+) -> dict[str, Any]:
     small = [f"{names[i]} has {int(n[i])}" for i in (a, b) if not ok[i]]
-    row.update(test="", p_value=np.nan, tested=False, note=f"too few {unit} ({'; '.join(small)}): not tested")
+    row.update(
+        test="",
+        p_value=np.nan,
+        tested=False,
+        note=f"too few {unit} ({'; '.join(small)}): not tested",
+    )
     return row
 
 
 def _rate_row(
-    metric: str, step: str | None, names: list[str], a: int, b: int, k: np.ndarray, n: np.ndarray,
-    ok: np.ndarray, unit: str = "finished journeys",
+    metric: str,
+    step: str | None,
+    names: list[str],
+    a: int,
+    b: int,
+    k: np.ndarray,
+    n: np.ndarray,
+    ok: np.ndarray,
+    unit: str = "finished journeys",
 ) -> dict[str, Any]:
     ka, na, kb, nb = int(k[a]), int(n[a]), int(k[b]), int(n[b])
     pa = ka / na if na else np.nan
     pb = kb / nb if nb else np.nan
     row = _base(metric, step, names, a, b)
     row.update(n_a=na, n_b=nb, value_a=pa, value_b=pb, difference=pb - pa, effect_measure="cohen_h")
-    row["effect_size"] = 2 * np.arcsin(np.sqrt(pb)) - 2 * np.arcsin(np.sqrt(pa)) if na and nb else np.nan
+    row["effect_size"] = (
+        2 * np.arcsin(np.sqrt(pb)) - 2 * np.arcsin(np.sqrt(pa)) if na and nb else np.nan
+    )
     lo, hi = newcombe_diff_ci(kb, nb, ka, na) if na and nb else (np.nan, np.nan)
     row.update(ci_low=lo, ci_high=hi, note="")
     if not (ok[a] and ok[b]):
@@ -349,7 +450,14 @@ def _table_test(table: np.ndarray) -> tuple[str, float]:
 
 
 def _next_row(
-    step: str, names: list[str], a: int, b: int, ca: np.ndarray, cb: np.ndarray, ok: np.ndarray, labels: Any
+    step: str,
+    names: list[str],
+    a: int,
+    b: int,
+    ca: np.ndarray,
+    cb: np.ndarray,
+    ok: np.ndarray,
+    labels: Any,
 ) -> dict[str, Any]:
     na, nb = int(ca.sum()), int(cb.sum())
     row = _base("next_step", step, names, a, b)
@@ -358,18 +466,35 @@ def _next_row(
     top_name = _END if top == len(tot) - 1 else str(labels[top])
     pa, pb = (ca / na if na else ca * np.nan), (cb / nb if nb else cb * np.nan)
     tvd = 0.5 * float(np.abs(pa - pb).sum()) if na and nb else np.nan
-    row.update(n_a=na, n_b=nb, value_a=float(pa[top]) if na else np.nan, value_b=float(pb[top]) if nb else np.nan,
-               difference=tvd, ci_low=np.nan, ci_high=np.nan, effect_measure="cramers_v",
-               note=f"most common next step: {top_name}; difference = total variation distance")
+    row.update(
+        n_a=na,
+        n_b=nb,
+        value_a=float(pa[top]) if na else np.nan,
+        value_b=float(pb[top]) if nb else np.nan,
+        difference=tvd,
+        ci_low=np.nan,
+        ci_high=np.nan,
+        effect_measure="cramers_v",
+        note=f"most common next step: {top_name}; difference = total variation distance",
+    )
     row["effect_size"] = np.nan
     if not (ok[a] and ok[b]):
-        return _untested(row, names, a, b, ok, np.bincount([a, b], weights=[na, nb], minlength=len(names)),
-                         "visits")
+        return _untested(
+            row,
+            names,
+            a,
+            b,
+            ok,
+            np.bincount([a, b], weights=[na, nb], minlength=len(names)),
+            "visits",
+        )
     table = np.vstack([ca, cb])
     table = table[:, tot > 0]
     rare = table.sum(0) < 10
     if rare.any() and (~rare).sum() >= 1:
-        table = np.column_stack([table[:, ~rare], table[:, rare].sum(1)]) if rare.sum() > 0 else table
+        table = (
+            np.column_stack([table[:, ~rare], table[:, rare].sum(1)]) if rare.sum() > 0 else table
+        )
         table = table[:, table.sum(0) > 0]
     test, p = _table_test(table)
     if table.shape[1] >= 2 and table.sum() > 0:
@@ -382,30 +507,62 @@ def _next_row(
 
 
 def _continuous_row(
-    metric: str, names: list[str], a: int, b: int, xa: np.ndarray, xb: np.ndarray, ok: np.ndarray, *, center: str
+    metric: str,
+    names: list[str],
+    a: int,
+    b: int,
+    xa: np.ndarray,
+    xb: np.ndarray,
+    ok: np.ndarray,
+    *,
+    center: str,
 ) -> dict[str, Any]:
     na, nb = len(xa), len(xb)
     row = _base(metric, None, names, a, b)
     f = np.median if center == "median" else np.mean
     va = float(f(xa)) if na else np.nan
     vb = float(f(xb)) if nb else np.nan
-    row.update(n_a=na, n_b=nb, value_a=va, value_b=vb, difference=vb - va, effect_measure="rank_biserial", note="")
-    lo, hi = (_median_diff_ci(xa, xb) if center == "median" else _welch_ci(xa, xb)) if na > 1 and nb > 1 else (
-        np.nan, np.nan)
+    row.update(
+        n_a=na,
+        n_b=nb,
+        value_a=va,
+        value_b=vb,
+        difference=vb - va,
+        effect_measure="rank_biserial",
+        note="",
+    )
+    lo, hi = (
+        (_median_diff_ci(xa, xb) if center == "median" else _welch_ci(xa, xb))
+        if na > 1 and nb > 1
+        else (np.nan, np.nan)
+    )
     row.update(ci_low=lo, ci_high=hi, effect_size=np.nan)
     if not (ok[a] and ok[b]):
-        return _untested(row, names, a, b, ok, np.bincount([a, b], weights=[na, nb], minlength=len(names)),
-                         "finished journeys")
+        return _untested(
+            row,
+            names,
+            a,
+            b,
+            ok,
+            np.bincount([a, b], weights=[na, nb], minlength=len(names)),
+            "finished journeys",
+        )
     if np.all(xa == xa[0]) and np.all(xb == xa[0]):
         row.update(test="none (no variation)", p_value=1.0, effect_size=0.0, tested=True)
         return row
     res = stats.mannwhitneyu(xb, xa, alternative="two-sided")
-    row.update(test="mann_whitney_u", p_value=float(res.pvalue), tested=True,
-               effect_size=float(2 * res.statistic / (na * nb) - 1))
+    row.update(
+        test="mann_whitney_u",
+        p_value=float(res.pvalue),
+        tested=True,
+        effect_size=float(2 * res.statistic / (na * nb) - 1),
+    )
     return row
 
 
-def _median_diff_ci(xa: np.ndarray, xb: np.ndarray, confidence: float = 0.95) -> tuple[float, float]:
+def _median_diff_ci(
+    xa: np.ndarray, xb: np.ndarray, confidence: float = 0.95
+) -> tuple[float, float]:
     """Interval of median(b) - median(a) from distribution-free standard errors of each median."""
     z = stats.norm.ppf(0.5 + confidence / 2)
 

@@ -117,6 +117,11 @@ def sample_path(name: str = _SAMPLE_FILE) -> Path:
         if candidate.is_file():
             return Path(str(candidate))
         if name in _RAW_FILES:
+            # a wheel carries data/samples/ as journeymine/datasets/samples/ (pyproject's
+            # force-include); an editable install or source tree reads data/samples/ itself
+            packaged = resources.files(__name__).joinpath("samples", name)
+            if packaged.is_file():
+                return Path(str(packaged))
             path = _RAW_DIR / name
             if path.is_file():
                 return path

@@ -59,7 +59,9 @@ def to_dot(graph: JourneyGraph, *, metric: str = "journeys") -> str:
     ]
     for row in graph.nodes.itertuples(index=False):
         label = _dot_escape(f"{row.node}\n{_node_text(row, metric)}")
-        lines.append(f'  {ids[str(row.node)]} [label="{label}", tooltip="{_dot_escape(str(row.node))}"];')
+        lines.append(
+            f'  {ids[str(row.node)]} [label="{label}", tooltip="{_dot_escape(str(row.node))}"];'
+        )
     weights = graph.edges["journeys" if metric == "median_gap" else metric].to_numpy(dtype=float)
     top = float(weights.max()) if len(weights) else 1.0
     for row, w in zip(graph.edges.itertuples(index=False), weights, strict=True):

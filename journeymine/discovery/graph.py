@@ -77,7 +77,11 @@ def _steps(log: JourneyLog, level: str, collapse: bool, func: str) -> _Steps:
     raw, cats = log._codes(level, func)
     raw = np.asarray(raw)
     n_cat = len(cats)
-    used = np.bincount(raw + 1, minlength=n_cat + 1) > 0 if len(raw) else np.zeros(n_cat + 1, bool)
+    used = (
+        np.bincount(raw.astype(np.int64) + 1, minlength=n_cat + 1) > 0
+        if len(raw)
+        else np.zeros(n_cat + 1, bool)
+    )
     # compact codes: present categories in category order, then the missing value
     order = np.r_[np.arange(1, n_cat + 1), 0]
     present = order[used[order]]
@@ -142,24 +146,45 @@ def _small_uint(values: np.ndarray, n_groups: int) -> np.ndarray:
     return values.astype(np.int64)
 
 
-def _distinct_cases(
-    gid: np.ndarray, case: np.ndarray, counts: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Per group: distinct journeys; and the stable order of rows by group.
+def _group_order(gid: np.ndarray, n_groups: int) -> np.ndarray:
+    """The stable order of rows by group (a radix sort for up to 65,535 groups)."""
+    return np.argsort(_small_uint(gid, n_groups), kind="stable")
 
-    ``case`` must be non-decreasing (rows in log order), so after a stable sort by
-    group the rows of each group are still in journey order and a journey's rows of
-    one group are adjacent: distinct journeys = rows whose journey differs from the
-    previous row of the group. ``counts`` are the rows per group.
+
+def _distinct_cases(
+    gid: np.ndarray, case: np.ndarray, counts: np.ndarray, order: np.ndarray | None = None
+) -> np.ndarray:
+    """Per group: the number of distinct journeys among its rows.
+
+    ``case`` must be non-decreasing (rows in log order). With up to 256 groups, each
+    journey's groups are OR-ed into a bit set (``np.bitwise_or.reduceat`` over the
+    journey boundaries) and the bits counted: no sort. Otherwise, after a stable sort
+    by group the rows of each group stay in journey order, and distinct journeys are
+    the rows whose journey differs from the previous row of the group.
     """
     n_groups = len(counts)
-    order = np.argsort(_small_uint(gid, n_groups), kind="stable")
+    if not len(gid):
+        return np.zeros(n_groups, dtype=np.int64)
+    if n_groups <= 256:
+        starts = np.flatnonzero(np.r_[True, case[1:] != case[:-1]])
+        out = np.zeros(n_groups, dtype=np.int64)
+        word = gid >> 6
+        bit = np.left_shift(np.uint64(1), (gid & 63).astype(np.uint64))
+        for w in range((n_groups + 63) // 64):
+            bits = bit if n_groups <= 64 else np.where(word == w, bit, np.uint64(0))
+            seen = np.bitwise_or.reduceat(bits, starts)
+            per_bit = np.unpackbits(seen.view(np.uint8), bitorder="little").reshape(-1, 64)
+            hi = min(64, n_groups - 64 * w)
+            out[64 * w : 64 * w + hi] = per_bit.sum(axis=0, dtype=np.int64)[:hi]
+        return out
+    if order is None:
+        order = _group_order(gid, n_groups)
     g = np.repeat(np.arange(n_groups, dtype=np.int64), counts)
     c = case[order]
     first = np.ones(len(order), dtype=bool)
     if len(order) > 1:
         first[1:] = (g[1:] != g[:-1]) | (c[1:] != c[:-1])
-    return np.bincount(g[first], minlength=n_groups), order
+    return np.bincount(g[first], minlength=n_groups)
 
 
 def _gap_stats(
@@ -190,7 +215,9 @@ def _gap_stats(
     if n_groups <= 4096:
         vals = gap[order]
         got = np.empty((len(c), 4), dtype=np.int64)
-        for j, (b, k) in enumerate(zip(bounds[:-1][has], np.c_[lo_m, hi_m, lo_p, hi_p], strict=True)):
+        for j, (b, k) in enumerate(
+            zip(bounds[:-1][has], np.c_[lo_m, hi_m, lo_p, hi_p], strict=True)
+        ):
             part = np.partition(vals[b : b + c[j]], np.unique(k))
             got[j] = part[k]
     else:
@@ -200,11 +227,15 @@ def _gap_stats(
         base = bounds[:-1][has]
         got = np.c_[vals[base + lo_m], vals[base + hi_m], vals[base + lo_p], vals[base + hi_p]]
     med[has] = got[:, 0] + (got[:, 1] - got[:, 0]) // 2
-    p90[has] = got[:, 2] + np.rint(frac * (got[:, 3] - got[:, 2]).astype(np.float64)).astype(np.int64)
+    p90[has] = got[:, 2] + np.rint(frac * (got[:, 3] - got[:, 2]).astype(np.float64)).astype(
+        np.int64
+    )
     return med, mean, p90
 
 
-def _pair_ids(src: np.ndarray, dst: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _pair_ids(
+    src: np.ndarray, dst: np.ndarray, k: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Dense ids of the (src, dst) pairs present: (id per row, src of id, dst of id)."""
     pair = src.astype(np.int64) * k + dst
     if k * k <= max(_DENSE_PAIRS, 4 * len(pair)):
@@ -223,7 +254,7 @@ def _tables(steps: _Steps) -> tuple[pd.DataFrame, pd.DataFrame]:
     k = len(labels)
     code, case, off = steps.code, steps.case, steps.offsets
     events = np.bincount(code, minlength=k)
-    journeys, _ = _distinct_cases(code, case, events)
+    journeys = _distinct_cases(code, case, events)
     nonempty = off[1:] > off[:-1]
     first = code[off[:-1][nonempty]]
     last = code[off[1:][nonempty] - 1]
@@ -231,7 +262,7 @@ def _tables(steps: _Steps) -> tuple[pd.DataFrame, pd.DataFrame]:
     ends = np.bincount(last, minlength=k)
     nodes = pd.DataFrame(
         {
-            "node": pd.Series(labels, dtype=object),
+            "node": pd.Series(labels, dtype="str"),
             "events": events.astype(np.int64),
             "journeys": journeys.astype(np.int64),
             "starts": starts.astype(np.int64),
@@ -243,7 +274,8 @@ def _tables(steps: _Steps) -> tuple[pd.DataFrame, pd.DataFrame]:
     ids, psrc, pdst = _pair_ids(steps.src, steps.dst, max(k, 1))
     n_pairs = len(psrc)
     counts = np.bincount(ids, minlength=n_pairs)
-    dj, order = _distinct_cases(ids, steps.tcase, counts)
+    order = _group_order(ids, n_pairs)
+    dj = _distinct_cases(ids, steps.tcase, counts, order)
     med, mean, p90 = _gap_stats(ids, steps.gap, counts, order)
     s_nodes = np.flatnonzero(starts)
     e_nodes = np.flatnonzero(ends)
@@ -253,11 +285,11 @@ def _tables(steps: _Steps) -> tuple[pd.DataFrame, pd.DataFrame]:
         {
             "source": pd.Series(
                 np.r_[np.full(len(s_nodes), START, dtype=object), labels[psrc], labels[e_nodes]],
-                dtype=object,
+                dtype="str",
             ),
             "target": pd.Series(
                 np.r_[labels[s_nodes], labels[pdst], np.full(len(e_nodes), END, dtype=object)],
-                dtype=object,
+                dtype="str",
             ),
             "transitions": np.r_[starts[s_nodes], counts, ends[e_nodes]].astype(np.int64),
             "journeys": np.r_[starts[s_nodes], dj, ends[e_nodes]].astype(np.int64),
@@ -282,8 +314,7 @@ def _first_steps(log: JourneyLog, level: str, collapse: bool) -> dict[str, float
     lens = off[1:] - off[:-1]
     pos = np.arange(len(code), dtype=np.int64) - np.repeat(off[:-1], lens)
     k = len(steps.labels)
-    events = np.bincount(code, minlength=k)
-    _, order = _distinct_cases(code, steps.case, events)
+    order = _group_order(code, k)
     c, g = steps.case[order], code[order]
     first = np.ones(len(order), dtype=bool)
     if len(order) > 1:
@@ -353,11 +384,19 @@ class JourneyGraph:
     JourneyGraph(level='activity'): 3 nodes, 5 edges, 2 journeys, 5 events
     >>> g.edges[["source", "target", "transitions", "journeys"]]
         source   target  transitions  journeys
-    0  ▶ start     home            2         2
-    1      buy    ■ end            2         2
+    0      buy    ■ end            2         2
+    1  ▶ start     home            2         2
     2     home      buy            1         1
     3     home  pricing            1         1
     4  pricing      buy            1         1
+
+    On the bundled sample, every journey enters once and leaves once:
+
+    >>> log = jm.datasets.load_sample()
+    >>> g = jm.discover(log)
+    >>> entries = g.edges[g.edges["source"] == jm.START]
+    >>> int(entries["transitions"].sum()) == log.n_cases == int(g.nodes["starts"].sum())
+    True
     """
 
     __slots__ = (
@@ -397,7 +436,8 @@ class JourneyGraph:
         self.n_events = int(n_events)
         self.collapse_repeats = bool(collapse_repeats)
         self.hidden = dict(
-            hidden or dict.fromkeys(("variants", "nodes", "edges", "journeys", "events", "transitions"), 0)
+            hidden
+            or dict.fromkeys(("variants", "nodes", "edges", "journeys", "events", "transitions"), 0)
         )
         self._log = log
         self._coverage = coverage
@@ -424,7 +464,9 @@ class JourneyGraph:
 
     def _repr_html_(self) -> str:
         top_nodes = self.nodes.head(10)
-        top_edges = self.edges.head(10)[["source", "target", "transitions", "journeys", "median_gap"]]
+        top_edges = self.edges.head(10)[
+            ["source", "target", "transitions", "journeys", "median_gap"]
+        ]
         esc = html.escape
         rows_n = "".join(
             f"<tr><td>{esc(str(r.node))}</td><td>{r.events}</td><td>{r.journeys}</td></tr>"
@@ -499,7 +541,9 @@ class JourneyGraph:
         """
         from .simplify import simplify_graph
 
-        return simplify_graph(self, coverage=coverage, min_journeys=min_journeys, max_nodes=max_nodes)
+        return simplify_graph(
+            self, coverage=coverage, min_journeys=min_journeys, max_nodes=max_nodes
+        )
 
     def to_networkx(self) -> networkx.DiGraph:
         """The map as a ``networkx.DiGraph`` with every node and edge attribute.
@@ -535,9 +579,16 @@ class JourneyGraph:
         >>> print(jm.discover(jm.from_pandas(df, case="c", activity="a", timestamp="t")).to_dot())
         digraph journey {
           rankdir=LR;
-        ...
-          n0 [label="say \\"hi\\"\\n1 journeys", ...];
-        ...
+          node [shape=box, style="rounded,filled", fillcolor="#eef3fb", fontname="Helvetica"];
+          edge [fontname="Helvetica", fontsize=10];
+          start [label="▶ start", shape=circle, fillcolor="#7fbf7f"];
+          finish [label="■ end", shape=doublecircle, fillcolor="#bbbbbb"];
+          n0 [label="B\\n1 journeys", tooltip="B"];
+          n1 [label="say \\"hi\\"\\n1 journeys", tooltip="say \\"hi\\""];
+          n0 -> finish [label="1", penwidth=6.00];
+          n1 -> n0 [label="1", penwidth=6.00];
+          start -> n1 [label="1", penwidth=6.00];
+        }
         """
         from .export import to_dot
 
@@ -557,9 +608,9 @@ class JourneyGraph:
           finish((("■ end")))
           n0["A<br/>1 journeys"]
           n1["B<br/>1 journeys"]
-          start -->|"1"| n0
           n0 -->|"1"| n1
           n1 -->|"1"| finish
+          start -->|"1"| n0
         """
         from .export import to_mermaid
 
@@ -659,10 +710,29 @@ def discover(
     0  ad click  pricing            2 0 days 01:00:00
     1   ▶ start ad click            2             NaT
     2       buy    ■ end            1             NaT
-    >>> jm.discover(log, level="channel").edges[["source", "target", "transitions"]].head(2)
+    >>> ch = jm.discover(log, level="channel")
+    >>> ch.nodes[["node", "events", "journeys"]]
+        node  events  journeys
+    0    web       3         2
+    1    app       1         1
+    2  store       1         1
+    >>> ch.edges[["source", "target", "transitions"]].head(3)
       source target  transitions
-    0  ▶ start    web            1
-    1      app    web            1
+    0    app    web            1
+    1  store  ■ end            1
+    2    web  store            1
+    >>> ch.edges.loc[ch.edges["source"] == ch.edges["target"], ["source", "target"]]
+      source target
+    3    web    web
+
+    The channel map of the bundled sample, one map per acquisition segment:
+
+    >>> sample = jm.datasets.load_sample()
+    >>> maps = jm.discover(sample, level="channel", by="acquisition")
+    >>> list(maps) == sorted(maps)
+    True
+    >>> sum(m.n_journeys for m in maps.values()) == sample.n_cases
+    True
     """
     func = "discover"
     if not isinstance(log, JourneyLog):

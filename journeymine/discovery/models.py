@@ -96,5 +96,7 @@ def discover_model(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         if method == "inductive":
-            return pm4py.discover_petri_net_inductive(df, noise_threshold=float(noise_threshold), **options)
+            return pm4py.discover_petri_net_inductive(
+                df, noise_threshold=float(noise_threshold), **options
+            )
         return pm4py.discover_heuristics_net(df, **options)

@@ -93,7 +93,11 @@ def simplify_graph(
     dst = edges["target"].to_numpy(dtype=object)
     edge_keep = np.asarray(
         [
-            (t in kept_starts) if s == START else (s in kept_ends) if t == END else (s, t) in kept_edge_names
+            (t in kept_starts)
+            if s == START
+            else (s in kept_ends)
+            if t == END
+            else (s, t) in kept_edge_names
             for s, t in zip(src, dst, strict=True)
         ],
         dtype=bool,

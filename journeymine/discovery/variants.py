@@ -46,13 +46,21 @@ class _Variants:
     paths: list[tuple[str, ...]]
 
 
-def _hash_keys(code: np.ndarray, pos: np.ndarray, starts: np.ndarray, lens: np.ndarray) -> np.ndarray:
+def _hash_keys(
+    code: np.ndarray, pos: np.ndarray, starts: np.ndarray, lens: np.ndarray
+) -> np.ndarray:
     """One uint64 key per journey: a polynomial hash of its codes, mixed with its length."""
     max_len = int(lens.max()) if len(lens) else 0
-    powers = np.cumprod(np.r_[np.uint64(1), np.full(max_len, _B1, dtype=np.uint64)], dtype=np.uint64)
+    powers = np.cumprod(
+        np.r_[np.uint64(1), np.full(max_len, _B1, dtype=np.uint64)], dtype=np.uint64
+    )
     with np.errstate(over="ignore"):
         terms = (code.astype(np.uint64) + np.uint64(1)) * powers[pos]
-        h = np.add.reduceat(terms, starts, dtype=np.uint64) if len(starts) else np.zeros(0, np.uint64)
+        h = (
+            np.add.reduceat(terms, starts, dtype=np.uint64)
+            if len(starts)
+            else np.zeros(0, np.uint64)
+        )
         return h ^ (lens.astype(np.uint64) * _LEN_MIX)
 
 
@@ -75,7 +83,11 @@ def _case_variants(log: JourneyLog, level: str, collapse: bool, func: str) -> _V
     group = _split_collisions(group.astype(np.int64), code, off, nonempty)
     n_groups = int(group.max()) + 1 if len(group) else 0
     # codes are numbered in order of first appearance: the first journey of each group
-    first = np.flatnonzero(np.r_[True, np.diff(np.maximum.accumulate(group)) > 0]) if len(group) else group
+    first = (
+        np.flatnonzero(np.r_[True, np.diff(np.maximum.accumulate(group)) > 0])
+        if len(group)
+        else group
+    )
     rep = nonempty[first]
     counts = np.bincount(group, minlength=n_groups)
     rep_len = lens_all[rep]
@@ -91,7 +103,9 @@ def _case_variants(log: JourneyLog, level: str, collapse: bool, func: str) -> _V
     return out
 
 
-def _paths(labels: np.ndarray, code: np.ndarray, start: np.ndarray, length: np.ndarray) -> list[tuple]:
+def _paths(
+    labels: np.ndarray, code: np.ndarray, start: np.ndarray, length: np.ndarray
+) -> list[tuple]:
     """The label tuple of each variant (one gather per distinct length, not per variant)."""
     out: list[tuple] = [()] * len(start)
     for n in np.unique(length).tolist():

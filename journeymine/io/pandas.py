@@ -14,10 +14,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._encode import blank_mask, parse_timestamps, to_categorical
+from .._encode import as_categorical, encode, parse_timestamps
 from .._validation import check_column, check_type, near_matches
 from ..errors import DataQualityWarning, InvalidParameterError
-from ..log import DIRECTION_DTYPE, JourneyLog, canonical_order, sort_canonical
+from ..log import DIRECTION_DTYPE, JourneyLog, canonical_order, row_order
 from ..schema import (
     ACTIVITY,
     CANONICAL_COLUMNS,
@@ -27,6 +27,7 @@ from ..schema import (
     DEPARTMENT,
     DIRECTION,
     DIRECTIONS,
+    REJECT_REASONS,
     RESOURCE,
     TIMESTAMP,
 )
@@ -46,6 +47,12 @@ _TARGET = {
 }
 _LABELLABLE = (CHANNEL, DEPARTMENT, RESOURCE, DIRECTION, ACTIVITY)
 _OPTIONS = ("labels", "keep", "tz", "timestamp_format", "dayfirst", "name", "drop_duplicates")
+#: Rejection reasons as small codes while loading (0: kept).
+_REASON_CODES = {reason: i + 1 for i, reason in enumerate(REJECT_REASONS)}
+_REASON_NAMES = np.asarray([None, *REJECT_REASONS], dtype=object)
+_NAT = np.iinfo(np.int64).min
+#: The dtype pandas gives text read from a file (``str`` in pandas 3, object before).
+_TEXT_DTYPE = pd.Series(["text"]).dtype
 
 
 def from_pandas(
@@ -160,7 +167,47 @@ def from_pandas(
         "resource": resource,
         "direction": direction,
     }
-    labels = dict(labels or {})
+    return _build(
+        df,
+        mapping,
+        labels=dict(labels or {}),
+        keep=keep,
+        tz=tz,
+        timestamp_format=timestamp_format,
+        dayfirst=dayfirst,
+        name=name,
+        drop_duplicates=drop_duplicates,
+        func=func,
+        stacklevel=4,
+    )
+
+
+def _build(
+    df: pd.DataFrame,
+    mapping: dict[str, Any],
+    *,
+    labels: dict[str, Any],
+    keep: Any,
+    tz: str,
+    timestamp_format: str | None,
+    dayfirst: bool,
+    name: str | None,
+    drop_duplicates: bool,
+    func: str,
+    stacklevel: int,
+    text_columns: frozenset[str] = frozenset(),
+) -> JourneyLog:
+    """The body of :func:`from_pandas` (``mapping`` checked here).
+
+    Each mapped source column is encoded once (one hash pass) into integer codes and
+    sorted labels; rejection masks, the selection of kept rows and the sort by
+    (case, timestamp) all work on those codes, and the categoricals are built once,
+    already in log order. ``text_columns`` names categorical columns that the caller
+    decoded from text (the Parquet reader): their blank values count as missing, as
+    they would in a text column.
+    """
+    case, customer = mapping["case"], mapping["customer"]
+    activity, timestamp, direction = mapping["activity"], mapping["timestamp"], mapping["direction"]
     _check_mapping(df, mapping, labels, func)
     if case is None and customer is None:
         raise InvalidParameterError(
@@ -169,57 +216,78 @@ def from_pandas(
         )
     extras = _extras(df, mapping, keep, func)
     n = len(df)
-    reasons = np.full(n, None, dtype=object)
+    reasons = np.zeros(n, dtype=np.int8)  # 0: kept, else 1 + position in REJECT_REASONS
 
     def reject(mask: np.ndarray, reason: str) -> None:
-        reasons[mask & (reasons == None)] = reason  # noqa: E711 (elementwise)
+        reasons[mask & (reasons == 0)] = _REASON_CODES[reason]
 
-    cols: dict[str, Any] = {}
+    encoded: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+    def codes_of(col: str) -> tuple[np.ndarray, np.ndarray]:
+        if col not in encoded:  # each source column is hashed once, however often it is mapped
+            encoded[col] = encode(df[col])
+        return encoded[col]
+
+    def blank(col: str) -> np.ndarray:
+        # as blank_mask: missing, or (text columns only) empty/whitespace-only
+        codes, labs = codes_of(col)
+        if len(labs) and (col in text_columns or _is_text(df[col].dtype)):
+            return (codes < 0) | (labs == "")[codes]
+        return codes < 0
+
     if case is not None:
-        reject(blank_mask(df[case]), "missing_case")
+        reject(blank(case), "missing_case")
     if customer is not None and case is None:
-        reject(blank_mask(df[customer]), "missing_customer")
-    act = df[activity]
-    reject(blank_mask(act), "missing_activity")
+        reject(blank(customer), "missing_customer")
+    reject(blank(activity), "missing_activity")
     ts, bad_ts = parse_timestamps(
         df[timestamp], tz=tz, fmt=timestamp_format, dayfirst=dayfirst, column=timestamp, func=func
     )
-    reject(ts.isna().to_numpy() & ~bad_ts, "missing_timestamp")
+    ts_ns = ts.array.asi8
+    reject((ts_ns == _NAT) & ~bad_ts, "missing_timestamp")
     reject(bad_ts, "unparseable_timestamp")
+    dir_codes = None
     if direction is not None:
-        dvals, bad_dir = _directions(df[direction])
+        dir_codes, bad_dir = _directions(*codes_of(direction), blank(direction))
         reject(bad_dir, "invalid_direction")
-    elif DIRECTION in labels:
-        dvals = None
-    else:
-        dvals = None
 
-    ok = reasons == None  # noqa: E711
+    ok = reasons == 0
     all_ok = bool(ok.all())
-    sel = slice(None) if all_ok else ok
+    rows = None if all_ok else np.flatnonzero(ok)
+    m = n if all_ok else len(rows)
 
-    def pick(values: Any) -> Any:
-        if isinstance(values, pd.Series):
-            values = values.reset_index(drop=True)
-            return values if all_ok else values[ok].reset_index(drop=True)
-        return values if all_ok else np.asarray(values)[sel]
+    def pick(values: np.ndarray) -> np.ndarray:
+        return values if rows is None else values[rows]
 
-    case_src = df[case] if case is not None else df[customer]
-    cust_src = df[customer] if customer is not None else case_src
-    cols[CASE] = to_categorical(pick(case_src))
-    cols[CUSTOMER] = to_categorical(pick(cust_src))
-    cols[TIMESTAMP] = pick(ts)
-    m = int(ok.sum())
+    case_codes, case_labels = _compact(*_picked(codes_of(case if case is not None else customer), pick))
+    ts_kept = pick(ts_ns)
+    order = row_order(case_codes, ts_kept)
+
+    def arrange(values: np.ndarray) -> np.ndarray:
+        return values if order is None else values[order]
+
+    def label_column(col: str) -> pd.Categorical:
+        codes, labs = _compact(*_picked(codes_of(col), pick))
+        return as_categorical(arrange(codes), labs)
+
+    cols: dict[str, Any] = {}
+    if order is None:
+        cols[CASE] = as_categorical(case_codes, case_labels)
+    else:  # sorted by case: the codes are runs, rebuilt from their counts
+        counts = np.bincount(case_codes, minlength=len(case_labels))
+        cols[CASE] = as_categorical(np.repeat(np.arange(len(case_labels)), counts), case_labels)
+    cols[CUSTOMER] = cols[CASE] if customer is None else label_column(customer)
+    cols[TIMESTAMP] = pd.Series(arrange(ts_kept).view("M8[ns]"), copy=False).dt.tz_localize("UTC")
     for field, target in (("activity", ACTIVITY), ("channel", CHANNEL), ("department", DEPARTMENT), ("resource", RESOURCE)):
         src = mapping[field]
         if src is not None:
-            cols[target] = to_categorical(pick(df[src]))
+            cols[target] = label_column(src)
         elif target in labels:
             cols[target] = _constant(labels[target], m)
         else:
             cols[target] = pd.Categorical.from_codes(np.full(m, -1, dtype=np.int8), categories=[])
-    if dvals is not None:
-        cols[DIRECTION] = pick(dvals)
+    if dir_codes is not None:
+        cols[DIRECTION] = pd.Categorical.from_codes(arrange(pick(dir_codes)), dtype=DIRECTION_DTYPE)
     elif DIRECTION in labels:
         value = labels[DIRECTION]
         if value not in DIRECTIONS and value is not None:
@@ -231,24 +299,30 @@ def from_pandas(
     else:
         cols[DIRECTION] = pd.Categorical.from_codes(np.full(m, -1, dtype=np.int8), dtype=DIRECTION_DTYPE)
     for src, new in extras.items():
-        cols[new] = pick(df[src])
+        values = df[src].reset_index(drop=True)
+        if rows is not None:
+            values = values.take(rows)
+        if order is not None:
+            values = values.take(order)
+        cols[new] = values.reset_index(drop=True)
     for key, value in labels.items():
         if key not in CANONICAL_COLUMNS:
             cols[key] = [value] * m
     frame = pd.DataFrame(cols)
-    frame["_row"] = np.flatnonzero(ok) if not all_ok else np.arange(n)
     frame = frame[canonical_order(list(frame.columns))]
-    frame = sort_canonical(frame)
     if drop_duplicates and len(frame):
         dup = _duplicates(frame)
         if dup.any():
-            reasons[frame["_row"].to_numpy()[dup]] = "duplicate"
+            source_rows = arrange(np.arange(n) if rows is None else rows)
+            reasons[source_rows[dup]] = _REASON_CODES["duplicate"]
             frame = frame.loc[~dup].reset_index(drop=True)
             for col in (CASE, CUSTOMER):
                 frame[col] = frame[col].cat.remove_unused_categories()
-    frame = frame.drop(columns="_row")
     rejected = _rejected_rows(df, reasons)
-    _warn_rejected(rejected, n, name)
+    for col in text_columns & set(rejected.columns):
+        # show the rejected rows as the text they were read from
+        rejected[col] = rejected[col].astype(object).astype(_TEXT_DTYPE)
+    _warn_rejected(rejected, n, name, stacklevel)
     return JourneyLog._from_sorted(
         frame,
         rejected=rejected,
@@ -324,6 +398,29 @@ def _constant(value: Any, m: int) -> pd.Categorical:
     return pd.Categorical.from_codes(np.zeros(m, dtype=np.int8), categories=[str(value)])
 
 
+def _is_text(dtype: Any) -> bool:
+    """Whether blank values of a column of this dtype count as missing (as in ``blank_mask``)."""
+    return pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype)
+
+
+def _picked(encoded: tuple[np.ndarray, np.ndarray], pick: Any) -> tuple[np.ndarray, np.ndarray]:
+    codes, labels = encoded
+    return pick(codes), labels
+
+
+def _compact(codes: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Drop the labels no code uses (after rows were rejected), keeping their order."""
+    if not len(labels):
+        return codes, labels
+    used = np.bincount(codes[codes >= 0], minlength=len(labels)).astype(bool)
+    if used.all():
+        return codes, labels
+    kept = np.flatnonzero(used)
+    lut = np.full(len(labels) + 1, -1, dtype=codes.dtype)
+    lut[kept] = np.arange(len(kept))
+    return lut[codes], labels[kept]
+
+
 # accepted spellings (case-insensitive) of the three directions
 _DIRECTION_WORDS = {
     **{d: d for d in DIRECTIONS},
@@ -335,20 +432,15 @@ _DIRECTION_WORDS = {
 }
 
 
-def _directions(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
-    missing = blank_mask(values)
-    cat = to_categorical(values)
-    words = pd.Index([str(c).strip().lower() for c in cat.categories], dtype=object)
-    known = np.asarray([w in _DIRECTION_WORDS for w in words], dtype=bool)
-    codes = np.asarray(cat.codes).astype(np.int64)
-    present = codes >= 0
-    bad = present & ~(known[np.maximum(codes, 0)] if len(known) else False) & ~missing
+def _directions(codes: np.ndarray, labels: np.ndarray, missing: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Direction codes (int8, -1 when missing or invalid) of an encoded column, and the invalid rows."""
+    words = [str(c).strip().lower() for c in labels]
     target = np.asarray(
-        [DIRECTIONS.index(_DIRECTION_WORDS[w]) if w in _DIRECTION_WORDS else -1 for w in words],
-        dtype=np.int64,
+        [DIRECTIONS.index(_DIRECTION_WORDS[w]) if w in _DIRECTION_WORDS else -1 for w in words] + [-1],
+        dtype=np.int8,
     )
-    new_codes = np.where(present & ~bad, target[np.maximum(codes, 0)] if len(target) else -1, -1)
-    out = pd.Series(pd.Categorical.from_codes(new_codes.astype(np.int8), dtype=DIRECTION_DTYPE))
+    out = target[codes]  # code -1 picks the trailing -1
+    bad = (codes >= 0) & (out < 0) & ~missing
     return out, bad
 
 
@@ -363,7 +455,7 @@ def _duplicates(frame: pd.DataFrame) -> np.ndarray:
     # rows inside runs of equal (case, timestamp): compare them on every column
     in_run = cand.copy()
     in_run[:-1] |= cand[1:]
-    sub = frame.loc[in_run].drop(columns="_row")
+    sub = frame.loc[in_run]
     dup_sub = sub.astype(object).duplicated(keep="first").to_numpy()
     out = np.zeros(len(frame), dtype=bool)
     out[np.flatnonzero(in_run)[dup_sub]] = True
@@ -371,18 +463,18 @@ def _duplicates(frame: pd.DataFrame) -> np.ndarray:
 
 
 def _rejected_rows(df: pd.DataFrame, reasons: np.ndarray) -> pd.DataFrame:
-    bad = np.flatnonzero(reasons != None)  # noqa: E711
+    bad = np.flatnonzero(reasons)
     rows = df.iloc[bad].copy()
     rows.columns = [str(c) for c in rows.columns]
     for col in ("row", "reason"):
         if col in rows.columns:
             rows = rows.rename(columns={col: f"source_{col}"})
     rows.insert(0, "row", bad.astype(np.int64))
-    rows["reason"] = reasons[bad].astype(object)
+    rows["reason"] = _REASON_NAMES[reasons[bad]]
     return rows.reset_index(drop=True)
 
 
-def _warn_rejected(rejected: pd.DataFrame, n: int, name: str | None) -> None:
+def _warn_rejected(rejected: pd.DataFrame, n: int, name: str | None, stacklevel: int) -> None:
     if not len(rejected):
         return
     counts = rejected["reason"].value_counts().sort_index()
@@ -392,5 +484,5 @@ def _warn_rejected(rejected: pd.DataFrame, n: int, name: str | None) -> None:
         f"{len(rejected)} of {n} rows{src} were rejected ({detail}); they are kept in "
         "log.rejected with a 'reason' column.",
         DataQualityWarning,
-        stacklevel=3,
+        stacklevel=stacklevel,
     )

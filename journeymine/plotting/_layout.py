@@ -52,12 +52,14 @@ def layered_layout(
     layer_gap: float = 60.0,
     node_gap: float = 14.0,
     dummy_gap: float = 6.0,
+    loop_room: float = 32.0,
     sweeps: int = 12,
 ) -> Layout:
     """Lay out ``nodes`` (with box sizes ``size``) left to right.
 
     ``key`` orders the nodes (smaller is further left); ties are broken by the
-    node's string form. ``edges`` are ``(source, target, weight)``.
+    node's string form. ``edges`` are ``(source, target, weight)`` with weights
+    that are counts. A node with a self-loop gets ``loop_room`` free space above it.
     """
     weight: dict[tuple[Node, Node], float] = {(s, t): float(w) for s, t, w in edges}
     order = sorted(nodes, key=lambda n: (key[n], str(n)))
@@ -92,7 +94,9 @@ def layered_layout(
         chain.append(t)
         chains[(s, t)] = chain
         segs.extend((a, b, w) for a, b in zip(chain[:-1], chain[1:], strict=True))
-    is_dummy = {n: isinstance(n, tuple) and len(n) == 4 and n[0] == "\x00dummy" for L in layers for n in L}
+    is_dummy = {
+        n: isinstance(n, tuple) and len(n) == 4 and n[0] == "\x00dummy" for L in layers for n in L
+    }
 
     up: dict[Node, list[tuple[Node, float]]] = defaultdict(list)
     down: dict[Node, list[tuple[Node, float]]] = defaultdict(list)
@@ -114,9 +118,11 @@ def layered_layout(
     def height(n: Node) -> float:
         return 2.0 if is_dummy[n] else size[n][1]
 
+    looped = set(loops)
+
     def gap(a: Node, b: Node) -> float:
         g = dummy_gap if (is_dummy[a] or is_dummy[b]) else node_gap
-        return (height(a) + height(b)) / 2 + g
+        return (height(a) + height(b)) / 2 + g + (loop_room if b in looped else 0.0)
 
     # y: start stacked, then pull towards neighbours without overlaps
     y: dict[Node, float] = {}
@@ -174,14 +180,24 @@ def layered_layout(
 
 
 def _tree_layers(
-    order: list[Node], weight: Mapping[tuple[Node, Node], float], rank: Mapping[Node, int]
+    order: list[Node],
+    weight: Mapping[tuple[Node, Node], float],
+    rank: Mapping[Node, int],
+    significant: float = 0.2,
 ) -> dict[Node, int]:
-    """Layer = depth in the heaviest tree of steps from the first node (START).
+    """Layers from the heaviest tree of steps out of the first node (START).
 
     Each node hangs under the neighbour most journeys reach it from (a maximum
-    spanning arborescence, ties to the typical-order-earlier source), so the heavy
-    paths run straight to the right; the last node (END) gets a layer of its own.
+    spanning arborescence; ties go to the source earlier in the typical order).
+    The nodes are then ordered parents first (among free choices, in the typical
+    order), and each node is put one layer right of its furthest predecessor along
+    tree edges and *significant* edges (at least ``significant`` of the source's
+    outflow or the target's inflow) that agree with that order. So heavy steps point
+    right and rare detours cannot stretch the main path. The last node (END) gets a
+    layer of its own.
     """
+    import heapq
+
     import networkx as nx
 
     if len(order) < 2:
@@ -190,20 +206,47 @@ def _tree_layers(
     g = nx.DiGraph()
     g.add_nodes_from(order)
     n = len(order)
+    out_w: dict[Node, float] = defaultdict(float)
+    in_w: dict[Node, float] = defaultdict(float)
     for (s, t), w in sorted(weight.items(), key=lambda e: (rank[e[0][0]], rank[e[0][1]])):
         if s != t and t != root and s != sink:
-            g.add_edge(s, t, w=w + 1.0 - rank[s] / (n + 1))
-    depth: dict[Node, int] = {root: 0}
+            # counts are integers: a tie-break below 1 never overrides a real difference
+            g.add_edge(s, t, w=w + 0.5 * (1.0 - rank[s] / (n + 1)))
+            out_w[s] += w
+            in_w[t] += w
     try:
         tree = nx.maximum_spanning_arborescence(g, attr="w", preserve_attrs=False)
-        for a, b in nx.bfs_edges(tree, root):
-            depth[b] = depth[a] + 1
+        parent = {b: a for a, b in tree.edges}
     except (nx.NetworkXException, KeyError):
-        for a, b in nx.bfs_edges(g, root):
-            depth[b] = depth[a] + 1
-    layer = {v: depth.get(v, 1) for v in order}
+        parent = {b: a for a, b in nx.bfs_edges(g, root)}
+    # parents first, otherwise the typical order
+    children: dict[Node, list[Node]] = defaultdict(list)
+    for b, a in parent.items():
+        children[a].append(b)
+    topo: list[Node] = []
+    heap = [(rank[v], v) for v in order if v not in parent and v != sink]
+    heapq.heapify(heap)
+    while heap:
+        _, v = heapq.heappop(heap)
+        topo.append(v)
+        for c in children[v]:
+            if c != sink:
+                heapq.heappush(heap, (rank[c], c))
+    pos = {v: i for i, v in enumerate(topo)}
+    preds: dict[Node, list[Node]] = defaultdict(list)
+    for b, a in parent.items():
+        preds[b].append(a)
+    for (s, t), w in weight.items():
+        if s in pos and t in pos and pos[s] < pos[t] and parent.get(t) != s:
+            if w >= significant * max(out_w[s], in_w[t]):
+                preds[t].append(s)
+    layer: dict[Node, int] = {}
+    for v in topo:
+        layer[v] = max(
+            [layer[p] + 1 for p in preds[v] if p in layer], default=0 if v == root else 1
+        )
     layer[root] = 0
-    layer[sink] = max(layer[v] for v in order if v != sink) + 1
+    layer[sink] = max(layer.values()) + 1
     return layer
 
 
@@ -239,7 +282,7 @@ def _crossings(
     arr = np.asarray(e, dtype=float)
     a, b, w = arr[:, 0], arr[:, 1], arr[:, 2]
     cross = ((a[:, None] - a[None, :]) * (b[:, None] - b[None, :])) < 0
-    return float((cross * np.sqrt(w[:, None] * w[None, :])).sum() / 2)
+    return float((cross * (w[:, None] * w[None, :])).sum() / 2)
 
 
 def _reduce_crossings(
@@ -271,7 +314,12 @@ def _reduce_crossings(
                     bary.append(sum(p * w for p, w in nb) / tw)
                 else:
                     bary.append(i * (len(ref) / max(len(L), 1)))
-            cur[li] = [n for _, _, n in sorted(zip(bary, range(len(L)), L, strict=True), key=lambda t: (t[0], t[1]))]
+            cur[li] = [
+                n
+                for _, _, n in sorted(
+                    zip(bary, range(len(L)), L, strict=True), key=lambda t: (t[0], t[1])
+                )
+            ]
         score = total(cur)
         if score < best_score:
             best, best_score = [list(L) for L in cur], score

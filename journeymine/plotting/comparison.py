@@ -95,10 +95,25 @@ def plot_comparison(
         i = 0
         for k, stage in enumerate(aj.stages):
             lo, hi = _SX * (i - 0.5), _SX * (i + len(stage.steps) - 0.5)
-            ax.axvspan(lo + 0.04, hi - 0.04, ymin=0, ymax=1, color="#eef3f8" if k % 2 == 0 else "#f7f7f7", zorder=0)
+            ax.axvspan(
+                lo + 0.04,
+                hi - 0.04,
+                ymin=0,
+                ymax=1,
+                color="#eef3f8" if k % 2 == 0 else "#f7f7f7",
+                zorder=0,
+            )
             label = stage.name + (" (any order)" if stage.order == "any" else "")
-            ax.text((lo + hi) / 2, 1.72, _wrap(label, 22), ha="center", va="center", fontsize=9, color="#445",
-                    fontweight="bold")
+            ax.text(
+                (lo + hi) / 2,
+                1.72,
+                _wrap(label, 22),
+                ha="center",
+                va="center",
+                fontsize=9,
+                color="#445",
+                fontweight="bold",
+            )
             i += len(stage.steps)
     # edges
     drawn = [e for e in edges.itertuples(index=False) if e.source in pos and e.target in pos]
@@ -116,9 +131,21 @@ def plot_comparison(
             width, style = 0.8 + 7.0 * float(e.share), "solid"
         mid = _edge(ax, pos[e.source], pos[e.target], color, width, style)
         if e.status != "assumed_not_observed" and e.share >= label_share:
-            straight = pos[e.source][1] == pos[e.target][1] and 0 < pos[e.target][0] - pos[e.source][0] < 1.2 * _SX
-            ax.text(mid[0], mid[1] + (0.16 if straight else 0.0), f"{e.share:.0%}", fontsize=7.5, ha="center", va="center", color=color,
-                    zorder=6, bbox={"boxstyle": "round,pad=0.12", "fc": "white", "ec": "none", "alpha": 0.85})
+            straight = (
+                pos[e.source][1] == pos[e.target][1]
+                and 0 < pos[e.target][0] - pos[e.source][0] < 1.2 * _SX
+            )
+            ax.text(
+                mid[0],
+                mid[1] + (0.16 if straight else 0.0),
+                f"{e.share:.0%}",
+                fontsize=7.5,
+                ha="center",
+                va="center",
+                color=color,
+                zorder=6,
+                bbox={"boxstyle": "round,pad=0.12", "fc": "white", "ec": "none", "alpha": 0.85},
+            )
     # nodes
     for i, name in enumerate(names):
         row = steps.iloc[i]
@@ -126,24 +153,59 @@ def plot_comparison(
         observed = bool(row["in_log"])
         face = "#ffffff" if observed else "#eeeeee"
         text = _wrap(name, 13) + (f"\n{share:.0%}" if observed else "\nnever observed")
-        _node(ax, pos[name], text, face=face, edge="#333333" if observed else NEVER_OBSERVED,
-              dashed=not bool(row["required"]), color="#111111" if observed else NEVER_OBSERVED)
+        _node(
+            ax,
+            pos[name],
+            text,
+            face=face,
+            edge="#333333" if observed else NEVER_OBSERVED,
+            dashed=not bool(row["required"]),
+            color="#111111" if observed else NEVER_OBSERVED,
+        )
     for name in shown:
         share = float(unexpected.loc[unexpected["touchpoint"] == name, "share"].iloc[0])
-        _node(ax, pos[name], _wrap(name, 13) + f"\n{share:.0%}", face="#fff4e0", edge=UNEXPECTED, dashed=False,
-              color="#5a3300")
+        _node(
+            ax,
+            pos[name],
+            _wrap(name, 13) + f"\n{share:.0%}",
+            face="#fff4e0",
+            edge=UNEXPECTED,
+            dashed=False,
+            color="#5a3300",
+        )
     for name in (START, END):
-        _node(ax, pos[name], "start" if name == START else "end", face="#e8e8e8", edge="#888888", dashed=False,
-              color="#333333", small=True)
+        _node(
+            ax,
+            pos[name],
+            "start" if name == START else "end",
+            face="#e8e8e8",
+            edge="#888888",
+            dashed=False,
+            color="#333333",
+            small=True,
+        )
     handles = [
         Line2D([], [], color=MATCHED, lw=3, label="assumed and observed"),
-        Line2D([], [], color=NEVER_OBSERVED, lw=1.5, ls=(0, (4, 3)),
-               label=f"assumed, never observed ({n_never})"
-               + ("" if len(never) <= max_never_observed else ", not drawn")),
+        Line2D(
+            [],
+            [],
+            color=NEVER_OBSERVED,
+            lw=1.5,
+            ls=(0, (4, 3)),
+            label=f"assumed, never observed ({n_never})"
+            + ("" if len(never) <= max_never_observed else ", not drawn"),
+        ),
         Line2D([], [], color=UNEXPECTED, lw=3, label="observed, not assumed"),
         Line2D([], [], color="#333333", lw=1, ls=(0, (2, 2)), label="optional step (dashed box)"),
     ]
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=4, fontsize=8, frameon=False)
+    ax.legend(
+        handles=handles,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.01),
+        ncol=4,
+        fontsize=8,
+        frameon=False,
+    )
     ax.set_title(
         f"{aj.name}: assumed vs observed ({comparison.n_journeys} journeys, fitness {comparison.fitness:.2f})",
         fontsize=11,
@@ -182,7 +244,9 @@ def _place_unexpected(shown: list[str], edges: Any, pos: dict[str, tuple[float, 
         last = x
 
 
-def _edge(ax: Any, p: tuple[float, float], q: tuple[float, float], color: str, width: float, style: Any) -> np.ndarray:
+def _edge(
+    ax: Any, p: tuple[float, float], q: tuple[float, float], color: str, width: float, style: Any
+) -> np.ndarray:
     """Draw one edge as a quadratic curve with an arrow head; return the curve's midpoint."""
     from matplotlib.patches import FancyArrowPatch
     from matplotlib.path import Path
@@ -202,23 +266,62 @@ def _edge(ax: Any, p: tuple[float, float], q: tuple[float, float], color: str, w
         a, b = (x1 - 0.15, y1 - hh), (x2 + 0.15, y2 - hh)
         c = ((x1 + x2) / 2, y1 - hh - 0.28 * min(x1 - x2, 4.0))
     else:  # between the rows
-        down = y2 < y1  # into the lower row: land on its left half; out of it: leave from its right half
+        down = (
+            y2 < y1
+        )  # into the lower row: land on its left half; out of it: leave from its right half
         a = (x1 + 0.15, y1 - hh) if down else (x1 + 0.22, y1 + hh)
         b = (x2 - 0.22, y2 + hh) if down else (x2 - 0.15, y2 - hh)
         c = ((a[0] + b[0]) / 2 + (0.2 if down else -0.2), (a[1] + b[1]) / 2)
     path = Path([a, c, b], [Path.MOVETO, Path.CURVE3, Path.CURVE3])
-    arrow = FancyArrowPatch(path=path, arrowstyle="-|>", mutation_scale=9 + width, color=color, lw=width,
-                            linestyle=style, alpha=0.85, zorder=3, shrinkA=0, shrinkB=0)
+    arrow = FancyArrowPatch(
+        path=path,
+        arrowstyle="-|>",
+        mutation_scale=9 + width,
+        color=color,
+        lw=width,
+        linestyle=style,
+        alpha=0.85,
+        zorder=3,
+        shrinkA=0,
+        shrinkB=0,
+    )
     ax.add_patch(arrow)
     return 0.25 * np.asarray(a) + 0.5 * np.asarray(c) + 0.25 * np.asarray(b)
 
 
-def _node(ax: Any, xy: tuple[float, float], text: str, *, face: str, edge: str, dashed: bool, color: str,
-          small: bool = False) -> None:
+def _node(
+    ax: Any,
+    xy: tuple[float, float],
+    text: str,
+    *,
+    face: str,
+    edge: str,
+    dashed: bool,
+    color: str,
+    small: bool = False,
+) -> None:
     from matplotlib.patches import FancyBboxPatch
 
     w, h = (0.5, 0.34) if small else (_BOX_W, _BOX_H)
-    box = FancyBboxPatch((xy[0] - w / 2, xy[1] - h / 2), w, h, boxstyle="round,pad=0.02,rounding_size=0.08",
-                         fc=face, ec=edge, lw=1.3, ls=(0, (3, 2)) if dashed else "solid", zorder=4)
+    box = FancyBboxPatch(
+        (xy[0] - w / 2, xy[1] - h / 2),
+        w,
+        h,
+        boxstyle="round,pad=0.02,rounding_size=0.08",
+        fc=face,
+        ec=edge,
+        lw=1.3,
+        ls=(0, (3, 2)) if dashed else "solid",
+        zorder=4,
+    )
     ax.add_patch(box)
-    ax.text(xy[0], xy[1], text, ha="center", va="center", fontsize=7.2 if not small else 7.5, color=color, zorder=5)
+    ax.text(
+        xy[0],
+        xy[1],
+        text,
+        ha="center",
+        va="center",
+        fontsize=7.2 if not small else 7.5,
+        color=color,
+        zorder=5,
+    )

@@ -23,6 +23,7 @@ _METRICS = ("journeys", "transitions", "median_gap")
 #: gid of the node label texts and edge label texts (tests find them by it)
 NODE_GID = "journeymine-node-label"
 EDGE_GID = "journeymine-edge-label"
+BOX_GID = "journeymine-node-box"
 _CIRCLE = 26.0  # diameter of the START and END markers, in points
 _PAD_X, _PAD_Y = 8.0, 5.0
 _EDGE_COLOR = "#5b6b7f"
@@ -86,7 +87,16 @@ def plot_journey(
     ...                    "t": pd.date_range("2025-01-01", periods=5, freq="h")})
     >>> ax = jm.plot_journey(jm.discover(jm.from_pandas(df, case="c", activity="a", timestamp="t")))
     >>> sorted(t.get_text().split("\\n")[0] for t in ax.texts if t.get_gid() == "journeymine-node-label")
-    ['buy', 'home', 'pricing']
+    ['buy', 'end', 'home', 'pricing', 'start']
+
+    The bundled sample's touchpoint map, and its channel map on a given axes:
+
+    >>> import matplotlib.pyplot as plt
+    >>> log = jm.datasets.load_sample()
+    >>> ax = jm.plot_journey(jm.discover(log), metric="median_gap")
+    >>> fig, ax = plt.subplots(figsize=(10, 4))
+    >>> ax = jm.plot_journey(jm.discover(log, level="channel"), ax=ax, title="Channel switching")
+    >>> plt.close("all")
     """
     func = "plot_journey"
     if not isinstance(graph, JourneyGraph):
@@ -152,7 +162,7 @@ def plot_journey(
     arcs = _arc_geometry(lay, size, weights, edge_list)
     top = min([y0] + [a["apex"][1] - 12 for a in arcs.values()])
     bottom = max([y1] + [a["apex"][1] + 12 for a in arcs.values()])
-    top -= 18 if lay.loops else 0
+    top -= 30 if lay.loops else 0
     margin = 14.0
     caption_h = fontsize * 3
     title_h = fontsize * 2.5 if title else 0.0
@@ -196,23 +206,41 @@ def plot_journey(
         w = _weight(edge_list, s, t)
         _arrow(ax, arc["path"], lw(w), _BACK_COLOR, scale, alpha=0.8)
         if (s, t) in label_set:
-            _edge_label(ax, arc["apex"][0], arc["apex"][1], metric_text[(s, t)], fs, color=_BACK_COLOR)
+            _edge_label(
+                ax, arc["apex"][0], arc["apex"][1], metric_text[(s, t)], fs, color=_BACK_COLOR
+            )
     for n in lay.loops:
         x, y = lay.x[n], lay.y[n]
         w_box, h_box = size[n]
         path = _loop_path(x, y, w_box, h_box)
         _arrow(ax, path, lw(_weight(edge_list, n, n)), _BACK_COLOR, scale, alpha=0.8)
         if (n, n) in label_set:
-            _edge_label(ax, x, y - h_box / 2 - 15, metric_text[(n, n)], fs, color=_BACK_COLOR)
+            _edge_label(ax, x, y - h_box / 2 - 23, metric_text[(n, n)], fs, color=_BACK_COLOR)
 
     _draw_nodes(ax, lay, size, names, labels, node_value, fs)
 
     caption = _caption(graph, metric)
-    ax.text(0.005, 0.005, caption, transform=ax.transAxes, ha="left", va="bottom",
-            fontsize=fs * 0.85, color="#555555")
+    ax.text(
+        0.005,
+        0.005,
+        caption,
+        transform=ax.transAxes,
+        ha="left",
+        va="bottom",
+        fontsize=fs * 0.85,
+        color="#555555",
+    )
     if title:
-        ax.text(0.5, 0.995, title, transform=ax.transAxes, ha="center", va="top",
-                fontsize=fs * 1.3, weight="bold")
+        ax.text(
+            0.5,
+            0.995,
+            title,
+            transform=ax.transAxes,
+            ha="center",
+            va="top",
+            fontsize=fs * 1.3,
+            weight="bold",
+        )
     return ax
 
 
@@ -223,7 +251,9 @@ def _weight(edge_list: list[tuple[str, str, float]], s: str, t: str) -> float:
     return 0.0
 
 
-def _labelled_edges(edge_list: list[tuple[str, str, float]], edge_labels: bool | int) -> set[tuple[str, str]]:
+def _labelled_edges(
+    edge_list: list[tuple[str, str, float]], edge_labels: bool | int
+) -> set[tuple[str, str]]:
     if edge_labels is True:
         return {(s, t) for s, t, _ in edge_list}
     if edge_labels is False or edge_labels <= 0:
@@ -244,7 +274,9 @@ def _edge_texts(edges_df: pd.DataFrame, metric: str) -> dict[tuple[str, str], st
     return out
 
 
-def _forward_path(lay: Layout, size: dict[Any, tuple[float, float]], s: str, t: str, pts: list) -> Any:
+def _forward_path(
+    lay: Layout, size: dict[Any, tuple[float, float]], s: str, t: str, pts: list
+) -> Any:
     """A smooth path from the right side of ``s`` through the dummy points to ``t``."""
     from matplotlib.path import Path
 
@@ -301,7 +333,9 @@ def _arc_geometry(
         # cubic from s down (up) and across to t; control points at the apex level
         c = apex_y + sign * depth * 0.33
         p0, p3 = (xs_ - size[s][0] * 0.15, sy), (xt + size[t][0] * 0.15, ty)
-        path = Path([p0, (p0[0], c), (p3[0], c), p3], [Path.MOVETO, Path.CURVE4, Path.CURVE4, Path.CURVE4])
+        path = Path(
+            [p0, (p0[0], c), (p3[0], c), p3], [Path.MOVETO, Path.CURVE4, Path.CURVE4, Path.CURVE4]
+        )
         # the apex of a cubic with equal control heights is at 3/4 of the way down
         ay = 0.25 * (sy + ty) / 2 + 0.75 * c
         out[(s, t)] = {"path": path, "apex": ((p0[0] + p3[0]) / 2, ay)}
@@ -309,17 +343,20 @@ def _arc_geometry(
 
 
 def _loop_path(x: float, y: float, w: float, h: float) -> Any:
+    """A loop over the top of a box, leaving on the right and coming back on the left."""
     from matplotlib.path import Path
 
     top = y - h / 2
-    a, b = x - min(12.0, w / 4), x + min(12.0, w / 4)
+    half = min(18.0, w / 3)
     return Path(
-        [(b, top), (b + 10, top - 22), (a - 10, top - 22), (a, top)],
+        [(x + half, top), (x + half + 8, top - 30), (x - half - 8, top - 30), (x - half, top)],
         [Path.MOVETO, Path.CURVE4, Path.CURVE4, Path.CURVE4],
     )
 
 
-def _arrow(ax: Axes, path: Any, width: float, color: str, scale: float, alpha: float = 0.75) -> None:
+def _arrow(
+    ax: Axes, path: Any, width: float, color: str, scale: float, alpha: float = 0.75
+) -> None:
     from matplotlib.patches import FancyArrowPatch
 
     ax.add_patch(
@@ -381,25 +418,53 @@ def _draw_nodes(
                 ec="#2f4f7f",
                 lw=0.8,
                 zorder=3,
+                gid=BOX_GID,
             )
         )
-        ax.text(x, y, labels[n], ha="center", va="center", fontsize=fs, zorder=5, gid=NODE_GID,
-                linespacing=1.2, color="#102030")
+        ax.text(
+            x,
+            y,
+            labels[n],
+            ha="center",
+            va="center",
+            fontsize=fs,
+            zorder=5,
+            gid=NODE_GID,
+            linespacing=1.2,
+            color="#102030",
+        )
     for n, face, text in ((START, "#5aa469", "start"), (END, "#6d6d6d", "end")):
         x, y = lay.x[n], lay.y[n]
         ax.add_patch(Circle((x, y), _CIRCLE / 2, fc=face, ec="none", zorder=3))
-        ax.text(x, y, text, ha="center", va="center", fontsize=fs * 0.75, color="white", zorder=5,
-                weight="bold", gid=NODE_GID)
+        ax.text(
+            x,
+            y,
+            text,
+            ha="center",
+            va="center",
+            fontsize=fs * 0.75,
+            color="white",
+            zorder=5,
+            weight="bold",
+            gid=NODE_GID,
+        )
 
 
 def _caption(graph: JourneyGraph, metric: str) -> str:
-    what = {"journeys": "journeys per step", "transitions": "transitions per step",
-            "median_gap": "median time per step (width: journeys)"}[metric]
-    text = (f"{graph.level} map of {graph.n_journeys:,} journeys ({graph.n_events:,} events); "
-            f"edges: {what}; orange: loops and steps back")
+    what = {
+        "journeys": "journeys per step",
+        "transitions": "transitions per step",
+        "median_gap": "median time per step (width: journeys)",
+    }[metric]
+    text = (
+        f"{graph.level} map of {graph.n_journeys:,} journeys ({graph.n_events:,} events); "
+        f"edges: {what}; orange: loops and steps back"
+    )
     if graph.is_simplified:
         h = graph.hidden
-        text += (f"\nsimplified to the most frequent paths: {h['nodes']} nodes and {h['edges']} edges hidden; "
-                 f"{h['journeys']:,} journeys ({100 * h['journeys'] / max(graph.n_journeys, 1):.0f}%) "
-                 "use a hidden step; counts are over all journeys")
+        text += (
+            f"\nsimplified to the most frequent paths: {h['nodes']} nodes and {h['edges']} edges hidden; "
+            f"{h['journeys']:,} journeys ({100 * h['journeys'] / max(graph.n_journeys, 1):.0f}%) "
+            "use a hidden step; counts are over all journeys"
+        )
     return text

@@ -37,6 +37,15 @@ class Report:
         The headline figures (``log.summary()`` plus conversion when there is a goal).
     skipped : dict of str -> str
         Analyses that were not run, and why.
+
+    Examples
+    --------
+    >>> import journeymine as jm
+    >>> rep = jm.report(jm.datasets.load_sample(), path=None, analyses=["variants"])
+    >>> sorted(rep.tables)
+    ['variants']
+    >>> rep._repr_html_().startswith("<style>")
+    True
     """
 
     def __init__(self, findings: Findings, html: str, path: Path | None) -> None:

@@ -19,7 +19,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["Spec", "SPECS", "Findings", "run_analyses", "render_figure", "TABLE_TITLES", "DETAIL_TABLES"]
+__all__ = [
+    "Spec",
+    "SPECS",
+    "Findings",
+    "run_analyses",
+    "render_figure",
+    "TABLE_TITLES",
+    "DETAIL_TABLES",
+]
 
 
 @dataclass(frozen=True)
@@ -76,15 +84,15 @@ def _figure_context() -> Iterator[None]:
     logger.setLevel(logging.ERROR)  # layout notes are not the user's business in a batch run
     try:
         with matplotlib.rc_context(
-        {
-            "svg.hashsalt": "journeymine",
-            "svg.fonttype": "path",
-            "font.family": "DejaVu Sans",
-            "figure.dpi": 100,
-            "savefig.dpi": 110,
-            "path.simplify": True,
-        }
-    ):
+            {
+                "svg.hashsalt": "journeymine",
+                "svg.fonttype": "path",
+                "font.family": "DejaVu Sans",
+                "figure.dpi": 100,
+                "savefig.dpi": 110,
+                "path.simplify": True,
+            }
+        ):
             yield
     finally:
         logger.setLevel(level)
@@ -107,9 +115,19 @@ def render_figure(fig: Any) -> dict[str, bytes]:
     """
     out = {}
     with _figure_context():
-        for fmt, meta in (("png", {"Software": "journeymine"}), ("svg", {"Date": None, "Creator": "journeymine"})):
+        for fmt, meta in (
+            ("png", {"Software": "journeymine"}),
+            ("svg", {"Date": None, "Creator": "journeymine"}),
+        ):
             buf = io.BytesIO()
-            fig.savefig(buf, format=fmt, metadata=meta, facecolor="white", bbox_inches="tight", pad_inches=0.15)
+            fig.savefig(
+                buf,
+                format=fmt,
+                metadata=meta,
+                facecolor="white",
+                bbox_inches="tight",
+                pad_inches=0.15,
+            )
             out[fmt] = buf.getvalue()
     return out
 
@@ -150,7 +168,9 @@ def _graph_tables(prefix: str, graph: Any) -> dict[str, pd.DataFrame]:
 def _journey_map(ctx: _Ctx) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
     level = ctx.options.get("journey_map", {}).get("level", "activity")
     graph = _jm("discover")(ctx.log, level=level)
-    figures = {"journey_map": lambda: _plot_graph(ctx, graph, "journey_map", "Observed journey map")}
+    figures = {
+        "journey_map": lambda: _plot_graph(ctx, graph, "journey_map", "Observed journey map")
+    }
     return _graph_tables("journey_map", graph), figures
 
 
@@ -175,10 +195,14 @@ def _funnel_figure(table: pd.DataFrame, steps: list[str]) -> dict[str, bytes]:
         (c for c in ("journeys", "reached", "count", "n_journeys", "cases") if c in table.columns),
         next((c for c in table.columns if pd.api.types.is_integer_dtype(table[c])), None),
     )
-    label_col = next((c for c in ("touchpoint", "activity", "stage", "step") if c in table.columns), None)
+    label_col = next(
+        (c for c in ("touchpoint", "activity", "stage", "step") if c in table.columns), None
+    )
     if count_col is None:
         raise ValueError("the funnel table has no count column to draw")
-    labels = [str(v) for v in table[label_col]] if label_col else [str(s) for s in steps][: len(table)]
+    labels = (
+        [str(v) for v in table[label_col]] if label_col else [str(s) for s in steps][: len(table)]
+    )
     counts = table[count_col].to_numpy(dtype=float)
     first = counts[0] if len(counts) and counts[0] > 0 else 1.0
     with _figure_context():
@@ -196,7 +220,9 @@ def _funnel_figure(table: pd.DataFrame, steps: list[str]) -> dict[str, bytes]:
         return render_figure(fig)
 
 
-def _with_goal(func: str, **extra: Any) -> Callable[[_Ctx], tuple[dict[str, pd.DataFrame], dict[str, Any]]]:
+def _with_goal(
+    func: str, **extra: Any
+) -> Callable[[_Ctx], tuple[dict[str, pd.DataFrame], dict[str, Any]]]:
     def run(ctx: _Ctx) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
         kwargs = {k: v for k, v in ctx.options.get(func, {}).items()}
         return {func: _jm(func)(ctx.log, goal=ctx.goal, **kwargs, **extra)}, {}
@@ -218,26 +244,43 @@ def _handoffs(ctx: _Ctx) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
     return {"handoffs": _jm("handoffs")(ctx.log, **opts)}, {}
 
 
+_COMPARISON_TABLES = (
+    "steps",
+    "unexpected_touchpoints",
+    "edges",
+    "timing",
+    "deviation_summary",
+    "not_observed",
+)
+
+
 def _comparison(ctx: _Ctx) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
     result = _jm("compare")(ctx.assumed, ctx.log)
     tables: dict[str, pd.DataFrame] = {}
-    for attr in ("summary", "steps", "edges", "touchpoints", "transitions", "deviations", "table", "tables"):
+    summary = getattr(result, "summary", None)
+    if callable(summary):
+        flat = {k: _flat(v) if isinstance(v, list | tuple) else v for k, v in summary().items()}
+        tables["comparison_summary"] = pd.DataFrame([flat])
+    for attr in _COMPARISON_TABLES:
         value = getattr(result, attr, None)
         if isinstance(value, pd.DataFrame):
             tables[f"comparison_{attr}"] = value
-        elif isinstance(value, dict):
-            for k, v in value.items():
-                if isinstance(v, pd.DataFrame):
-                    tables[f"comparison_{k}"] = v
     figures: dict[str, Any] = {}
     if hasattr(result, "plot"):
 
         def draw() -> dict[str, bytes]:
             with _figure_context():
-                fig = _new_figure(12.0, 7.0)
-                ax = fig.add_subplot()
-                result.plot(ax=ax)
-                return render_figure(fig)
+                import matplotlib.pyplot as plt
+
+                before = set(plt.get_fignums())
+                try:
+                    ax = result.plot()
+                    return render_figure(ax.figure)
+                except ImportError as exc:  # the comparison plot is not in this version
+                    raise NotImplementedError(str(exc)) from exc
+                finally:
+                    for num in set(plt.get_fignums()) - before:
+                        plt.close(num)
 
         figures["comparison"] = draw
     return tables, figures
@@ -364,10 +407,19 @@ TABLE_TITLES: dict[str, str] = {
     "variants": "Paths, most frequent first",
     "rejected_rows": "Rows set aside while loading",
     "stitching": "Identity stitching per source",
+    "comparison_summary": "Fit of the observed journeys to the assumed journey",
+    "comparison_steps": "Assumed steps: how often journeys take, skip or reorder them",
+    "comparison_unexpected_touchpoints": "Touchpoints the assumed journey does not have",
+    "comparison_edges": "Assumed and observed steps between touchpoints",
+    "comparison_timing": "Assumed and observed waits",
+    "comparison_deviation_summary": "Deviations from the assumed journey",
+    "comparison_not_observed": "Assumed steps that never occur in the data",
 }
 
 #: Tables that back a picture: the report folds them away under the picture.
-DETAIL_TABLES = frozenset({"journey_map_nodes", "journey_map_edges", "stage_map_nodes", "stage_map_edges"})
+DETAIL_TABLES = frozenset(
+    {"journey_map_nodes", "journey_map_edges", "stage_map_nodes", "stage_map_edges"}
+)
 
 
 # --------------------------------------------------------------------------- running
@@ -440,9 +492,17 @@ def run_analyses(
     from ..cli import NullProgress
 
     progress = progress or NullProgress()
-    has = {"goal": goal is not None, "stages": "stage" in log.columns, "funnel": bool(funnel),
-           "assumed": assumed is not None}
-    names = include if include is not None else tuple(s.name for s in SPECS if all(has[n] for n in s.needs))
+    has = {
+        "goal": goal is not None,
+        "stages": "stage" in log.columns,
+        "funnel": bool(funnel),
+        "assumed": assumed is not None,
+    }
+    names = (
+        include
+        if include is not None
+        else tuple(s.name for s in SPECS if all(has[n] for n in s.needs))
+    )
     ctx = _Ctx(log, goal, funnel, assumed, dict(options or {}), {})
     found = Findings(
         title=title,
@@ -460,7 +520,9 @@ def run_analyses(
             continue
         missing_api = [a for a in spec.api if not hasattr(jm, a)]
         if missing_api:
-            found.skipped[spec.name] = f"not available in this version of journeymine ({', '.join(missing_api)})"
+            found.skipped[spec.name] = (
+                f"not available in this version of journeymine ({', '.join(missing_api)})"
+            )
             continue
         with progress.step(f"analysing: {spec.title.lower()}") as step:
             try:
@@ -472,18 +534,24 @@ def run_analyses(
             for tname, table in tables.items():
                 found.tables[tname] = _export_ready(table)
                 found.table_owner[tname] = spec.name
-                found.table_titles[tname] = TABLE_TITLES.get(tname, tname.replace("_", " ").capitalize())
+                found.table_titles[tname] = TABLE_TITLES.get(
+                    tname, tname.replace("_", " ").capitalize()
+                )
             if figures:
                 for fname, draw in figs.items():
                     try:
                         found.figures[fname] = _capture(found.warnings, draw)
                         found.figure_owner[fname] = spec.name
                     except NotImplementedError as exc:
-                        ctx.notes.setdefault(fname, f"The picture is not available in this version ({exc}).")
+                        ctx.notes.setdefault(
+                            fname, f"The picture is not available in this version ({exc})."
+                        )
             found.ran.append(spec.name)
             rows = sum(len(t) for t in tables.values())
             drawn = sum(1 for f in figs if f in found.figures)
-            step.done(f"{rows:,} rows" + (f", {drawn} picture{'s' if drawn != 1 else ''}" if figs else ""))
+            step.done(
+                f"{rows:,} rows" + (f", {drawn} picture{'s' if drawn != 1 else ''}" if figs else "")
+            )
     found.notes = ctx.notes
     _data_quality(log, found)
     return found
@@ -494,7 +562,9 @@ def _data_quality(log: Any, found: Findings) -> None:
     if len(rej):
         cols = [c for c in ("source", "reason") if c in rej.columns]
         counts = rej.groupby(cols, dropna=False, observed=True).size().reset_index(name="rows")
-        found.tables["rejected_rows"] = counts.sort_values(cols, kind="stable").reset_index(drop=True)
+        found.tables["rejected_rows"] = counts.sort_values(cols, kind="stable").reset_index(
+            drop=True
+        )
         found.table_owner["rejected_rows"] = "data_quality"
         found.table_titles["rejected_rows"] = TABLE_TITLES["rejected_rows"]
     stitching = log.stitching

@@ -28,7 +28,6 @@ from __future__ import annotations
 import html
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 __all__ = ["esc", "FORMULA_STARTS", "neutralise_cell", "neutralise_frame"]
@@ -73,11 +72,13 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
         if isinstance(dtype, pd.CategoricalDtype):
             cats = pd.Index([neutralise_cell(c) for c in dtype.categories], dtype=object)
             if not cats.equals(pd.Index(dtype.categories, dtype=object)):
-                s = s.cat.rename_categories(list(cats)) if cats.is_unique else s.astype(object).map(
-                    neutralise_cell
+                s = (
+                    s.cat.rename_categories(list(cats))
+                    if cats.is_unique
+                    else s.astype(object).map(neutralise_cell)
                 )
             out.isetitem(i, s)
-        elif dtype == object or pd.api.types.is_string_dtype(dtype):
+        elif pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype):
             values = pd.Series(s.to_numpy(dtype=object, na_value=None), index=s.index, dtype=object)
             try:
                 starts = values.str.startswith(FORMULA_STARTS)

@@ -30,16 +30,25 @@ from ._template import ABOUT_EXPLAIN, CSP, CSS, QUALITY_EXPLAIN, SUMMARY_EXPLAIN
 __all__ = ["render_html", "render_fragment", "table_html", "log_html", "format_duration"]
 
 #: Sections that are always in the report (with a note when they could not be made).
-_ALWAYS = ("journey_map", "stage_map", "funnel", "dropoffs", "handoffs", "silent_gaps", "dead_ends", "pain_points")
+_ALWAYS = (
+    "journey_map",
+    "stage_map",
+    "funnel",
+    "dropoffs",
+    "handoffs",
+    "silent_gaps",
+    "dead_ends",
+    "pain_points",
+)
 _MAX_ROWS = 15
 
 _HOW_TO_ENABLE = {
     "stage_map": "Define stages (a [stages] table in the configuration, or stages= in Python) to see it.",
     "funnel": "Name the funnel steps (funnel = [...] in the configuration, or funnel= in Python) to see it.",
-    "dropoffs": "Set a goal (goal = \"...\") to see it.",
-    "dead_ends": "Set a goal (goal = \"...\") to see it.",
-    "pain_points": "Set a goal (goal = \"...\") to see it.",
-    "comparison": "Give an assumed journey (assumed = \"file\") to see it.",
+    "dropoffs": 'Set a goal (goal = "...") to see it.',
+    "dead_ends": 'Set a goal (goal = "...") to see it.',
+    "pain_points": 'Set a goal (goal = "...") to see it.',
+    "comparison": 'Give an assumed journey (assumed = "file") to see it.',
 }
 
 
@@ -73,7 +82,16 @@ def format_duration(td: Any) -> str:
     return f"{sign}{secs:.0f}s" if secs >= 1 else f"{sign}{secs:.2g}s"
 
 
-_SHARE_WORDS = ("share", "rate", "pct", "percent", "ratio", "conversion", "probability", "difference")
+_SHARE_WORDS = (
+    "share",
+    "rate",
+    "pct",
+    "percent",
+    "ratio",
+    "conversion",
+    "probability",
+    "difference",
+)
 
 
 def _is_share(name: str, s: pd.Series) -> bool:
@@ -132,12 +150,15 @@ def table_html(frame: pd.DataFrame, *, max_rows: int = _MAX_ROWS, source: str | 
     kinds = [_kind(str(c), frame[c]) for c in frame.columns]
     cls = ["num" if k in ("int", "float", "share", "duration") else "text" for k in kinds]
     ths = "".join(
-        f'<th class="{c}">{esc(str(col).replace("_", " "))}</th>' for col, c in zip(frame.columns, cls, strict=True)
+        f'<th class="{c}">{esc(str(col).replace("_", " "))}</th>'
+        for col, c in zip(frame.columns, cls, strict=True)
     )
     columns = [head[c].tolist() for c in head.columns]
     body = []
     for i in range(len(head)):
-        tds = "".join(_td(_cell(col[i], k), c) for col, k, c in zip(columns, kinds, cls, strict=True))
+        tds = "".join(
+            _td(_cell(col[i], k), c) for col, k, c in zip(columns, kinds, cls, strict=True)
+        )
         body.append(f"<tr>{tds}</tr>")
     more = ""
     if len(frame) > max_rows:
@@ -185,7 +206,6 @@ def _figure(name: str, figure: dict[str, bytes], caption: str) -> str:
     return f'<figure id="fig-{esc(name)}">{img}></figure>'
 
 
-
 # --------------------------------------------------------------------------- sections
 
 
@@ -204,12 +224,23 @@ def _cards(summary: dict[str, Any]) -> str:
         ("period", period()),
     ]
     if summary.get("median_journey_duration"):
-        items.append(("median journey duration", format_duration(pd.Timedelta(summary["median_journey_duration"]))))
+        items.append(
+            (
+                "median journey duration",
+                format_duration(pd.Timedelta(summary["median_journey_duration"])),
+            )
+        )
     if summary.get("median_events_per_journey") is not None:
-        items.append(("median touchpoints per journey", f"{summary['median_events_per_journey']:g}"))
+        items.append(
+            ("median touchpoints per journey", f"{summary['median_events_per_journey']:g}")
+        )
     if summary.get("conversion_rate") is not None:
-        items.append(("journeys reaching the goal",
-                      f"{summary['conversion_rate']:.1%} ({summary['converted_journeys']:,})"))
+        items.append(
+            (
+                "journeys reaching the goal",
+                f"{summary['conversion_rate']:.1%} ({summary['converted_journeys']:,})",
+            )
+        )
     if summary.get("ongoing_journeys"):
         items.append(("journeys still in progress", f"{summary['ongoing_journeys']:,}"))
     if summary.get("rejected_rows"):
@@ -222,9 +253,7 @@ def _cards(summary: dict[str, Any]) -> str:
 
 
 def _section(sid: str, title: str, explain: str, body: str) -> str:
-    return (
-        f'<section id="{esc(sid)}"><h2>{esc(title)}</h2><p class="jm-explain">{esc(explain)}</p>{body}</section>'
-    )
+    return f'<section id="{esc(sid)}"><h2>{esc(title)}</h2><p class="jm-explain">{esc(explain)}</p>{body}</section>'
 
 
 def _analysis_body(found: Findings, name: str) -> str:
@@ -253,7 +282,9 @@ def render_fragment(found: Findings, *, run: dict[str, Any] | None = None) -> st
     """The report as a ``<style>`` plus one ``<div class="jm-report">`` (for notebooks)."""
     s = found.summary
     sections: list[tuple[str, str, str]] = []  # (id, nav title, html)
-    sections.append(("summary", "Summary", _section("summary", "Summary", SUMMARY_EXPLAIN, _cards(s))))
+    sections.append(
+        ("summary", "Summary", _section("summary", "Summary", SUMMARY_EXPLAIN, _cards(s)))
+    )
     for spec in SPECS:
         show = spec.name in found.ran or spec.name in found.skipped or spec.name in _ALWAYS
         if not show:
@@ -265,7 +296,9 @@ def render_fragment(found: Findings, *, run: dict[str, Any] | None = None) -> st
             text = f"Not shown: {reason}." if reason else "Not run."
             hint = _HOW_TO_ENABLE.get(spec.name, "") if not reason or "needs" in reason else ""
             body = f'<p class="jm-note jm-skip">{esc(text)} {esc(hint)}</p>'
-        sections.append((spec.name, spec.title, _section(spec.name, spec.title, spec.explain, body)))
+        sections.append(
+            (spec.name, spec.title, _section(spec.name, spec.title, spec.explain, body))
+        )
     quality = []
     for t in ("rejected_rows", "stitching"):
         if t in found.tables:
@@ -276,8 +309,13 @@ def render_fragment(found: Findings, *, run: dict[str, Any] | None = None) -> st
         quality.append(f'<h3>warnings</h3><ul class="jm-warnings">{items}</ul>')
     if not quality:
         quality.append('<p class="jm-note">No rows were set aside and there were no warnings.</p>')
-    sections.append(("data_quality", "Data quality", _section("data_quality", "Data quality", QUALITY_EXPLAIN,
-                                                              "".join(quality))))
+    sections.append(
+        (
+            "data_quality",
+            "Data quality",
+            _section("data_quality", "Data quality", QUALITY_EXPLAIN, "".join(quality)),
+        )
+    )
     nav = "".join(f'<a href="#{esc(sid)}">{esc(t)}</a>' for sid, t, _ in sections)
     period = ""
     if s.get("first_event") and s.get("last_event"):
@@ -296,20 +334,24 @@ def _footer(run: dict[str, Any] | None) -> str:
     run = run or {}
     lines = [f"journeymine {esc(run.get('journeymine_version', __version__))}"]
     if run.get("config_sha256"):
-        lines.append(f"configuration {esc(run.get('config_file') or '')} sha256 <code>{esc(run['config_sha256'])}</code>")
+        lines.append(
+            f"configuration {esc(run.get('config_file') or '')} sha256 <code>{esc(run['config_sha256'])}</code>"
+        )
     for item in run.get("inputs", []):
-        lines.append(f"{esc(item['role'])} {esc(item['name'])}: {esc(item['path'])} sha256 <code>{esc(item['sha256'])}</code>")
-    return f'<footer><p>{esc(ABOUT_EXPLAIN)}</p><p>{"<br>".join(lines)}</p></footer>'
+        lines.append(
+            f"{esc(item['role'])} {esc(item['name'])}: {esc(item['path'])} sha256 <code>{esc(item['sha256'])}</code>"
+        )
+    return f"<footer><p>{esc(ABOUT_EXPLAIN)}</p><p>{'<br>'.join(lines)}</p></footer>"
 
 
 def render_html(found: Findings, *, run: dict[str, Any] | None = None) -> str:
     """The whole report as one self-contained HTML document."""
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f'<meta http-equiv="Content-Security-Policy" content="{esc(CSP)}">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         '<meta name="generator" content="journeymine">'
-        f"<title>{esc(found.title)}</title></head>\n<body style=\"margin:0;background:#fff\">"
+        f'<title>{esc(found.title)}</title></head>\n<body style="margin:0;background:#fff">'
         f"{render_fragment(found, run=run)}</body></html>\n"
     )
 

@@ -77,7 +77,15 @@ RESULTS_SCHEMA: dict[str, Any] = {
     "title": "journeymine results",
     "type": "object",
     "required": [
-        "schema_version", "run", "settings", "summary", "data_quality", "analyses", "tables", "figures", "skipped"
+        "schema_version",
+        "run",
+        "settings",
+        "summary",
+        "data_quality",
+        "analyses",
+        "tables",
+        "figures",
+        "skipped",
     ],
     "additionalProperties": False,
     "properties": {
@@ -140,7 +148,14 @@ RESULTS_SCHEMA: dict[str, Any] = {
                             "properties": {
                                 "name": {"type": "string"},
                                 "type": {
-                                    "enum": ["string", "integer", "number", "boolean", "datetime", "duration"]
+                                    "enum": [
+                                        "string",
+                                        "integer",
+                                        "number",
+                                        "boolean",
+                                        "datetime",
+                                        "duration",
+                                    ]
                                 },
                             },
                         },
@@ -163,7 +178,7 @@ def _column_type(s: pd.Series) -> str:
     dtype = s.dtype
     if isinstance(dtype, pd.CategoricalDtype):
         dtype = dtype.categories.dtype
-        if dtype == object or pd.api.types.is_string_dtype(dtype):
+        if pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype):
             return "string"
     if pd.api.types.is_bool_dtype(dtype):
         return "boolean"
@@ -237,7 +252,11 @@ def table_payload(frame: pd.DataFrame) -> dict[str, Any]:
             out = [jsonable(v) for v in s.astype(object).tolist()]
         cols[str(col)] = out
     names = list(cols)
-    records = [dict(zip(names, row, strict=True)) for row in zip(*cols.values(), strict=True)] if names else []
+    records = (
+        [dict(zip(names, row, strict=True)) for row in zip(*cols.values(), strict=True)]
+        if names
+        else []
+    )
     return {"rows": int(len(frame)), "columns": columns, "records": records}
 
 
@@ -294,7 +313,9 @@ def _parquet_ready(frame: pd.DataFrame) -> pd.DataFrame:
         if s.dtype == object:
             kinds = {type(v) for v in s.dropna().tolist()}
             if len(kinds) > 1 or (kinds and not kinds <= {str, bool, int, float}):
-                out.isetitem(i, s.map(lambda v: v if v is None or v is pd.NA else str(v)).astype(object))
+                out.isetitem(
+                    i, s.map(lambda v: v if v is None or v is pd.NA else str(v)).astype(object)
+                )
     return out
 
 
@@ -356,7 +377,9 @@ class AtomicFolder:
             )
         target.parent.mkdir(parents=True, exist_ok=True)
         _remove_stale(target)
-        self.tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}{_TMP_TAG}{os.getpid()}-", dir=target.parent))
+        self.tmp = Path(
+            tempfile.mkdtemp(prefix=f".{target.name}{_TMP_TAG}{os.getpid()}-", dir=target.parent)
+        )
         return self.tmp
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
@@ -436,8 +459,12 @@ def _swap_into_place(new: Path, target: Path) -> None:
 # --------------------------------------------------------------------------- the run
 
 
-def build_results(found: Any, run: Mapping[str, Any], files: Mapping[str, dict[str, str]],
-                  figures: Mapping[str, dict[str, str]]) -> dict[str, Any]:
+def build_results(
+    found: Any,
+    run: Mapping[str, Any],
+    files: Mapping[str, dict[str, str]],
+    figures: Mapping[str, dict[str, str]],
+) -> dict[str, Any]:
     """The ``results.json`` document of a run (see :data:`RESULTS_SCHEMA`)."""
     tables = {}
     for name, frame in found.tables.items():
@@ -464,7 +491,9 @@ def build_results(found: Any, run: Mapping[str, Any], files: Mapping[str, dict[s
     }
 
 
-def write_outputs(found: Any, folder: Path, run: Mapping[str, Any], *, progress: Any = None) -> dict[str, Any]:
+def write_outputs(
+    found: Any, folder: Path, run: Mapping[str, Any], *, progress: Any = None
+) -> dict[str, Any]:
     """Write tables, pictures, ``results.json`` and ``report.html`` into ``folder``."""
     from ..cli import NullProgress
     from .html import render_html
@@ -485,7 +514,9 @@ def write_outputs(found: Any, folder: Path, run: Mapping[str, Any], *, progress:
                 figures[name][fmt] = f"figures/{name}.{fmt}"
     results = build_results(found, run, files, figures)
     with progress.step("writing report") as step:
-        (folder / "report.html").write_text(render_html(found, run=run), encoding="utf-8", newline="\n")
+        (folder / "report.html").write_text(
+            render_html(found, run=run), encoding="utf-8", newline="\n"
+        )
         (folder / "results.json").write_text(to_json(results), encoding="utf-8", newline="\n")
         step.done("report.html, results.json")
     return results

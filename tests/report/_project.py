@@ -29,30 +29,36 @@ def write_project(folder: Path, *, n_journeys: int = 150, seed: int = 5) -> Path
     df.loc[evil & (df["channel"] != "web"), "activity"] = EVIL_FORMULA
     phone = df["channel"].isin(["phone", "chat"])
     web = df.loc[~phone]
-    web = pd.DataFrame({
-        "visitor": "W" + web["customer_id"].str[1:],
-        "when": web["timestamp"].dt.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "what": web["activity"],
-        "team": web["department"],
-        "via": web["channel"],
-    })
+    web = pd.DataFrame(
+        {
+            "visitor": "W" + web["customer_id"].str[1:],
+            "when": web["timestamp"].dt.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "what": web["activity"],
+            "team": web["department"],
+            "via": web["channel"],
+        }
+    )
     web.loc[len(web)] = ["W00000", "", "visit homepage", "marketing", "web"]
     web.to_csv(folder / "web.csv", index=False)
     calls = df.loc[phone]
-    pd.DataFrame({
-        "caller": "+31-" + calls["customer_id"].str[1:],
-        "ts": calls["timestamp"].dt.strftime("%Y-%m-%d %H:%M:%S"),
-        "reason": calls["activity"],
-        "agent": calls["resource"],
-        "dept": calls["department"],
-        "dir": calls["direction"],
-    }).to_json(folder / "calls.jsonl", orient="records", lines=True)
+    pd.DataFrame(
+        {
+            "caller": "+31-" + calls["customer_id"].str[1:],
+            "ts": calls["timestamp"].dt.strftime("%Y-%m-%d %H:%M:%S"),
+            "reason": calls["activity"],
+            "agent": calls["resource"],
+            "dept": calls["department"],
+            "dir": calls["direction"],
+        }
+    ).to_json(folder / "calls.jsonl", orient="records", lines=True)
     cust = pd.Series(sorted(df["customer_id"].unique()))
-    pd.DataFrame({
-        "web_id": "W" + cust.str[1:],
-        "phone": "+31-" + cust.str[1:],
-        "crm_id": cust,
-    }).to_csv(folder / "crosswalk.csv", index=False)
+    pd.DataFrame(
+        {
+            "web_id": "W" + cust.str[1:],
+            "phone": "+31-" + cust.str[1:],
+            "crm_id": cust,
+        }
+    ).to_csv(folder / "crosswalk.csv", index=False)
     (folder / "config.toml").write_text(PROJECT_CONFIG, encoding="utf-8")
     return folder / "config.toml"
 

@@ -13,7 +13,9 @@ from journeymine.errors import ConfigError
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "config.md"
 
-MINIMAL = {"sources": {"web": {"path": "web.csv", "customer": "c", "activity": "a", "timestamp": "t"}}}
+MINIMAL = {
+    "sources": {"web": {"path": "web.csv", "customer": "c", "activity": "a", "timestamp": "t"}}
+}
 
 
 def _problems(data, **kwargs) -> str:
@@ -35,7 +37,9 @@ def test_minimal_config_and_defaults(tmp_path: Path) -> None:
 
 
 def test_unknown_key_names_dotted_path_file_and_near_match() -> None:
-    data = {"sources": {"calls": {"path": "c.csv", "customer": "p", "activity": "a", "timestmp": "t"}}}
+    data = {
+        "sources": {"calls": {"path": "c.csv", "customer": "p", "activity": "a", "timestmp": "t"}}
+    }
     msg = _problems(data)
     assert "cfg.toml: sources.calls.timestmp: unknown key. Did you mean 'timestamp'?" in msg
     assert "cfg.toml: sources.calls.timestamp: missing" in msg
@@ -48,14 +52,23 @@ def test_unknown_key_names_dotted_path_file_and_near_match() -> None:
         ({"funnel": "a, b"}, "funnel: must be a list of text values"),
         ({"journeys": {"inactivity": 30}}, "journeys.inactivity: must be a duration"),
         ({"journeys": {"inactivity": "soon"}}, "journeys.inactivity: must be a positive duration"),
-        ({"journeys": {"inactivty": "30D"}}, "journeys.inactivty: unknown key. Did you mean 'inactivity'?"),
+        (
+            {"journeys": {"inactivty": "30D"}},
+            "journeys.inactivty: unknown key. Did you mean 'inactivity'?",
+        ),
         ({"stages": {"awareness": "ad click"}}, "stages.awareness: must be a list of text values"),
         ({"analyses": {"run": ["handofs"]}}, "analyses.run: 'handofs' is not one of"),
-        ({"analyses": {"handoffs": {"window": "7 parsecs"}}}, "analyses.handoffs.window: must be a positive"),
+        (
+            {"analyses": {"handoffs": {"window": "7 parsecs"}}},
+            "analyses.handoffs.window: must be a positive",
+        ),
         ({"analyses": {"run": ["funnel"]}}, "analyses.run: 'funnel' needs funnel steps"),
         ({"analyses": {"run": ["dropoffs"]}}, "analyses.run: 'dropoffs' needs a goal"),
         ({"identity": {"primary": "crm"}}, "identity.file: missing"),
-        ({"identity": {"file": "x.csv", "keys": {"wbe": "cookie"}}}, "identity.keys.wbe: names no source. Did you mean 'web'?"),
+        (
+            {"identity": {"file": "x.csv", "keys": {"wbe": "cookie"}}},
+            "identity.keys.wbe: names no source. Did you mean 'web'?",
+        ),
         ({"outptu": "x"}, "outptu: unknown key. Did you mean 'output'?"),
         ({"title": ["a"]}, "title: must be a text value"),
     ],
@@ -79,7 +92,11 @@ def test_wrong_values_name_their_key(patch: dict, expected: str) -> None:
 )
 def test_source_values(source_patch: dict, expected: str) -> None:
     src = {**MINIMAL["sources"]["web"], **source_patch}
-    src = {k: v for k, v in src.items() if v is not None or k != "customer"} if "customer" not in source_patch else src
+    src = (
+        {k: v for k, v in src.items() if v is not None or k != "customer"}
+        if "customer" not in source_patch
+        else src
+    )
     assert expected in _problems({"sources": {"web": src}})
 
 
@@ -100,8 +117,12 @@ def test_all_problems_are_reported_at_once() -> None:
 def test_files_must_exist_relative_to_the_config(tmp_path: Path) -> None:
     path = tmp_path / "sub" / "cfg.toml"
     path.parent.mkdir()
-    path.write_text('[sources.web]\npath = "../data/web.csv"\ncustomer = "c"\nactivity = "a"\ntimestamp = "t"\n')
-    with pytest.raises(ConfigError, match=r"sources\.web\.path: the file '\.\./data/web\.csv' does not exist"):
+    path.write_text(
+        '[sources.web]\npath = "../data/web.csv"\ncustomer = "c"\nactivity = "a"\ntimestamp = "t"\n'
+    )
+    with pytest.raises(
+        ConfigError, match=r"sources\.web\.path: the file '\.\./data/web\.csv' does not exist"
+    ):
         load_config(path)
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "web.csv").write_text("c,a,t\n")
@@ -133,7 +154,9 @@ def test_syntax_errors_and_suffixes(tmp_path: Path) -> None:
 def test_config_error_is_a_value_error_with_problems() -> None:
     with pytest.raises(ValueError) as info:
         parse_config({"x": 1, **MINIMAL}, file="f.toml", check_files=False)
-    assert info.value.problems == ["x: unknown key. The keys allowed here are " + repr(sorted(SCHEMA)) + "."]
+    assert info.value.problems == [
+        "x: unknown key. The keys allowed here are " + repr(sorted(SCHEMA)) + "."
+    ]
     assert info.value.file == "f.toml"
 
 

@@ -31,31 +31,44 @@ def test_schema_file_matches_the_schema_in_code() -> None:
 def test_jsonable_types() -> None:
     assert jsonable(pd.Timedelta("1h")) == 3600.0
     assert jsonable(pd.Timestamp("2025-01-01", tz="UTC")) == "2025-01-01T00:00:00+00:00"
-    assert jsonable(float("nan")) is None and jsonable(pd.NaT) is None and jsonable(float("inf")) is None
+    assert (
+        jsonable(float("nan")) is None
+        and jsonable(pd.NaT) is None
+        and jsonable(float("inf")) is None
+    )
     assert jsonable({"a": (1, 2)}) == {"a": [1, 2]}
     assert jsonable({3, 1}) == [1, 3]
     assert to_json({"b": 1, "a": [1.5]}) == '{\n  "b": 1,\n  "a": [\n    1.5\n  ]\n}\n'
 
 
 def test_table_payload_columns_and_missing_values() -> None:
-    frame = pd.DataFrame({
-        "name": pd.Categorical(["a", None]),
-        "n": pd.array([1, None], dtype="Int64"),
-        "ok": [True, False],
-        "t": pd.to_datetime(["2025-01-01", None], utc=True),
-    })
+    frame = pd.DataFrame(
+        {
+            "name": pd.Categorical(["a", None]),
+            "n": pd.array([1, None], dtype="Int64"),
+            "ok": [True, False],
+            "t": pd.to_datetime(["2025-01-01", None], utc=True),
+        }
+    )
     payload = table_payload(frame)
     assert [c["type"] for c in payload["columns"]] == ["string", "integer", "boolean", "datetime"]
     assert payload["records"][1] == {"name": None, "n": None, "ok": False, "t": None}
 
 
 def test_write_table_is_deterministic_and_keeps_true_values(tmp_path: Path) -> None:
-    frame = pd.DataFrame({"touchpoint": ["=1+1", "-2", "ok"], "delta": [-1.5, 0.0, 2.0],
-                          "gap": pd.to_timedelta(["1h", "2h", "3h"])})
+    frame = pd.DataFrame(
+        {
+            "touchpoint": ["=1+1", "-2", "ok"],
+            "delta": [-1.5, 0.0, 2.0],
+            "gap": pd.to_timedelta(["1h", "2h", "3h"]),
+        }
+    )
     write_table(frame, tmp_path / "a", "x")
     write_table(frame, tmp_path / "b", "x")
     for ext in ("csv", "parquet"):
-        assert (tmp_path / "a" / "tables" / f"x.{ext}").read_bytes() == (tmp_path / "b" / "tables" / f"x.{ext}").read_bytes()
+        assert (tmp_path / "a" / "tables" / f"x.{ext}").read_bytes() == (
+            tmp_path / "b" / "tables" / f"x.{ext}"
+        ).read_bytes()
     back = pd.read_parquet(tmp_path / "a" / "tables" / "x.parquet")
     assert back["touchpoint"].tolist() == ["=1+1", "-2", "ok"]  # Parquet: the true values
     assert back["gap"].tolist() == frame["gap"].tolist()
@@ -89,7 +102,9 @@ def test_atomic_folder_replaces_only_when_complete(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
 
-def test_atomic_folder_without_rename_exchange(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_atomic_folder_without_rename_exchange(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(results, "_exchange", lambda a, b: False)
     target = tmp_path / "out"
     for text in ("one", "two"):
@@ -102,7 +117,10 @@ def test_atomic_folder_without_rename_exchange(tmp_path: Path, monkeypatch: pyte
 def test_refuses_a_folder_that_is_not_an_output(tmp_path: Path) -> None:
     (tmp_path / "mine.txt").write_text("precious")
     assert not is_output_folder(tmp_path)
-    with pytest.raises(ConfigError, match="does not hold a previous journeymine output"), AtomicFolder(tmp_path):
+    with (
+        pytest.raises(ConfigError, match="does not hold a previous journeymine output"),
+        AtomicFolder(tmp_path),
+    ):
         pass
     assert (tmp_path / "mine.txt").read_text() == "precious"
     assert is_output_folder(tmp_path / "absent")

@@ -1,0 +1,186 @@
+"""The documentation site: every public name in the API reference, examples that run, a strict build.
+
+The reference pages (``docs/reference/*.md``) are generated from the docstrings by
+mkdocstrings (``::: journeymine.<name>`` directives). These tests keep the site in
+step with the code:
+
+* every name of ``journeymine.__all__`` has a ``::: journeymine.<name>`` directive;
+* every fenced ``python`` block of the narrative pages runs, page by page, in a fresh
+  namespace and a temporary working directory (blocks fenced as ``py`` are shown,
+  not run: they need files that are not in the repository);
+* the schema page lists every canonical column and reject reason;
+* the README opens with the two commands of the contract;
+* ``mkdocs build --strict`` succeeds (skipped when the ``docs`` extra is not installed).
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import re
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import pytest
+
+import journeymine as jm
+from journeymine import schema
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
+REFERENCE = DOCS / "reference"
+NARRATIVE = sorted(
+    p
+    for p in [*DOCS.glob("*.md"), *(DOCS / "guide").glob("*.md")]
+    if p.name not in ("config.md", "results-schema.md")
+)
+_DIRECTIVE = re.compile(r"^:::\s+(\S+)\s*$", re.MULTILINE)
+_PYTHON_BLOCK = re.compile(r"^```python\n(.*?)^```", re.MULTILINE | re.DOTALL)
+
+README_COMMANDS = [
+    'python3 -m venv .venv && .venv/bin/pip install -e ".[all]" && .venv/bin/journeymine sample demo '
+    "&& .venv/bin/journeymine run demo/config.toml",
+    "bash .ci/run",
+]
+
+
+def _directives() -> list[str]:
+    found: list[str] = []
+    for page in sorted(REFERENCE.glob("*.md")):
+        found += _DIRECTIVE.findall(page.read_text(encoding="utf-8"))
+    return found
+
+
+def test_every_public_name_is_in_the_reference():
+    documented = set(_directives())
+    missing = [name for name in jm.__all__ if f"journeymine.{name}" not in documented]
+    assert not missing, (
+        f"add '::: journeymine.<name>' to a page under docs/reference/ for {missing}"
+    )
+
+
+def test_reference_directives_name_existing_objects():
+    for target in _directives():
+        module, _, name = target.rpartition(".")
+        assert target.startswith("journeymine"), target
+        if module == "":  # the package itself
+            continue
+        assert hasattr(importlib.import_module(module), name), (
+            f"docs/reference names {target!r}, which does not exist"
+        )
+
+
+def test_every_reference_page_is_in_the_nav():
+    nav = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    for page in REFERENCE.glob("*.md"):
+        assert f"reference/{page.name}" in nav, f"{page} is not in mkdocs.yml's nav"
+
+
+def test_schema_page_lists_every_column_and_reject_reason():
+    text = (DOCS / "schema.md").read_text(encoding="utf-8")
+    for name in [*schema.CANONICAL_COLUMNS, *schema.REJECT_REASONS, *schema.DIRECTIONS]:
+        assert f"`{name}`" in text, f"docs/schema.md does not mention `{name}`"
+
+
+def test_readme_opens_with_the_two_commands():
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"```(?:bash|sh|console)?\n(.*?)```", text, re.DOTALL)
+    assert block is not None, "README.md has no code block"
+    lines = [ln.strip() for ln in block.group(1).strip().splitlines()]
+    assert lines == README_COMMANDS
+    before = text[: text.index(block.group(0))].strip().splitlines()
+    assert len([ln for ln in before if ln.strip() and not ln.startswith("#")]) <= 1, (
+        "only a one-line intro may come before the two commands"
+    )
+
+
+def test_readme_links_exist():
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    for target in re.findall(r"\]\(([^)#]+)(?:#[^)]*)?\)", text):
+        if "://" in target:
+            continue
+        assert (ROOT / target).exists(), f"README.md links to {target}, which does not exist"
+
+
+@pytest.mark.parametrize("page", NARRATIVE, ids=lambda p: str(p.relative_to(DOCS)))
+def test_examples_on_the_page_run(page, tmp_path, monkeypatch):
+    blocks = _PYTHON_BLOCK.findall(page.read_text(encoding="utf-8"))
+    if not blocks:
+        pytest.skip("no python examples on this page")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    monkeypatch.chdir(tmp_path)
+    namespace: dict[str, object] = {"__name__": "__docs__"}
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", jm.DataQualityWarning)
+            for i, block in enumerate(blocks, 1):
+                try:
+                    exec(compile(block, f"{page.name}, block {i}", "exec"), namespace)
+                except Exception as exc:  # pragma: no cover - the message is the point
+                    raise AssertionError(
+                        f"{page.relative_to(ROOT)}: python block {i} fails: {exc!r}\n{block}"
+                    ) from exc
+    finally:
+        plt.close("all")
+
+
+def test_convert_rst_to_markdown():
+    spec = importlib.util.spec_from_file_location("griffe_rst", DOCS / "griffe_rst.py")
+    if importlib.util.find_spec("griffe") is None:
+        pytest.skip("griffe (the docs extra) is not installed")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    assert mod.convert("See :func:`~journeymine.discover`, :meth:`simplify`.") == (
+        "See [`discover`][journeymine.discover], `simplify`."
+    )
+    table = "\n".join(
+        [
+            "Returns",
+            "-------",
+            "DataFrame",
+            "    ======  ========================",
+            "    a, b    the first",
+            "    c       the second, which goes",
+            "            on here",
+            "    ======  ========================",
+            "",
+            "    After.",
+        ]
+    )
+    assert mod.convert(table).splitlines()[3:8] == [
+        "    | column | meaning |",
+        "    |---|---|",
+        "    | a, b | the first |",
+        "    | c | the second, which goes on here |",
+        "",
+    ]
+
+
+def test_mkdocs_build_strict(tmp_path):
+    missing = [
+        m
+        for m in ("mkdocs", "mkdocstrings", "material", "griffe")
+        if importlib.util.find_spec(m) is None
+    ]
+    if missing:
+        pytest.skip(
+            f"the docs extra is not installed (no {', '.join(missing)}): pip install -e '.[docs]'"
+        )
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "MPLBACKEND": "Agg"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(tmp_path / "site")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert proc.returncode == 0, f"mkdocs build --strict failed:\n{proc.stdout}\n{proc.stderr}"
+    assert (tmp_path / "site" / "reference" / "analyze" / "index.html").is_file()
