@@ -223,7 +223,7 @@ def case_goals(log: JourneyLog, goal: Goal, *, param: str = "goal", func: str = 
     >>> import journeymine as jm
     >>> from journeymine.derive import case_goals
     >>> g = case_goals(jm.datasets.load_sample(), "purchase")
-    >>> 0 < g["converted"].mean() < 1
+    >>> bool(0 < g["converted"].mean() < 1)
     True
     """
     key = ("case_goals", goal if isinstance(goal, str) else repr(goal) if not callable(goal) else id(goal))

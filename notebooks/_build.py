@@ -76,7 +76,7 @@ def execute(nb, cwd: Path = HERE, timeout: int = 600):
     return nb
 
 
-def shrink_images(nb, colours: int = 128):
+def shrink_images(nb, colours: int = 256):
     """Re-encode every PNG output as a palette PNG (a quarter of the size, the same picture).
 
     Matplotlib writes 24-bit PNGs; a journey map has few distinct colours, so a

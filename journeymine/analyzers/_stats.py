@@ -29,13 +29,14 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 __all__ = ["z_value", "wilson_ci", "newcombe_diff_ci", "wald_diff_ci", "rate"]
 
 
 def z_value(confidence: float = 0.95) -> float:
     """The two-sided standard-normal quantile for ``confidence`` (1.959964 for 95%)."""
+    from scipy import stats  # imported here: ``import journeymine`` stays light
+
     return float(stats.norm.ppf(0.5 + confidence / 2.0))
 
 

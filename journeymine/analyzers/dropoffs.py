@@ -213,6 +213,16 @@ def funnel(
         "Next" is the event right after the step's match (the earliest match that
         reaches the step).
 
+    Notes
+    -----
+    On the BPI Challenge 2012 loan log, ``funnel(log, ["A_SUBMITTED", "A_PREACCEPTED",
+    "A_ACCEPTED", "A_FINALIZED", "A_APPROVED"])`` on all events gives the published
+    13,087 / 7,367 / 5,113 / 5,015 / 2,246 applications: the ``A_`` activities have only
+    ``COMPLETE`` lifecycle events (so filtering on the lifecycle changes nothing) and no
+    application reaches a milestone out of order, so the eventual-mode count equals the
+    number of applications with the activity. ``mode="direct"`` gives 13,087 and then 0
+    (other events always come between the milestones).
+
     Raises
     ------
     GoalNotFoundError

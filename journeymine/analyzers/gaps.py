@@ -312,7 +312,6 @@ def _silent(
             "baseline": _BASELINES[base[g_inv]],
         }
     )
-    del ts
     return gaps, summary, internals
 
 
@@ -426,7 +425,13 @@ def unanswered(log: JourneyLog, *, min_response_rate: float = 0.5) -> pd.DataFra
       case_id activity waited  response_rate
     0       c   ticket 0 days       0.666667
     """
-    func = "unanswered"
+    return _unanswered(log, min_response_rate, "unanswered")[0]
+
+
+def _unanswered(
+    log: JourneyLog, min_response_rate: float, func: str
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """The unanswered table and the row in ``log.events`` of each finding."""
     C.check_log(log, func)
     check_number(min_response_rate, "min_response_rate", func, low=0.0, high=1.0)
     C.require_values(log, DIRECTION, func, "to tell customer contacts from answers")
@@ -473,7 +478,7 @@ def unanswered(log: JourneyLog, *, min_response_rate: float = 0.5) -> pd.DataFra
         c, lb = log._codes(col, func)
         return C.labels_of(lb, np.asarray(c)[rows])
 
-    return pd.DataFrame(
+    table = pd.DataFrame(
         {
             "case_id": C.labels_of(ev["case_id"].cat.categories, hcase),
             "activity": C.labels_of(labels, codes[rows]),
@@ -486,3 +491,4 @@ def unanswered(log: JourneyLog, *, min_response_rate: float = 0.5) -> pd.DataFra
             "response_rate": resp[codes[rows]],
         }
     )
+    return table, rows

@@ -18,7 +18,7 @@ from . import _common as C
 from ._stats import newcombe_diff_ci, rate
 from .dead_ends import _dead_ends
 from .dropoffs import dropoffs
-from .gaps import _silent, unanswered
+from .gaps import _silent, _unanswered
 from .handoffs import _handoff_table, handoffs, pair_groups
 from .repeats import _repeats, loops
 
@@ -85,8 +85,8 @@ def pain_points(
     repeat_contact  "email → phone"     a contact repeated on the other     had a contact on the first channel,
                                         channel within ``window``           not repeated that way
                                         (:func:`repeat_contacts`)
-    unanswered      touchpoint          end on it unanswered                had it, and got an answer
-                                        (:func:`unanswered`, finished)
+    unanswered      touchpoint          end on it unanswered                had it (inbound) without ending
+                                        (:func:`unanswered`, finished)      unanswered on it
     loop            touchpoint          visit it more than once             visit it once
                                         (:func:`loops`)
     ==============  ==================  ==================================  ====================================
@@ -490,15 +490,15 @@ def _repeat_rows(
 
 
 def _unanswered_rows(log: JourneyLog, out: C.Outcome, min_journeys: int) -> pd.DataFrame:
-    u = unanswered(log)
-    u = u[~u["ongoing"]]
+    u, rows = _unanswered(log, 0.5, "pain_points")
+    finished = ~u["ongoing"].to_numpy()
+    u, rows = u[finished], rows[finished]
     codes, labels = log._codes(ACTIVITY, "pain_points")
     codes = np.asarray(codes).astype(np.int64)
     case = C.case_codes(log)
     lab_idx = pd.Index([str(x) for x in labels])
-    cats = log._events["case_id"].cat.categories
-    u_case = cats.get_indexer(pd.Index(u["case_id"].astype(str), dtype=object))
-    u_act = lab_idx.get_indexer(pd.Index(u["activity"].astype(str), dtype=object))
+    u_case = case[rows]
+    u_act = codes[rows]
     n_lab = len(labels)
     tot, n_u, k_u = _journey_counts(out, u_case, u_act, n_lab)
     inbound = C.direction_codes(log) == 0

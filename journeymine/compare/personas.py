@@ -32,15 +32,16 @@ __all__ = ["personas", "Personas", "FEATURES"]
 FEATURES: tuple[str, ...] = ("touchpoints", "channels", "transitions", "entry", "duration", "outcome")
 # Row-normalised blocks have norm <= weight; the numeric features are scaled to stay comparable.
 _WEIGHTS = {
-    "touchpoints": 1.0,
+    "touchpoints": 0.7,
     "channels": 0.7,
-    "transitions": 0.7,
+    "transitions": 0.5,
+    "entry": 1.0,
     "duration": 0.12,
     "outcome": 0.3,
 }
 _MAX_BIGRAMS = 200
 _SVD_ABOVE = 60
-_SILHOUETTE_SLACK = 0.05
+_SILHOUETTE_SLACK = 0.02
 
 
 @dataclass(frozen=True, repr=False)
@@ -149,7 +150,7 @@ def personas(
     n : int, optional
         The number of personas. When omitted, k-means is run for each k in
         ``k_range`` on a seeded sample of ``sample_size`` journeys and the smallest k
-        whose silhouette score is within 0.05 of the best is taken (fewer, broader
+        whose silhouette score is within 0.02 of the best is taken (fewer, broader
         personas rather than splits of one behaviour by length).
     features : sequence of str, default all of :data:`FEATURES`
         ``"touchpoints"`` (TF-IDF of touchpoint counts), ``"channels"`` (channel
@@ -209,12 +210,15 @@ def personas(
         check_number(hi, "k_range", func, low=lo, integer=True)
         idx = np.sort(rng.choice(n_cases, size=min(sample_size, n_cases), replace=False))
         xs = x[idx]
+        # the silhouette is taken over one journey per distinct path: a crowd of identical short
+        # journeys would otherwise score as a perfect cluster of its own
+        var, _ = case_variants(np.asarray(log._codes(ACTIVITY, func)[0], dtype=np.int64), log._offsets)
+        _, distinct = np.unique(var[idx], return_index=True)
         scores = []
         for k in range(lo, min(hi, len(idx) - 1) + 1):
             lab = KMeans(n_clusters=k, n_init=2, random_state=seed).fit_predict(xs)
-            scores.append(
-                (k, float(silhouette_score(xs, lab)) if len(np.unique(lab)) > 1 else -1.0)
-            )
+            ok = len(np.unique(lab[distinct])) > 1 and len(distinct) > k
+            scores.append((k, float(silhouette_score(xs[distinct], lab[distinct])) if ok else -1.0))
         if not scores:
             raise InvalidParameterError(
                 f"{func} needs at least {lo + 2} journeys to choose the number of personas."

@@ -17,7 +17,7 @@ from .._validation import check_column, check_number, check_one_of
 from ..errors import InvalidParameterError
 from ..log import JourneyLog
 from ..schema import ACTIVITY
-from .graph import _steps
+from ._compute import _steps
 
 __all__ = ["discover_model"]
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from .._validation import check_number
 from ..schema import END, START
-from .graph import _steps
+from ._compute import _steps
 from .variants import _case_variants
 
 if TYPE_CHECKING:

@@ -20,7 +20,7 @@ from .._validation import check_column, check_type
 from ..errors import InvalidParameterError
 from ..log import JourneyLog
 from ..schema import ACTIVITY, CASE, TIMESTAMP
-from .graph import _steps
+from ._compute import _steps
 
 __all__ = ["variants"]
 
@@ -35,15 +35,15 @@ class _Variants:
     """Journeys grouped into variants, ranked 0 = most frequent (ties by label sequence).
 
     ``rank`` has one entry per journey (-1 for a journey without events);
-    ``counts``, ``rep`` (first journey of the variant), ``length`` and ``paths``
-    (tuples of node labels) one per variant.
+    ``counts``, ``rep`` (first journey of the variant) and ``length`` one per
+    variant; ``labels`` the node labels the step codes stand for.
     """
 
     rank: np.ndarray
     counts: np.ndarray
     rep: np.ndarray
     length: np.ndarray
-    paths: list[tuple[str, ...]]
+    labels: list[str]
 
 
 def _hash_keys(
@@ -97,23 +97,27 @@ def _case_variants(log: JourneyLog, level: str, collapse: bool, func: str) -> _V
     rank = np.full(log.n_cases, -1, dtype=np.int64)
     rank[nonempty] = new_rank[group]
     rep_o, len_o = rep[order], rep_len[order]
-    paths = _paths(np.asarray(steps.labels, dtype=object), code, off[rep_o], len_o)
-    out = _Variants(rank=rank, counts=counts[order], rep=rep_o, length=len_o, paths=paths)
+    out = _Variants(
+        rank=rank, counts=counts[order], rep=rep_o, length=len_o, labels=list(steps.labels)
+    )
     log._cache[key] = out
     return out
 
 
 def _paths(
     labels: np.ndarray, code: np.ndarray, start: np.ndarray, length: np.ndarray
-) -> list[tuple]:
-    """The label tuple of each variant (one gather per distinct length, not per variant)."""
-    out: list[tuple] = [()] * len(start)
+) -> np.ndarray:
+    """The label tuple of each variant, as an object array.
+
+    Variants are handled one length at a time: one gather per step position, and
+    ``zip`` builds the tuples in C (no Python loop per variant).
+    """
+    out = np.empty(len(start), dtype=object)
     for n in np.unique(length).tolist():
         which = np.flatnonzero(length == n)
-        idx = start[which][:, None] + np.arange(n)
-        rows = labels[code[idx]].tolist()
-        for w, row in zip(which.tolist(), map(tuple, rows), strict=True):
-            out[w] = row
+        first = start[which]
+        columns = [labels[code[first + j]].tolist() for j in range(n)]
+        out[which] = np.fromiter(zip(*columns, strict=True), dtype=object, count=len(which))
     return out
 
 
@@ -249,18 +253,27 @@ def variants(
     dur = ts[off[1:][ok] - 1] - ts[off[:-1][ok]]
     grp = v.rank[ok]
     med = np.zeros(n_var, dtype=np.int64)
-    if n_var:
-        order = np.lexsort((dur, grp))
-        d = dur[order]
-        base = np.r_[0, np.cumsum(v.counts)[:-1]]
-        lo = d[base + (v.counts - 1) // 2]
-        hi = d[base + v.counts // 2]
-        med = lo + (hi - lo) // 2
+    single = v.counts[grp] == 1 if n_var else np.zeros(0, dtype=bool)
+    med[grp[single]] = dur[single]  # a variant taken once: its one duration
+    multi = np.flatnonzero(v.counts > 1)
+    if len(multi):
+        # durations of the other variants, sorted by (variant, duration) with two sorts
+        d, g = dur[~single], grp[~single]
+        order = np.argsort(d)
+        order = order[np.argsort(g[order], kind="stable")]
+        d = d[order]
+        cnt = v.counts[multi]
+        base = np.r_[0, np.cumsum(cnt)[:-1]]
+        lo = d[base + (cnt - 1) // 2]
+        hi = d[base + cnt // 2]
+        med[multi] = lo + (hi - lo) // 2
+    steps = _steps(log, level, collapse_repeats, func)
+    paths = _paths(np.asarray(v.labels, dtype=object), steps.code, steps.offsets[v.rep], v.length)
     cases = log._events[CASE].cat.categories
     total = int(ok.sum())
     return pd.DataFrame(
         {
-            "variant": pd.Series(v.paths, dtype=object),
+            "variant": pd.Series(paths, dtype=object),
             "length": v.length.astype(np.int64),
             "journeys": v.counts.astype(np.int64),
             "share": v.counts / total if total else np.zeros(0),

@@ -143,6 +143,57 @@ def from_pandas(
     >>> str(log.events["timestamp"].dtype)
     'datetime64[ns, UTC]'
     """
+    return _from_pandas(
+        df,
+        case=case,
+        customer=customer,
+        activity=activity,
+        timestamp=timestamp,
+        channel=channel,
+        department=department,
+        resource=resource,
+        direction=direction,
+        labels=labels,
+        keep=keep,
+        tz=tz,
+        timestamp_format=timestamp_format,
+        dayfirst=dayfirst,
+        name=name,
+        drop_duplicates=drop_duplicates,
+        _stacklevel=4,
+        **unknown,
+    )
+
+
+def _from_pandas(
+    df: pd.DataFrame,
+    *,
+    case: str | None = None,
+    customer: str | None = None,
+    activity: str,
+    timestamp: str,
+    channel: str | None = None,
+    department: str | None = None,
+    resource: str | None = None,
+    direction: str | None = None,
+    labels: Mapping[str, Any] | None = None,
+    keep: Sequence[str] | Mapping[str, str] | bool | None = None,
+    tz: str = "UTC",
+    timestamp_format: str | None = None,
+    dayfirst: bool = False,
+    name: str | None = None,
+    drop_duplicates: bool = True,
+    _text_columns: frozenset[str] = frozenset(),
+    _stacklevel: int = 3,
+    **unknown: Any,
+) -> JourneyLog:
+    """:func:`from_pandas`, for the readers too.
+
+    ``_text_columns`` names categorical columns that a reader decoded from text (the
+    Parquet reader reads text columns dictionary-encoded): their blank values count as
+    missing, and rejected rows show them as text, as if they had been read as text.
+    ``_stacklevel`` points the rejected-rows warning at the user's call.
+    """
     func = "from_pandas"
     if unknown:
         bad = next(iter(unknown))
@@ -178,7 +229,8 @@ def from_pandas(
         name=name,
         drop_duplicates=drop_duplicates,
         func=func,
-        stacklevel=4,
+        stacklevel=_stacklevel,
+        text_columns=_text_columns,
     )
 
 
@@ -231,9 +283,12 @@ def _build(
     def blank(col: str) -> np.ndarray:
         # as blank_mask: missing, or (text columns only) empty/whitespace-only
         codes, labs = codes_of(col)
+        missing = codes < 0
         if len(labs) and (col in text_columns or _is_text(df[col].dtype)):
-            return (codes < 0) | (labs == "")[codes]
-        return codes < 0
+            empty = labs == ""  # labels are stripped: "" is a blank text
+            if empty.any():
+                missing |= empty[codes]
+        return missing
 
     if case is not None:
         reject(blank(case), "missing_case")
@@ -259,7 +314,7 @@ def _build(
     def pick(values: np.ndarray) -> np.ndarray:
         return values if rows is None else values[rows]
 
-    case_codes, case_labels = _compact(*_picked(codes_of(case if case is not None else customer), pick))
+    case_codes, case_labels = _picked(codes_of(case if case is not None else customer), rows)
     ts_kept = pick(ts_ns)
     order = row_order(case_codes, ts_kept)
 
@@ -267,7 +322,7 @@ def _build(
         return values if order is None else values[order]
 
     def label_column(col: str) -> pd.Categorical:
-        codes, labs = _compact(*_picked(codes_of(col), pick))
+        codes, labs = _picked(codes_of(col), rows)
         return as_categorical(arrange(codes), labs)
 
     cols: dict[str, Any] = {}
@@ -403,9 +458,10 @@ def _is_text(dtype: Any) -> bool:
     return pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype)
 
 
-def _picked(encoded: tuple[np.ndarray, np.ndarray], pick: Any) -> tuple[np.ndarray, np.ndarray]:
+def _picked(encoded: tuple[np.ndarray, np.ndarray], rows: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """The codes of the kept rows, and the labels they use (every label is used when all rows are kept)."""
     codes, labels = encoded
-    return pick(codes), labels
+    return (codes, labels) if rows is None else _compact(codes[rows], labels)
 
 
 def _compact(codes: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -464,7 +520,7 @@ def _duplicates(frame: pd.DataFrame) -> np.ndarray:
 
 def _rejected_rows(df: pd.DataFrame, reasons: np.ndarray) -> pd.DataFrame:
     bad = np.flatnonzero(reasons)
-    rows = df.iloc[bad].copy()
+    rows = df.iloc[bad].copy() if len(bad) else df.iloc[:0].copy()
     rows.columns = [str(c) for c in rows.columns]
     for col in ("row", "reason"):
         if col in rows.columns:

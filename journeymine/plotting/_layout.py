@@ -1,19 +1,23 @@
-"""A layered left-to-right layout for journey maps (private; numpy only, no Graphviz).
+"""A layered left-to-right layout for journey maps (private; numpy and networkx, no Graphviz).
 
 The classic Sugiyama steps, kept small:
 
-1. **Order and back edges.** Nodes are put in their typical order (the mean step
-   at which journeys first reach them, START first and END last); an edge that
-   goes against that order is a back edge (a loop) and is drawn as an arc.
-2. **Layers.** Longest-path layering of the remaining acyclic graph, so every
-   forward edge points right; END gets the last layer. Edges that span several
-   layers get a dummy point in each layer they cross.
+1. **Layers.** Each node hangs under the neighbour most journeys reach it from
+   (a maximum spanning arborescence rooted at START); nodes are taken parents
+   first, otherwise in their typical order (the mean step at which journeys first
+   reach them), and each goes one layer right of its furthest predecessor along
+   tree edges and other frequent edges that agree with that order. Heavy paths
+   thus run straight to the right and rare detours cannot stretch them. END gets
+   the last layer.
+2. **Back edges.** Edges to the same or an earlier layer (loops, returns) are
+   drawn as arcs; forward edges that span several layers get a dummy point in
+   each layer they cross.
 3. **Crossings.** Weighted barycenter sweeps, down and up, keeping the order with
-   the fewest weighted crossings.
+   the least weighted crossing.
 4. **Coordinates.** Layers get the width of their widest box; within a layer,
-   boxes are placed as close as possible to the weighted mean height of their
-   neighbours without overlapping (weighted isotonic regression, so the heaviest
-   path comes out straight).
+   boxes go as close as possible to the weighted mean height of their neighbours
+   without overlapping (weighted isotonic regression), so the heaviest path comes
+   out straight.
 """
 
 from __future__ import annotations
@@ -285,6 +289,31 @@ def _crossings(
     return float((cross * (w[:, None] * w[None, :])).sum() / 2)
 
 
+def _center_heavy(bary: list[float], weight: list[float]) -> list[int]:
+    """Among nodes with the same barycenter, a rank that puts the heaviest in the middle.
+
+    Siblings of one parent tie; with the heaviest in the middle, the main path keeps
+    running straight and the lighter branches fan out above and below it.
+    """
+    slot = [0] * len(bary)
+    groups: dict[float, list[int]] = defaultdict(list)
+    for i, b in enumerate(bary):
+        groups[b].append(i)
+    for members in groups.values():
+        k = len(members)
+        ranked = sorted(members, key=lambda i: (-weight[i], i))
+        centre = (k - 1) // 2
+        places = [centre]
+        for d in range(1, k):
+            places.append(centre + (d + 1) // 2 if d % 2 == 0 else centre - (d + 1) // 2)
+        places = [p for p in places if 0 <= p < k][:k]
+        missing = [p for p in range(k) if p not in places]
+        places += missing
+        for i, p in zip(ranked, places, strict=False):
+            slot[i] = p
+    return slot
+
+
 def _reduce_crossings(
     layers: list[list[Node]],
     up: Mapping[Node, list[tuple[Node, float]]],
@@ -314,11 +343,10 @@ def _reduce_crossings(
                     bary.append(sum(p * w for p, w in nb) / tw)
                 else:
                     bary.append(i * (len(ref) / max(len(L), 1)))
+            weight = [sum(w for _, w in side.get(n, [])) for n in L]
+            slot = _center_heavy(bary, weight)
             cur[li] = [
-                n
-                for _, _, n in sorted(
-                    zip(bary, range(len(L)), L, strict=True), key=lambda t: (t[0], t[1])
-                )
+                n for _, _, n in sorted(zip(bary, slot, L, strict=True), key=lambda t: t[:2])
             ]
         score = total(cur)
         if score < best_score:

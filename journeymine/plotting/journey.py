@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 
 from .._validation import check_number, check_one_of, check_type
-from ..discovery.graph import JourneyGraph, _first_steps, format_duration
+from ..discovery._compute import _first_steps
+from ..discovery.graph import JourneyGraph, format_duration
 from ..errors import InvalidParameterError
 from ..schema import END, START
 from ._layout import Layout, layered_layout
@@ -43,11 +44,14 @@ def plot_journey(
 ) -> Axes:
     """Draw a journey map left to right, the main path straight, loops as arcs.
 
-    Nodes follow the typical order of the touchpoints (the mean step at which
-    journeys first reach them); steps that go against it (loops, returns) are drawn
-    as orange arcs, repeats of a node as a small loop above it. Edge width shows how
-    many journeys (or transitions) take a step. START and END are the green and grey
-    circles. A caption says what is shown and, for a simplified map, what is hidden.
+    Columns follow the heaviest paths: each touchpoint sits one column right of
+    the touchpoint most journeys reach it from (and right of any other frequent
+    predecessor), so the main path reads left to right; within a column, boxes are
+    ordered to reduce crossings. Steps that lead to the same or an earlier column
+    (loops, returns) are drawn as orange arcs, repeats of a touchpoint as a small
+    loop above its box. Edge width shows how many journeys (or transitions) take a
+    step. START and END are the green and grey circles. A caption says what is
+    shown and, for a simplified map, what is hidden. Only matplotlib is needed.
 
     Parameters
     ----------
@@ -159,7 +163,7 @@ def plot_journey(
 
     # loops and back-edge arcs need room above and below the boxes
     x0, x1, y0, y1 = lay.bounds
-    arcs = _arc_geometry(lay, size, weights, edge_list)
+    arcs = _arc_geometry(lay, size)
     top = min([y0] + [a["apex"][1] - 12 for a in arcs.values()])
     bottom = max([y1] + [a["apex"][1] + 12 for a in arcs.values()])
     top -= 30 if lay.loops else 0
@@ -192,18 +196,19 @@ def plot_journey(
     def lw(w: float) -> float:
         return (0.6 + 6.0 * (w / top_w) ** 0.75 if top_w else 0.6) * scale
 
+    weight_of = {(s, t): w for s, t, w in edge_list}
     label_set = _labelled_edges(edge_list, edge_labels)
     metric_text = _edge_texts(edges_df, metric)
 
     for (s, t), pts in ((e, lay.routes.get(e, [])) for e in lay.forward):
-        w = _weight(edge_list, s, t)
+        w = weight_of[(s, t)]
         path = _forward_path(lay, size, s, t, pts)
         _arrow(ax, path, lw(w), _EDGE_COLOR, scale)
         if (s, t) in label_set:
             mx, my = _midpoint(path)
             _edge_label(ax, mx, my, metric_text[(s, t)], fs)
     for (s, t), arc in arcs.items():
-        w = _weight(edge_list, s, t)
+        w = weight_of[(s, t)]
         _arrow(ax, arc["path"], lw(w), _BACK_COLOR, scale, alpha=0.8)
         if (s, t) in label_set:
             _edge_label(
@@ -213,7 +218,7 @@ def plot_journey(
         x, y = lay.x[n], lay.y[n]
         w_box, h_box = size[n]
         path = _loop_path(x, y, w_box, h_box)
-        _arrow(ax, path, lw(_weight(edge_list, n, n)), _BACK_COLOR, scale, alpha=0.8)
+        _arrow(ax, path, lw(weight_of[(n, n)]), _BACK_COLOR, scale, alpha=0.8)
         if (n, n) in label_set:
             _edge_label(ax, x, y - h_box / 2 - 23, metric_text[(n, n)], fs, color=_BACK_COLOR)
 
@@ -242,13 +247,6 @@ def plot_journey(
             weight="bold",
         )
     return ax
-
-
-def _weight(edge_list: list[tuple[str, str, float]], s: str, t: str) -> float:
-    for a, b, w in edge_list:
-        if a == s and b == t:
-            return w
-    return 0.0
 
 
 def _labelled_edges(
@@ -305,7 +303,7 @@ def _midpoint(path: Any) -> tuple[float, float]:
 
 
 def _arc_geometry(
-    lay: Layout, size: dict[Any, tuple[float, float]], weights: np.ndarray, edge_list: list
+    lay: Layout, size: dict[Any, tuple[float, float]]
 ) -> dict[tuple[str, str], dict[str, Any]]:
     """Back edges: arcs below the boxes (or above, for nodes in the upper half)."""
     from matplotlib.path import Path
@@ -458,7 +456,7 @@ def _caption(graph: JourneyGraph, metric: str) -> str:
     }[metric]
     text = (
         f"{graph.level} map of {graph.n_journeys:,} journeys ({graph.n_events:,} events); "
-        f"edges: {what}; orange: loops and steps back"
+        f"edges: {what}; orange arcs: repeats and steps leading back left"
     )
     if graph.is_simplified:
         h = graph.hidden

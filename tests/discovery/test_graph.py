@@ -656,7 +656,9 @@ def test_counts_and_gaps_match_pandas_reference(n_labels):
     log = jm.from_pandas(df, case="c", activity="a", timestamp="t", drop_duplicates=False)
     g = jm.discover(log)
     ev = log.events.astype({"activity": str})
-    ref_nodes = ev.groupby("activity").agg(events=("case_id", "size"), journeys=("case_id", "nunique"))
+    ref_nodes = ev.groupby("activity").agg(
+        events=("case_id", "size"), journeys=("case_id", "nunique")
+    )
     got_nodes = g.nodes.set_index("node")[["events", "journeys"]].sort_index()
     pd.testing.assert_frame_equal(
         got_nodes, ref_nodes.sort_index(), check_names=False, check_index_type=False
@@ -668,8 +670,8 @@ def test_counts_and_gaps_match_pandas_reference(n_labels):
         journeys=("case_id", "nunique"),
         median_gap=("gap", "median"),
         mean_gap=("gap", "mean"),
-        p90_gap=("gap", lambda x: x.quantile(0.9)),
     )
+    ref["p90_gap"] = t.groupby(["source", "target"])["gap"].quantile(0.9)
     inner = g.edges[(g.edges["source"] != jm.START) & (g.edges["target"] != jm.END)]
     got = inner.set_index(["source", "target"]).sort_index()
     ref = ref.sort_index()

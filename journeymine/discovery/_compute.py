@@ -1,0 +1,314 @@
+"""Computing a journey map's tables from the sorted log (private).
+
+The log is encoded once per level (:func:`_steps`, cached on the log): compact
+integer node codes per step, the journey of each step, and the directly-follows
+pairs with their gaps, from :func:`journeymine.derive.transitions`. The tables
+are then a few vectorised passes: ``np.bincount`` over node and pair codes;
+distinct journeys from a 64-bit set per journey (``np.bitwise_or.reduceat``, up
+to 64 groups) or from one stable radix sort by group; gap medians and 90th
+percentiles by partitioning each pair's gaps (few pairs) or one more sort (many).
+No Python loop runs per event or per journey.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..derive import transitions
+from ..log import JourneyLog
+from ..schema import CASE, END, START
+
+__all__: list[str] = []
+
+#: The node that stands for a missing value of the level column.
+MISSING = "(missing)"
+
+_NAT = np.iinfo(np.int64).min
+# bincount over pair codes while the pair space stays this small, else np.unique
+_DENSE_PAIRS = 1 << 22
+
+
+@dataclass(frozen=True)
+class _Steps:
+    """A log seen at one level: one step per event (or per run of equal values).
+
+    ``code`` holds compact node codes ``0..len(labels)-1`` (the missing value, if
+    present, is the last label, :data:`MISSING`); ``case`` the journey of each step;
+    ``offsets`` where each journey's steps begin. ``src``/``dst``/``gap``/``tcase``
+    are the directly-follows pairs between consecutive steps of a journey, with
+    the time between them in ns.
+    """
+
+    labels: list[str]
+    code: np.ndarray
+    case: np.ndarray
+    offsets: np.ndarray
+    src: np.ndarray
+    dst: np.ndarray
+    gap: np.ndarray
+    tcase: np.ndarray
+    n_events: int
+
+
+def _steps(log: JourneyLog, level: str, collapse: bool, func: str) -> _Steps:
+    """Encode ``log`` at ``level`` (cached on the log).
+
+    With ``collapse``, a run of consecutive events of one journey with the same
+    ``level`` value is one step; the step into the next value is timed from the
+    run's last event (it is the original transition out of the run).
+    """
+    key = ("discovery.steps", level, bool(collapse))
+    if key in log._cache:
+        return log._cache[key]
+    raw, cats = log._codes(level, func)
+    raw = np.asarray(raw)
+    n_cat = len(cats)
+    used = (
+        np.bincount(raw.astype(np.int64) + 1, minlength=n_cat + 1) > 0
+        if len(raw)
+        else np.zeros(n_cat + 1, bool)
+    )
+    # compact codes: present categories in category order, then the missing value
+    order = np.r_[np.arange(1, n_cat + 1), 0]
+    present = order[used[order]]
+    labels = [str(cats[i - 1]) if i > 0 else MISSING for i in present]
+    if MISSING in labels[:-1] and present[-1] == 0:
+        # a real value already spells "(missing)": keep the two apart
+        labels[-1] = MISSING + " "
+    code_dtype = np.int32 if len(present) < np.iinfo(np.int32).max else np.int64
+    identity = not used[0] and bool(used[1:].all())
+    if identity:  # every category occurs and none is missing: the codes are the node codes
+
+        def compact(x: np.ndarray) -> np.ndarray:
+            return x.astype(code_dtype, copy=False)
+
+    else:
+        remap = np.full(n_cat + 1, -1, dtype=code_dtype)
+        remap[present] = np.arange(len(present), dtype=code_dtype)
+
+        def compact(x: np.ndarray) -> np.ndarray:
+            return remap[x.astype(np.int64) + 1]
+
+    case_dtype = np.int32 if log.n_cases < np.iinfo(np.int32).max else np.int64
+    code = compact(raw)
+    case = log._events[CASE].cat.codes.to_numpy().astype(case_dtype, copy=False)
+    t = transitions(log, level)
+    src = compact(t["source"].cat.codes.to_numpy())
+    dst = compact(t["target"].cat.codes.to_numpy())
+    gap = np.asarray(t["gap"].array.asi8, dtype=np.int64)
+    tcase = t[CASE].cat.codes.to_numpy().astype(case_dtype, copy=False)
+    n_cases = log.n_cases
+    if collapse and len(code):
+        keep = np.ones(len(code), dtype=bool)
+        keep[1:] = (case[1:] != case[:-1]) | (code[1:] != code[:-1])
+        code, case = code[keep], case[keep]
+        tk = src != dst
+        src, dst, gap, tcase = src[tk], dst[tk], gap[tk], tcase[tk]
+        counts = np.bincount(case, minlength=n_cases)
+        offsets = np.r_[0, np.cumsum(counts)].astype(np.int64)
+    else:
+        offsets = np.asarray(log._offsets, dtype=np.int64)
+    out = _Steps(
+        labels=labels,
+        code=code,
+        case=case,
+        offsets=offsets,
+        src=src,
+        dst=dst,
+        gap=gap,
+        tcase=tcase,
+        n_events=len(raw),
+    )
+    log._cache[key] = out
+    return out
+
+
+def _small_uint(values: np.ndarray, n_groups: int) -> np.ndarray:
+    """Group ids in the smallest unsigned type, so a stable sort is a radix sort."""
+    if n_groups <= np.iinfo(np.uint8).max:
+        return values.astype(np.uint8)
+    if n_groups <= np.iinfo(np.uint16).max:
+        return values.astype(np.uint16)
+    return values.astype(np.int64)
+
+
+def _group_order(gid: np.ndarray, n_groups: int) -> np.ndarray:
+    """The stable order of rows by group (a radix sort for up to 65,535 groups)."""
+    return np.argsort(_small_uint(gid, n_groups), kind="stable")
+
+
+def _distinct_cases(
+    gid: np.ndarray, case: np.ndarray, counts: np.ndarray, order: np.ndarray | None = None
+) -> np.ndarray:
+    """Per group: the number of distinct journeys among its rows.
+
+    ``case`` must be non-decreasing (rows in log order). With up to 64 groups and no
+    sort at hand, each journey's groups are OR-ed into a 64-bit set
+    (``np.bitwise_or.reduceat`` over the journey boundaries) and the bits counted.
+    Otherwise, after a stable sort by group (``order``) the rows of each group stay in
+    journey order, and distinct journeys are the rows whose journey differs from the
+    previous row of the group.
+    """
+    n_groups = len(counts)
+    if not len(gid):
+        return np.zeros(n_groups, dtype=np.int64)
+    if n_groups <= 64 and order is None:
+        starts = np.flatnonzero(np.r_[True, case[1:] != case[:-1]])
+        bits = np.left_shift(np.uint64(1), gid.astype(np.uint64))
+        seen = np.bitwise_or.reduceat(bits, starts)
+        per_bit = np.unpackbits(seen.view(np.uint8), bitorder="little").reshape(-1, 64)
+        return per_bit.sum(axis=0, dtype=np.int64)[:n_groups]
+    if order is None:
+        order = _group_order(gid, n_groups)
+    g = np.repeat(np.arange(n_groups, dtype=np.int64), counts)
+    c = case[order]
+    first = np.ones(len(order), dtype=bool)
+    if len(order) > 1:
+        first[1:] = (g[1:] != g[:-1]) | (c[1:] != c[:-1])
+    return np.bincount(g[first], minlength=n_groups)
+
+
+def _gap_stats(
+    gid: np.ndarray, gap: np.ndarray, counts: np.ndarray, order: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Median, mean and 90th percentile (numpy's linear rule) of ``gap`` per group, in ns.
+
+    ``order`` sorts the rows by group (stable). With few groups each group's gaps are
+    partitioned in place (linear); with many, one more sort orders every group's gaps.
+    """
+    n_groups = len(counts)
+    bounds = np.r_[0, np.cumsum(counts)].astype(np.int64)
+    mean = np.full(n_groups, _NAT, dtype=np.int64)
+    med = mean.copy()
+    p90 = mean.copy()
+    has = counts > 0
+    if not has.any():
+        return med, mean, p90
+    sums = np.bincount(gid, weights=gap.astype(np.float64), minlength=n_groups)
+    mean[has] = np.rint(sums[has] / counts[has]).astype(np.int64)
+    c = counts[has]
+    lo_m = (c - 1) // 2
+    hi_m = c // 2
+    h = 0.9 * (c - 1)
+    lo_p = np.floor(h).astype(np.int64)
+    hi_p = np.minimum(lo_p + 1, c - 1)
+    frac = h - lo_p
+    if n_groups <= 4096:
+        vals = gap[order]
+        got = np.empty((len(c), 4), dtype=np.int64)
+        for j, (b, k) in enumerate(
+            zip(bounds[:-1][has], np.c_[lo_m, hi_m, lo_p, hi_p], strict=True)
+        ):
+            part = np.partition(vals[b : b + c[j]], np.unique(k))
+            got[j] = part[k]
+    else:
+        by_gap = np.argsort(gap, kind="stable")
+        full = by_gap[np.argsort(_small_uint(gid[by_gap], n_groups), kind="stable")]
+        vals = gap[full]
+        base = bounds[:-1][has]
+        got = np.c_[vals[base + lo_m], vals[base + hi_m], vals[base + lo_p], vals[base + hi_p]]
+    med[has] = got[:, 0] + (got[:, 1] - got[:, 0]) // 2
+    p90[has] = got[:, 2] + np.rint(frac * (got[:, 3] - got[:, 2]).astype(np.float64)).astype(
+        np.int64
+    )
+    return med, mean, p90
+
+
+def _pair_ids(
+    src: np.ndarray, dst: np.ndarray, k: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Dense ids of the (src, dst) pairs present: (id per row, src of id, dst of id)."""
+    pair = src.astype(np.int64) * k + dst
+    if k * k <= max(_DENSE_PAIRS, 4 * len(pair)):
+        present = np.bincount(pair, minlength=k * k) > 0
+        remap = (np.cumsum(present) - 1).astype(np.int32)
+        uniq = np.flatnonzero(present)
+        ids = remap[pair]
+    else:
+        uniq, ids = np.unique(pair, return_inverse=True)
+    return ids, uniq // k, uniq % k
+
+
+def _tables(steps: _Steps) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The nodes and edges tables of a journey graph from encoded steps."""
+    labels = np.asarray(steps.labels, dtype=object)
+    k = len(labels)
+    code, case, off = steps.code, steps.case, steps.offsets
+    events = np.bincount(code, minlength=k)
+    journeys = _distinct_cases(code, case, events)
+    nonempty = off[1:] > off[:-1]
+    first = code[off[:-1][nonempty]]
+    last = code[off[1:][nonempty] - 1]
+    starts = np.bincount(first, minlength=k)
+    ends = np.bincount(last, minlength=k)
+    nodes = pd.DataFrame(
+        {
+            "node": pd.Series(labels, dtype="str"),
+            "events": events.astype(np.int64),
+            "journeys": journeys.astype(np.int64),
+            "starts": starts.astype(np.int64),
+            "ends": ends.astype(np.int64),
+        }
+    )
+    nodes = nodes.sort_values(["events", "node"], ascending=[False, True], kind="mergesort")
+
+    ids, psrc, pdst = _pair_ids(steps.src, steps.dst, max(k, 1))
+    n_pairs = len(psrc)
+    counts = np.bincount(ids, minlength=n_pairs)
+    order = _group_order(ids, n_pairs)
+    dj = _distinct_cases(ids, steps.tcase, counts, order)
+    med, mean, p90 = _gap_stats(ids, steps.gap, counts, order)
+    s_nodes = np.flatnonzero(starts)
+    e_nodes = np.flatnonzero(ends)
+    nat_s = np.full(len(s_nodes), _NAT, dtype=np.int64)
+    nat_e = np.full(len(e_nodes), _NAT, dtype=np.int64)
+    edges = pd.DataFrame(
+        {
+            "source": pd.Series(
+                np.r_[np.full(len(s_nodes), START, dtype=object), labels[psrc], labels[e_nodes]],
+                dtype="str",
+            ),
+            "target": pd.Series(
+                np.r_[labels[s_nodes], labels[pdst], np.full(len(e_nodes), END, dtype=object)],
+                dtype="str",
+            ),
+            "transitions": np.r_[starts[s_nodes], counts, ends[e_nodes]].astype(np.int64),
+            "journeys": np.r_[starts[s_nodes], dj, ends[e_nodes]].astype(np.int64),
+            "median_gap": _td(np.r_[nat_s, med, nat_e]),
+            "mean_gap": _td(np.r_[nat_s, mean, nat_e]),
+            "p90_gap": _td(np.r_[nat_s, p90, nat_e]),
+        }
+    )
+    edges = edges.sort_values(
+        ["transitions", "source", "target"], ascending=[False, True, True], kind="mergesort"
+    )
+    return nodes.reset_index(drop=True), edges.reset_index(drop=True)
+
+
+def _first_steps(log: JourneyLog, level: str, collapse: bool) -> dict[str, float]:
+    """Per node: the mean step (0, 1, ...) at which journeys first reach it.
+
+    The typical order of the touchpoints, which pictures follow from left to right.
+    """
+    steps = _steps(log, level, collapse, "plot_journey")
+    code, off = steps.code, steps.offsets
+    lens = off[1:] - off[:-1]
+    pos = np.arange(len(code), dtype=np.int64) - np.repeat(off[:-1], lens)
+    k = len(steps.labels)
+    order = _group_order(code, k)
+    c, g = steps.case[order], code[order]
+    first = np.ones(len(order), dtype=bool)
+    if len(order) > 1:
+        first[1:] = (g[1:] != g[:-1]) | (c[1:] != c[:-1])
+    total = np.bincount(g[first], weights=pos[order][first].astype(np.float64), minlength=k)
+    n = np.bincount(g[first], minlength=k)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = total / n
+    return {str(lab): float(m) for lab, m in zip(steps.labels, mean, strict=True)}
+
+
+def _td(ns: np.ndarray) -> pd.Series:
+    return pd.Series(np.asarray(ns, dtype=np.int64).view("m8[ns]"))
