@@ -8,8 +8,8 @@ would show up as raw text. This extension (loaded by ``mkdocs.yml``:
 before the numpy parser sees the docstring; the source files are not touched.
 
 * A role naming one of ``journeymine.__all__`` becomes a link to its entry in the
-  reference (``[`discover`][journeymine.discover]``); any other role becomes inline
-  code. ``~`` keeps only the last component, as in Sphinx.
+  reference (``[`discover`][journeymine.discovery.graph.discover]``); any other role
+  becomes inline code. ``~`` keeps only the last component, as in Sphinx.
 * A simple table becomes a Markdown table at the same indentation. A line whose
   first column is empty continues the row above (as in reST), and so does a line
   after a first cell that ends with a comma (``difference_low,`` /
@@ -30,15 +30,29 @@ _ROLE = re.compile(r":(?:py:)?(func|class|meth|data|mod|attr|obj|exc):`(~?)([^`]
 _BORDER = re.compile(r"^(\s*)(=+(?: +=+)+)\s*$")
 
 
-def _public_names() -> set[str]:
+def _public_targets() -> dict[str, str]:
+    """Public name -> the identifier its reference entry is found under.
+
+    Functions and classes link to their defining path (``journeymine.analyzers.dead_ends.
+    dead_ends``): mkdocstrings registers that path for every entry, also for those
+    documented under their public path, and it is the only one that exists for a
+    function shadowed by a module of the same name (see ``docs/reference/analyze.md``).
+    """
     try:
         import journeymine
     except ImportError:  # pragma: no cover - the docs are built with the package installed
-        return set()
-    return set(journeymine.__all__)
+        return {}
+    targets = {}
+    for name in journeymine.__all__:
+        obj = getattr(journeymine, name)
+        if callable(obj) and hasattr(obj, "__qualname__"):
+            targets[name] = f"{obj.__module__}.{obj.__qualname__}"
+        else:
+            targets[name] = f"journeymine.{name}"
+    return targets
 
 
-_PUBLIC = _public_names()
+_PUBLIC = _public_targets()
 
 
 def _role(match: re.Match[str]) -> str:
@@ -51,7 +65,7 @@ def _role(match: re.Match[str]) -> str:
         text = target.rsplit(".", 1)[-1]
     last = target.rsplit(".", 1)[-1]
     if kind != "mod" and last in _PUBLIC and target in (last, f"journeymine.{last}"):
-        return f"[`{text}`][journeymine.{last}]"
+        return f"[`{text}`][{_PUBLIC[last]}]"
     return f"`{text}`"
 
 
@@ -147,7 +161,7 @@ def convert(text: str) -> str:
     Examples
     --------
     >>> convert("See :func:`~journeymine.discover` and :meth:`simplify`.")
-    'See [`discover`][journeymine.discover] and `simplify`.'
+    'See [`discover`][journeymine.discovery.graph.discover] and `simplify`.'
     """
     return _ROLE.sub(_role, _tables(text))
 

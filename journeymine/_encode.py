@@ -117,19 +117,52 @@ def _sorted_labels(uniques: Any) -> tuple[np.ndarray, np.ndarray]:
 def _argsort_text(text: np.ndarray) -> np.ndarray:
     """Stable argsort of an object array of str, in Python's (code point) order.
 
-    pyarrow sorts UTF-8 bytes, whose order is the code point order, several times
-    faster than numpy compares Python objects; strings that are not valid UTF-8
-    (lone surrogates) fall back to numpy.
+    The strings are sorted as UTF-8 bytes, whose order is the code point order: short
+    ones (identifiers like "J000123") as big-endian integer keys, longer ones by
+    pyarrow; both are several times faster than numpy comparing Python objects.
+    Strings that are not valid UTF-8 (lone surrogates) fall back to numpy.
     """
     if len(text) > 1:
         try:
             import pyarrow as pa
             import pyarrow.compute as pc
 
-            return pc.sort_indices(pa.array(text, type=pa.string())).to_numpy()
+            arr = pa.array(text, type=pa.string())
         except (ImportError, UnicodeError, ValueError, TypeError):
-            pass
+            return np.argsort(text, kind="stable")
+        if isinstance(arr, pa.Array):
+            order = _argsort_short_utf8(arr)
+            if order is not None:
+                return order
+        return pc.sort_indices(arr).to_numpy()
     return np.argsort(text, kind="stable")
+
+
+def _argsort_short_utf8(arr: Any) -> np.ndarray | None:
+    """Stable byte-order argsort of a pyarrow string array whose values have at most 16 bytes.
+
+    Each value, zero-padded to 16 bytes, is two big-endian integers; the byte length
+    breaks ties, so that "a" sorts before "a\x00". None for longer values.
+    """
+    n = len(arr)
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int32)[arr.offset : arr.offset + n + 1]
+    starts = offsets[:-1].astype(np.int64)
+    lengths = np.diff(offsets)
+    width = int(lengths.max())
+    if width > 16:
+        return None
+    data = arr.buffers()[2]
+    data = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, dtype=np.uint8)
+    padded = np.zeros((n, 16), dtype=np.uint8)
+    for j in range(width):
+        has = lengths > j
+        padded[has, j] = data[starts[has] + j]
+    keys = padded.view(">u8").astype(np.uint64)  # shape (n, 2), native byte order
+    if width <= 8:
+        if int(lengths.min()) == width:
+            return np.argsort(keys[:, 0], kind="stable")
+        return np.lexsort((lengths, keys[:, 0]))
+    return np.lexsort((lengths, keys[:, 1], keys[:, 0]))
 
 
 def _label(value: object) -> str:

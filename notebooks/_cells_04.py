@@ -31,6 +31,7 @@ CELLS = [
         from pathlib import Path
 
         import matplotlib.pyplot as plt
+        import numpy as np
         import pandas as pd
 
         import journeymine as jm
@@ -137,7 +138,9 @@ CELLS = [
         ## 3. How did the others end?
 
         The last outcome event of each journey (approved, declined, cancelled) or
-        none yet: *still open*.
+        none yet: *still open*. (For the sample, a journey without a purchase or a
+        cancellation is still open only if journeymine flagged it ongoing; otherwise
+        it ended without a purchase.)
         """
     ),
     py(
@@ -147,7 +150,14 @@ CELLS = [
             ev[ev["activity"].isin(list(OUTCOMES))]
             .groupby("case_id", observed=True)["activity"].last().astype(str).map(OUTCOMES)
         )
-        outcome = last_outcome.reindex(log.cases["case_id"].astype(str)).fillna("still open")
+        outcome = last_outcome.reindex(log.cases["case_id"].astype(str))
+        if HAVE_REAL:
+            # every finished application ends in one of the final states: without one it is still open
+            outcome = outcome.fillna("still open")
+        else:
+            # the sample's journeys were cut at 30 silent days: journeymine flags the ongoing ones
+            no_outcome = np.where(log.cases["ongoing"], "still open", "ended, no purchase")
+            outcome = outcome.fillna(pd.Series(no_outcome, index=outcome.index))
         outcome.index = log.cases["case_id"]
         outcome.value_counts()
         """

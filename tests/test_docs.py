@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import inspect
 import os
 import re
 import subprocess
@@ -54,22 +55,71 @@ def _directives() -> list[str]:
     return found
 
 
+def _resolve(target: str) -> object:
+    """The runtime object a directive names: the longest importable module, then attributes."""
+    parts = target.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:cut]))
+        except ImportError:
+            continue
+        for part in parts[cut:]:
+            obj = getattr(obj, part)
+        return obj
+    raise ImportError(target)
+
+
 def test_every_public_name_is_in_the_reference():
-    documented = set(_directives())
-    missing = [name for name in jm.__all__ if f"journeymine.{name}" not in documented]
+    """Each name of ``__all__`` has a directive, by its public path or by its defining module's.
+
+    A public function that shares its name with a module of the package (``jm.compare``
+    and the package ``journeymine.compare``, ``jm.dead_ends`` and the module
+    ``journeymine.analyzers.dead_ends``) is documented by its defining path, with an
+    anchor ``[](){#journeymine.<name>}`` above the directive so links keep working;
+    ``journeymine.<name>`` would render the module.
+    """
+    documented = {id(_resolve(target)) for target in _directives()}
+    missing = [name for name in jm.__all__ if id(getattr(jm, name)) not in documented]
     assert not missing, (
         f"add '::: journeymine.<name>' to a page under docs/reference/ for {missing}"
     )
+    anchors = "".join(p.read_text(encoding="utf-8") for p in REFERENCE.glob("*.md"))
+    for name in jm.__all__:
+        if f"::: journeymine.{name}\n" not in anchors + "\n":
+            assert f"[](){{#journeymine.{name}}}" in anchors, (
+                f"no anchor #journeymine.{name} in the reference"
+            )
 
 
 def test_reference_directives_name_existing_objects():
     for target in _directives():
-        module, _, name = target.rpartition(".")
         assert target.startswith("journeymine"), target
-        if module == "":  # the package itself
-            continue
-        assert hasattr(importlib.import_module(module), name), (
-            f"docs/reference names {target!r}, which does not exist"
+        try:
+            _resolve(target)
+        except (ImportError, AttributeError):
+            pytest.fail(f"docs/reference names {target!r}, which does not exist")
+
+
+def test_reference_directives_render_what_they_name():
+    """griffe (what mkdocstrings renders) sees the same kind of object as Python does."""
+    griffe = pytest.importorskip("griffe", reason="griffe (the docs extra) is not installed")
+    package = griffe.load("journeymine", search_paths=[str(ROOT)], resolve_aliases=True)
+    for target in _directives():
+        runtime = _resolve(target)
+        kind = (
+            "module"
+            if inspect.ismodule(runtime)
+            else "class"
+            if inspect.isclass(runtime)
+            else "function"
+            if inspect.isroutine(runtime)
+            else "attribute"
+        )
+        found = package[target[len("journeymine.") :]] if target != "journeymine" else package
+        assert found.kind.value == kind, (
+            f"'::: {target}' renders a {found.kind.value} but names a {kind}: a module of the same "
+            f"name shadows it; use its defining path ({getattr(runtime, '__module__', '?')}."
+            f"{getattr(runtime, '__qualname__', '?')}) with an anchor [](){{#{target}}}"
         )
 
 
@@ -138,7 +188,7 @@ def test_convert_rst_to_markdown():
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     assert mod.convert("See :func:`~journeymine.discover`, :meth:`simplify`.") == (
-        "See [`discover`][journeymine.discover], `simplify`."
+        "See [`discover`][journeymine.discovery.graph.discover], `simplify`."
     )
     table = "\n".join(
         [

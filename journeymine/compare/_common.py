@@ -133,6 +133,12 @@ def case_attribute(
     return np.asarray(codes, dtype=np.int64)[np.minimum(first, len(codes) - 1)], labels
 
 
+def distinct(values: np.ndarray) -> np.ndarray:
+    """Sorted distinct values, by one sort (``np.unique`` without extra outputs hashes, which is slower)."""
+    s = np.sort(np.asarray(values))
+    return s[np.r_[True, s[1:] != s[:-1]]] if len(s) else s
+
+
 def first_of_pairs(case: np.ndarray, code: np.ndarray, n_codes: int) -> np.ndarray:
     """True at the first event of each (case, code) pair (events sorted by case)."""
     if not len(case):

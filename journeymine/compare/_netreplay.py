@@ -18,6 +18,7 @@ from ..schema import END, START
 __all__: list[str] = []
 
 METHODS = ("alignments", "token_replay")
+_MOVE_COST = 10000.0
 
 
 def replay(
@@ -51,7 +52,7 @@ def replay(
             results = alignments.apply(log, net, im, fm, parameters=params)
         for i, res in enumerate(results):
             if res is None:  # pm4py gave up (timeout): count the trace as not fitting at all
-                fitness[i], cost[i], worst[i] = 0.0, 1.0, 1.0
+                fitness[i], cost[i], worst[i] = 0.0, _MOVE_COST, _MOVE_COST
                 continue
             fitness[i] = float(res["fitness"])
             cost[i] = float(res["cost"])
@@ -85,6 +86,8 @@ def replay(
         cost = m + r
         worst = c + p
         return {
+            "moves": cost,
+            "worst_moves": worst,
             "fitness": fitness,
             "cost": cost,
             "worst": worst,
@@ -94,7 +97,17 @@ def replay(
             "p": p,
             "rows": rows,
         }
-    return {"fitness": fitness, "cost": cost, "worst": worst, "rows": rows}
+    # pm4py prices a log or model move at 10000 and a silent step at 1: count the moves
+    moves = np.floor(cost / _MOVE_COST)
+    worst_moves = np.floor(worst / _MOVE_COST)
+    return {
+        "fitness": fitness,
+        "cost": cost,
+        "worst": worst,
+        "moves": moves,
+        "worst_moves": worst_moves,
+        "rows": rows,
+    }
 
 
 def log_fitness(out: dict[str, Any], weights: np.ndarray, method: str) -> float:

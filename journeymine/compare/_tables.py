@@ -9,7 +9,7 @@ import pandas as pd
 
 from .._validation import near_matches
 from ..schema import CHANNEL, DEPARTMENT, END, START
-from ._common import Context, case_ids, first_of_pairs, group_quantiles
+from ._common import Context, case_ids, distinct, first_of_pairs, group_quantiles
 from .assumed import AssumedJourney
 
 __all__: list[str] = []
@@ -39,68 +39,93 @@ def step_waits(aj: AssumedJourney, ctx: Context) -> tuple[np.ndarray, np.ndarray
     return case_m[keep], s_ev[mi][keep], wait[keep]
 
 
+ALL_KINDS: tuple[str, ...] = (*DEVIATION_KINDS, "incomplete")
+
+
 def deviation_table(ctx: Context, rows: list[Any]) -> pd.DataFrame:
-    """Expand variant-level deviation rows to one row per (journey, kind, touchpoint)."""
+    """Expand variant-level deviation rows to one row per (journey, kind, touchpoint).
+
+    ``kind`` and ``touchpoint`` are categoricals; rows are sorted by journey, kind
+    (in :data:`DEVIATION_KINDS` order) and touchpoint.
+    """
     order = np.argsort(ctx.var, kind="stable")
-    parts = []
     groups = {
         "all": np.ones(ctx.n_cases, dtype=bool),
         "finished": ~ctx.ongoing,
         "ongoing": ctx.ongoing,
     }
+    cases, kinds, labels, counts = [], [], [], []
     for kind, vi, lab, cnt, which in rows:
         if not len(vi):
             continue
+        lab = np.asarray(lab, dtype=object)
         if which == "journey":
-            parts.append(pd.DataFrame({"case": vi, "kind": kind, "touchpoint": lab, "count": cnt}))
-            continue
-        sel = order[groups[which][order]]
-        per = np.bincount(ctx.var[sel], minlength=ctx.n_var)
-        start = np.r_[0, np.cumsum(per)[:-1]]
-        reps = per[vi]
-        ri = np.repeat(np.arange(len(vi)), reps)
-        at = np.repeat(start[vi] - np.r_[0, np.cumsum(reps)[:-1]], reps) + np.arange(
-            int(reps.sum())
-        )
-        parts.append(
-            pd.DataFrame({"case": sel[at], "kind": kind, "touchpoint": lab[ri], "count": cnt[ri]})
-        )
-    if parts:
-        t = pd.concat(parts, ignore_index=True)
-    else:
-        t = pd.DataFrame(
-            {
-                "case": np.zeros(0, np.int64),
-                "kind": [],
-                "touchpoint": [],
-                "count": np.zeros(0, np.int64),
-            }
-        )
-    kind_rank = {k: i for i, k in enumerate((*DEVIATION_KINDS, "incomplete"))}
-    t["_k"] = t["kind"].map(kind_rank).astype(np.int64)
-    t = t.sort_values(["case", "_k", "touchpoint"], kind="stable").reset_index(drop=True)
+            cases.append(np.asarray(vi, dtype=np.int64))
+            ri = np.arange(len(vi))
+        else:
+            sel = order[groups[which][order]]
+            per = np.bincount(ctx.var[sel], minlength=ctx.n_var)
+            start = np.r_[0, np.cumsum(per)[:-1]]
+            reps = per[vi]
+            ri = np.repeat(np.arange(len(vi)), reps)
+            at = np.repeat(start[vi] - np.r_[0, np.cumsum(reps)[:-1]], reps) + np.arange(
+                int(reps.sum())
+            )
+            cases.append(sel[at])
+        # labels are few: code them per part, then map the codes
+        lc, lu = pd.factorize(lab)
+        labels.append((lc[ri], lu))
+        kinds.append(np.full(len(ri), ALL_KINDS.index(kind), dtype=np.int64))
+        counts.append(np.asarray(cnt, dtype=np.int64)[ri])
+    names = sorted({str(x) for _, lu in labels for x in lu})
+    index = {n: i for i, n in enumerate(names)}
+    lab_codes = [
+        np.asarray([index[str(x)] for x in lu], dtype=np.int64)[lc] if len(lu) else lc
+        for lc, lu in labels
+    ]
+    case = np.concatenate(cases) if cases else np.zeros(0, np.int64)
+    kind = np.concatenate(kinds) if kinds else np.zeros(0, np.int64)
+    tp = np.concatenate(lab_codes) if lab_codes else np.zeros(0, np.int64)
+    cnt = np.concatenate(counts) if counts else np.zeros(0, np.int64)
+    o = np.lexsort((tp, kind, case))
     return pd.DataFrame(
         {
-            "case_id": case_ids(ctx.log, t["case"].to_numpy(np.int64)),
-            "kind": t["kind"].astype(object).to_numpy(),
-            "touchpoint": t["touchpoint"].astype(object).to_numpy(),
-            "count": t["count"].to_numpy(np.int64),
+            "case_id": case_ids(ctx.log, case[o]),
+            "kind": pd.Categorical.from_codes(kind[o], categories=list(ALL_KINDS)),
+            "touchpoint": pd.Categorical.from_codes(tp[o], categories=names),
+            "count": cnt[o],
         }
     )
 
 
 def deviation_summary(dev: pd.DataFrame, n_cases: int) -> pd.DataFrame:
+    """Per (kind, touchpoint): journeys, share of all journeys, occurrences; most journeys first."""
     if not len(dev):
         return pd.DataFrame(
             {"kind": [], "touchpoint": [], "journeys": [], "share": [], "occurrences": []}
         )
-    g = dev.groupby(["kind", "touchpoint"], sort=True)
-    out = pd.DataFrame({"journeys": g.size(), "occurrences": g["count"].sum()}).reset_index()
-    out["share"] = out["journeys"] / max(n_cases, 1)
+    k = dev["kind"].cat.codes.to_numpy().astype(np.int64)
+    t = dev["touchpoint"].cat.codes.to_numpy().astype(np.int64)
+    n_t = len(dev["touchpoint"].cat.categories)
+    key = k * n_t + t
+    uk, inv = np.unique(key, return_inverse=True)
+    journeys = np.bincount(inv)  # one row per (journey, kind, touchpoint)
+    occ = np.bincount(inv, weights=dev["count"].to_numpy()).astype(np.int64)
+    kinds = dev["kind"].cat.categories
+    tps = dev["touchpoint"].cat.categories
+    out = pd.DataFrame(
+        {
+            "kind": [str(kinds[x]) for x in uk // n_t],
+            "touchpoint": [str(tps[x]) for x in uk % n_t],
+            "journeys": journeys.astype(np.int64),
+            "share": journeys / max(n_cases, 1),
+            "occurrences": occ,
+        }
+    )
     out = out.sort_values(
         ["journeys", "kind", "touchpoint"], ascending=[False, True, True], kind="stable"
     )
-    return out[["kind", "touchpoint", "journeys", "share", "occurrences"]].reset_index(drop=True)
+    return out.reset_index(drop=True)
 
 
 def step_table(
@@ -194,7 +219,8 @@ def edge_table(aj: AssumedJourney, ctx: Context) -> pd.DataFrame:
     """Observed transitions between nodes (steps, or unexpected touchpoints) joined with the assumed ones."""
     names = aj.step_names
     n_s = len(names)
-    un_labels = sorted({ctx.labels[c] for c in np.unique(ctx.codes[ctx.s_ev < 0])})
+    un_used = np.bincount(ctx.codes[ctx.s_ev < 0], minlength=len(ctx.labels)) > 0
+    un_labels = sorted(ctx.labels[c] for c in np.flatnonzero(un_used))
     un_idx = {lab: n_s + i for i, lab in enumerate(un_labels)}
     step_of_code = ctx.step_of_code
     node_of_code = np.array(
@@ -226,12 +252,14 @@ def edge_table(aj: AssumedJourney, ctx: Context) -> pd.DataFrame:
     )
     pair = src * n_nodes + dst
     trans = np.bincount(pair, minlength=n_nodes * n_nodes)
-    uk = np.unique(cas * (n_nodes * n_nodes) + pair)
+    uk = distinct(cas * (n_nodes * n_nodes) + pair)
     journeys = np.bincount(uk % (n_nodes * n_nodes), minlength=n_nodes * n_nodes)
     has_gap = ~np.isnan(gap)
     med = np.full(n_nodes * n_nodes, np.nan)
     if has_gap.any():
-        pg, inv = np.unique(pair[has_gap], return_inverse=True)
+        present = np.bincount(pair[has_gap], minlength=n_nodes * n_nodes) > 0
+        pg = np.flatnonzero(present)
+        inv = (np.cumsum(present) - 1)[pair[has_gap]]
         med[pg] = group_quantiles(inv, gap[has_gap], len(pg), [0.5])[:, 0]
     assumed = np.zeros(n_nodes * n_nodes, dtype=bool)
     pos = {nm: i for i, nm in enumerate(node_names)}

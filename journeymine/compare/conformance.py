@@ -64,7 +64,9 @@ class Comparison:
         One row per assumed step, in the assumed order (see :func:`compare`).
     unexpected_touchpoints, unexpected_transitions, edges, timing : DataFrame
     journeys : DataFrame
-        One row per journey: ``fitness`` and the deviation counts that lowered it.
+        One row per journey: ``fitness``, ``cost`` and ``worst_case`` (in moves; for
+        token replay, missing plus remaining and consumed plus produced tokens) and
+        the deviation counts that lowered it.
     deviations : DataFrame
         One row per (journey, kind, touchpoint): ``case_id``, ``kind``,
         ``touchpoint``, ``count``.
@@ -604,8 +606,8 @@ def _with_pm4py(
         {
             "case_id": case_ids(ctx.log),
             "fitness": out["fitness"][v],
-            "cost": out["cost"][v],
-            "worst_case": out["worst"][v],
+            "cost": out["moves"][v],
+            "worst_case": out["worst_moves"][v],
             **{k: counts[k][v] for k in DEVIATION_KINDS},
             "ongoing": ctx.ongoing.copy(),
         }

@@ -15,17 +15,30 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .._validation import _show, check_column, check_number
 from ..derive import Goal
 from ..errors import InvalidParameterError
 from ..log import JourneyLog
 from ..schema import ACTIVITY, END, START
-from ._common import case_variants, event_times, group_quantiles, html_table, path_text, positions
+from ._common import (
+    case_variants,
+    distinct,
+    event_times,
+    group_quantiles,
+    html_table,
+    path_text,
+    positions,
+)
 from .segments import _table_test, segment_differences
 
 __all__ = ["compare_periods", "PeriodComparison"]
+
+
+def _scipy_stats():  # scipy imported on use: ``import journeymine`` stays light
+    from scipy import stats
+
+    return stats
 
 
 @dataclass(frozen=True, repr=False)
@@ -169,7 +182,8 @@ def compare_periods(
     codes, labels = log._codes(level, func)
     codes = np.asarray(codes, dtype=np.int64)
     var, rep = case_variants(codes, log._offsets)
-    periods["variants"] = [len(np.unique(var[period == i])) for i in range(n_p)]
+    pv = distinct(period * (int(var.max()) + 1 if len(var) else 1) + var)
+    periods["variants"] = np.bincount(pv // (int(var.max()) + 1 if len(var) else 1), minlength=n_p)
     transitions = _transitions(log, codes, labels, period, names)
     changes = _changes(transitions, periods, pairs, names, alpha)
     paths = _paths(log, codes, labels, var, rep, period, names, pairs, top_paths)
@@ -226,7 +240,7 @@ def _assign(start: np.ndarray, split: Any, func: str) -> tuple[np.ndarray, list[
     fmt = [_fmt(c) for c in cuts]
     labels = [f"before {fmt[0]}"] + [f"{fmt[i]} to {fmt[i + 1]}" for i in range(len(fmt) - 1)]
     labels.append(f"from {fmt[-1]}")
-    present = np.unique(idx)
+    present = distinct(idx)
     remap = np.full(len(labels), -1, dtype=np.int64)
     remap[present] = np.arange(len(present))
     return remap[idx], [labels[i] for i in present]
@@ -280,7 +294,7 @@ def _transitions(
     key = period[cas] * (n_nodes * n_nodes) + src * n_nodes + dst
     uk, inv, cnt = np.unique(key, return_inverse=True, return_counts=True)
     journeys = (
-        np.bincount(np.unique(cas * len(uk) + inv) % len(uk), minlength=len(uk)) if len(uk) else cnt
+        np.bincount(distinct(cas * len(uk) + inv) % len(uk), minlength=len(uk)) if len(uk) else cnt
     )
     has = ~np.isnan(gap)
     med = group_quantiles(inv[has], gap[has], len(uk), [0.5])[:, 0]
@@ -357,7 +371,7 @@ def _changes(
         return pd.DataFrame(columns=cols)
     out = pd.concat(parts, ignore_index=True)
     p = out["p_value"].to_numpy(float)
-    out["p_adjusted"] = stats.false_discovery_control(p, method="bh") if len(p) else p
+    out["p_adjusted"] = _scipy_stats().false_discovery_control(p, method="bh") if len(p) else p
     out["significant"] = out["p_adjusted"] < alpha
     out["status"] = np.select(
         [out["journeys_a"].eq(0), out["journeys_b"].eq(0), out["significant"]],

@@ -24,18 +24,33 @@ from ..derive import Goal, case_goals
 from ..errors import InvalidParameterError
 from ..log import JourneyLog
 from ..schema import ACTIVITY, CANONICAL_COLUMNS, CASE, CHANNEL
-from ._common import case_ids, case_variants, event_times, html_table, path_text, positions
+from ._common import (
+    case_ids,
+    case_variants,
+    distinct,
+    event_times,
+    html_table,
+    path_text,
+    positions,
+)
 
 __all__ = ["personas", "Personas", "FEATURES"]
 
 #: The feature groups :func:`personas` can use.
-FEATURES: tuple[str, ...] = ("touchpoints", "channels", "transitions", "entry", "duration", "outcome")
+FEATURES: tuple[str, ...] = (
+    "touchpoints",
+    "channels",
+    "transitions",
+    "entry",
+    "duration",
+    "outcome",
+)
 # Row-normalised blocks have norm <= weight; the numeric features are scaled to stay comparable.
 _WEIGHTS = {
-    "touchpoints": 0.7,
+    "touchpoints": 1.0,
     "channels": 0.7,
     "transitions": 0.5,
-    "entry": 1.0,
+    "entry": 0.7,
     "duration": 0.12,
     "outcome": 0.3,
 }
@@ -79,6 +94,7 @@ class Personas:
         --------
         >>> import journeymine as jm
         >>> log = jm.datasets.load_sample()
+        >>> log = log.select_cases(log.cases["case_id"][:1000])
         >>> p = jm.personas(log, n=3, goal="purchase")
         >>> labelled = p.label(log)
         >>> sorted(labelled.events["persona"].cat.categories)
@@ -149,14 +165,18 @@ def personas(
     log : JourneyLog
     n : int, optional
         The number of personas. When omitted, k-means is run for each k in
-        ``k_range`` on a seeded sample of ``sample_size`` journeys and the smallest k
-        whose silhouette score is within 0.02 of the best is taken (fewer, broader
-        personas rather than splits of one behaviour by length).
+        ``k_range`` on a seeded sample of ``sample_size`` journeys, the silhouette
+        score is computed over one journey per distinct path of the sample (so a
+        crowd of identical short journeys does not score as a perfect cluster of
+        its own), and the smallest k within 0.02 of the best score is taken.
     features : sequence of str, default all of :data:`FEATURES`
         ``"touchpoints"`` (TF-IDF of touchpoint counts), ``"channels"`` (channel
         mix), ``"transitions"`` (TF-IDF of the most frequent touchpoint pairs),
-        ``"duration"`` (log duration and log number of events, standardised) and
-        ``"outcome"`` (reaches ``goal``; ignored without a goal).
+        ``"entry"`` (first touchpoint and first channel), ``"duration"`` (log
+        duration and log number of events, standardised) and ``"outcome"``
+        (reaches ``goal``; ignored without a goal). Each row-normalised group is
+        weighted (touchpoints 1, channels 0.7, entry 0.7, transitions 0.5); the
+        numeric ones are small so that they refine rather than define personas.
     goal : str, list of str or callable, optional
         What counts as conversion (for the ``outcome`` feature and the profiles).
     seed : int, default 0
@@ -174,11 +194,14 @@ def personas(
     --------
     >>> import journeymine as jm
     >>> log = jm.datasets.load_sample()
+    >>> log = log.select_cases(log.cases["case_id"][:2000])
     >>> p = jm.personas(log, goal="purchase", seed=0)
     >>> p.profiles.columns[:4].tolist()
     ['persona', 'journeys', 'share', 'conversion']
     >>> p.assignment["persona"].value_counts().index[0]
     'P1'
+    >>> jm.discover(p.label(log), by="persona")["P1"].nodes.shape[0] > 0
+    True
     """
     from sklearn.cluster import KMeans, MiniBatchKMeans
     from sklearn.metrics import silhouette_score
@@ -212,13 +235,17 @@ def personas(
         xs = x[idx]
         # the silhouette is taken over one journey per distinct path: a crowd of identical short
         # journeys would otherwise score as a perfect cluster of its own
-        var, _ = case_variants(np.asarray(log._codes(ACTIVITY, func)[0], dtype=np.int64), log._offsets)
-        _, distinct = np.unique(var[idx], return_index=True)
+        var, _ = case_variants(
+            np.asarray(log._codes(ACTIVITY, func)[0], dtype=np.int64), log._offsets
+        )
+        _, first_rows = np.unique(var[idx], return_index=True)
         scores = []
         for k in range(lo, min(hi, len(idx) - 1) + 1):
             lab = KMeans(n_clusters=k, n_init=2, random_state=seed).fit_predict(xs)
-            ok = len(np.unique(lab[distinct])) > 1 and len(distinct) > k
-            scores.append((k, float(silhouette_score(xs[distinct], lab[distinct])) if ok else -1.0))
+            ok = len(set(lab[first_rows].tolist())) > 1 and len(first_rows) > k
+            scores.append(
+                (k, float(silhouette_score(xs[first_rows], lab[first_rows])) if ok else -1.0)
+            )
         if not scores:
             raise InvalidParameterError(
                 f"{func} needs at least {lo + 2} journeys to choose the number of personas."
@@ -306,7 +333,9 @@ def _features(
         if CHANNEL in log.columns:
             ch, ch_labels = log._codes(CHANNEL, "personas")
             if len(ch_labels):
-                parts.append(_counts(np.arange(n), np.asarray(ch, dtype=np.int64)[first], n, len(ch_labels)))
+                parts.append(
+                    _counts(np.arange(n), np.asarray(ch, dtype=np.int64)[first], n, len(ch_labels))
+                )
         blocks.append(normalize(sparse.hstack(parts).tocsr()) * _WEIGHTS["entry"])
     dense = []
     if "duration" in feats:
@@ -386,7 +415,7 @@ def _profiles(
         out["dominant_channels"] = [_top_shares(row, ch_labels, 3) for row in cc]
     n_a = len(act_labels)
     journeys_with = np.zeros((n_p, n_a))
-    key = np.unique(case * n_a + act)
+    key = distinct(case * n_a + act)
     kc, ka = key // n_a, key % n_a
     journeys_with = np.bincount(labels[kc] * n_a + ka, minlength=n_p * n_a).reshape(n_p, n_a)
     base = journeys_with.sum(0) / max(len(labels), 1)

@@ -15,7 +15,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .._validation import check_column, check_number
 from ..analyzers._stats import newcombe_diff_ci
@@ -23,13 +22,13 @@ from ..derive import Goal, case_goals, goal_mask
 from ..errors import InvalidParameterError
 from ..log import JourneyLog
 from ..schema import ACTIVITY, DEPARTMENT
-from ._common import case_attribute, event_times, html_table, positions
+from ._common import case_attribute, distinct, event_times, html_table, positions
 
 __all__ = ["compare_segments", "SegmentComparison", "METRICS"]
 
 #: The metrics compared, in table order.
 METRICS: tuple[str, ...] = ("conversion", "duration_hours", "handoffs", "drop_off", "next_step")
-_OTHER = "(other)"
+_RARE_NEXT = 10  # next steps seen fewer times than this (both segments) are pooled for the test
 _END = "(end)"
 _DIFF_COLUMNS = [
     "metric",
@@ -52,6 +51,12 @@ _DIFF_COLUMNS = [
     "tested",
     "note",
 ]
+
+
+def _scipy_stats():  # scipy imported on use: ``import journeymine`` stays light
+    from scipy import stats
+
+    return stats
 
 
 @dataclass(frozen=True, repr=False)
@@ -305,7 +310,8 @@ def segment_differences(
     goal_codes: set[int] = set()
     if goal is not None:
         codes, _ = log._codes(level, func)
-        goal_codes = set(np.unique(np.asarray(codes)[goal_mask(log, goal, func=func)]).tolist())
+        hit = np.asarray(codes)[goal_mask(log, goal, func=func)]
+        goal_codes = set(np.flatnonzero(np.bincount(hit[hit >= 0], minlength=1)).tolist())
     rows += _step_rows(
         log, seg, valid, converted, goal_codes, names, pairs, enough, min_journeys, level, func
     )
@@ -347,7 +353,7 @@ def _step_rows(
     case, _ = positions(log._offsets)
     ev_ok = valid[case] & (codes >= 0)
     # visits: distinct (journey, step) among finished journeys of a segment
-    key = np.unique(case[ev_ok] * (n_l + 1) + codes[ev_ok])
+    key = distinct(case[ev_ok] * (n_l + 1) + codes[ev_ok])
     vc, vs = key // (n_l + 1), key % (n_l + 1)
     visits = np.bincount(seg[vc] * n_l + vs, minlength=n_seg * n_l).reshape(n_seg, n_l)
     last = codes[log._offsets[1:] - 1] if log.n_cases else np.zeros(0, np.int64)
@@ -387,7 +393,9 @@ def _step_rows(
                         unit="visiting journeys",
                     )
                 )
-            rows.append(_next_row(step, names, a, b, nxt[a, s], nxt[b, s], ok, labels))
+            rows.append(
+                _next_row(step, names, a, b, nxt[a, s], nxt[b, s], ok, labels, visits[:, s])
+            )
     return rows
 
 
@@ -444,8 +452,8 @@ def _table_test(table: np.ndarray) -> tuple[str, float]:
         return "none (no variation)", 1.0
     expected = table.sum(1, keepdims=True) * table.sum(0, keepdims=True) / table.sum()
     if table.shape == (2, 2) and expected.min() < 5:
-        return "fisher_exact", float(stats.fisher_exact(table).pvalue)
-    res = stats.chi2_contingency(table, correction=table.shape == (2, 2))
+        return "fisher_exact", float(_scipy_stats().fisher_exact(table).pvalue)
+    res = _scipy_stats().chi2_contingency(table, correction=table.shape == (2, 2))
     return "chi_square", float(res.pvalue)
 
 
@@ -458,6 +466,7 @@ def _next_row(
     cb: np.ndarray,
     ok: np.ndarray,
     labels: Any,
+    visits: np.ndarray,
 ) -> dict[str, Any]:
     na, nb = int(ca.sum()), int(cb.sum())
     row = _base("next_step", step, names, a, b)
@@ -479,26 +488,14 @@ def _next_row(
     )
     row["effect_size"] = np.nan
     if not (ok[a] and ok[b]):
-        return _untested(
-            row,
-            names,
-            a,
-            b,
-            ok,
-            np.bincount([a, b], weights=[na, nb], minlength=len(names)),
-            "visits",
-        )
-    table = np.vstack([ca, cb])
-    table = table[:, tot > 0]
-    rare = table.sum(0) < 10
-    if rare.any() and (~rare).sum() >= 1:
-        table = (
-            np.column_stack([table[:, ~rare], table[:, rare].sum(1)]) if rare.sum() > 0 else table
-        )
-        table = table[:, table.sum(0) > 0]
+        return _untested(row, names, a, b, ok, visits, "visiting journeys")
+    table = np.vstack([ca, cb])[:, tot > 0]
+    rare = table.sum(0) < _RARE_NEXT
+    if rare.any():  # pool the rare next steps into one column
+        table = np.column_stack([table[:, ~rare], table[:, rare].sum(1)])
     test, p = _table_test(table)
     if table.shape[1] >= 2 and table.sum() > 0:
-        chi2 = stats.chi2_contingency(table, correction=False).statistic
+        chi2 = _scipy_stats().chi2_contingency(table, correction=False).statistic
         row["effect_size"] = float(np.sqrt(chi2 / table.sum()))  # Cramer's V for 2 rows
     else:
         row["effect_size"] = 0.0
@@ -550,7 +547,7 @@ def _continuous_row(
     if np.all(xa == xa[0]) and np.all(xb == xa[0]):
         row.update(test="none (no variation)", p_value=1.0, effect_size=0.0, tested=True)
         return row
-    res = stats.mannwhitneyu(xb, xa, alternative="two-sided")
+    res = _scipy_stats().mannwhitneyu(xb, xa, alternative="two-sided")
     row.update(
         test="mann_whitney_u",
         p_value=float(res.pvalue),
@@ -564,14 +561,14 @@ def _median_diff_ci(
     xa: np.ndarray, xb: np.ndarray, confidence: float = 0.95
 ) -> tuple[float, float]:
     """Interval of median(b) - median(a) from distribution-free standard errors of each median."""
-    z = stats.norm.ppf(0.5 + confidence / 2)
+    z = _scipy_stats().norm.ppf(0.5 + confidence / 2)
 
     def se(x: np.ndarray) -> float:
         s = np.sort(x)
         n = len(s)
         c = max(int(round(n / 2 - np.sqrt(n))), 1)  # order statistics around the median
         lo, hi = s[c - 1], s[min(n - c, n - 1)]
-        zc = stats.norm.ppf(1 - stats.binom.cdf(c - 1, n, 0.5))
+        zc = _scipy_stats().norm.ppf(1 - _scipy_stats().binom.cdf(c - 1, n, 0.5))
         return float((hi - lo) / (2 * zc)) if zc > 0 else float("nan")
 
     d = float(np.median(xb) - np.median(xa))
@@ -586,7 +583,7 @@ def _welch_ci(xa: np.ndarray, xb: np.ndarray, confidence: float = 0.95) -> tuple
     if se == 0:
         return d, d
     dof = (va + vb) ** 2 / (va**2 / (len(xa) - 1) + vb**2 / (len(xb) - 1))
-    half = float(stats.t.ppf(0.5 + confidence / 2, dof) * se)
+    half = float(_scipy_stats().t.ppf(0.5 + confidence / 2, dof) * se)
     return d - half, d + half
 
 
@@ -598,7 +595,7 @@ def _adjust(diffs: pd.DataFrame, alpha: float) -> pd.DataFrame:
     adj = np.full(len(p), np.nan)
     t = diffs["tested"].to_numpy() & ~np.isnan(p)
     if t.any():
-        adj[t] = stats.false_discovery_control(p[t], method="bh")
+        adj[t] = _scipy_stats().false_discovery_control(p[t], method="bh")
     diffs["p_adjusted"] = adj
     diffs["significant"] = t & (adj < alpha)
     for col in ("n_a", "n_b"):

@@ -1494,7 +1494,9 @@ def simulate(
     Parameters
     ----------
     model : JourneyModel, optional
-        The model; by default :func:`sample_model`.
+        The model; by default :func:`sample_model`. An object with a
+        ``to_model()`` method, such as an :class:`~journeymine.AssumedJourney`,
+        is converted with it (journeys that go as assumed).
     n_journeys : int, default 1000
         How many journeys to simulate. When a customer's journeys do not fit
         into the window, the waits between them are shortened to just over
@@ -1569,6 +1571,8 @@ def simulate(
     f = "simulate"
     if model is None:
         model = sample_model()
+    if not isinstance(model, JourneyModel) and hasattr(model, "to_model"):
+        model = model.to_model()
     if not isinstance(model, JourneyModel):
         raise InvalidParameterError(
             f"The 'model' parameter of {f} must be a JourneyModel or None. "

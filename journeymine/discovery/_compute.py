@@ -163,12 +163,16 @@ def _distinct_cases(
         return per_bit.sum(axis=0, dtype=np.int64)[:n_groups]
     if order is None:
         order = _group_order(gid, n_groups)
-    g = np.repeat(np.arange(n_groups, dtype=np.int64), counts)
     c = case[order]
-    first = np.ones(len(order), dtype=bool)
-    if len(order) > 1:
-        first[1:] = (g[1:] != g[:-1]) | (c[1:] != c[:-1])
-    return np.bincount(g[first], minlength=n_groups)
+    first = np.empty(len(c), dtype=bool)
+    first[0] = True
+    np.not_equal(c[1:], c[:-1], out=first[1:])
+    has = counts > 0
+    bounds = np.r_[0, np.cumsum(counts)[:-1]][has]
+    first[bounds] = True  # a group's first row is a new journey for that group
+    out = np.zeros(n_groups, dtype=np.int64)
+    out[has] = np.add.reduceat(first, bounds, dtype=np.int64)
+    return out
 
 
 def _gap_stats(

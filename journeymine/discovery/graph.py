@@ -31,6 +31,9 @@ if TYPE_CHECKING:
 
 __all__ = ["JourneyGraph", "discover", "MISSING"]
 
+#: The most segment values ``discover(by=...)`` draws one map each for.
+_MAX_SEGMENTS = 200
+
 
 class JourneyGraph:
     """The observed journey map: who went where, how often, and how long each step took.
@@ -372,9 +375,9 @@ def discover(
         :func:`~journeymine.map_stages`) or any other event column. Events without a
         value form the node :data:`MISSING` (``"(missing)"``), so no journey is cut short.
     by : str, optional
-        A segment column: one map per segment value. A journey's segment is the value
-        at its *first* event (so a column that changes within a journey does not split
-        it); journeys without a value form the segment ``"(missing)"``.
+        A segment column: one map per segment value (at most 200). A journey's segment
+        is the value at its *first* event (so a column that changes within a journey
+        does not split it); journeys without a value form the segment ``"(missing)"``.
     collapse_repeats : bool, default False
         Merge consecutive events of a journey with the same ``level`` value into one
         visit: no self-loops such as ``web -> web``; node ``events`` count visits and a
@@ -455,12 +458,20 @@ def _by_segment(log: JourneyLog, level: str, by: str, collapse: bool) -> dict[st
     nonempty = off[1:] > off[:-1]
     seg = np.full(log.n_cases, -2, dtype=np.int64)
     seg[nonempty] = np.asarray(codes, dtype=np.int64)[off[:-1][nonempty]]
+    present = np.unique(seg[seg >= -1])
+    if len(present) > _MAX_SEGMENTS:
+        raise InvalidParameterError(
+            f"The 'by' parameter of discover must name a segment column with at most "
+            f"{_MAX_SEGMENTS} values (one map each). Got {by!r}, whose journeys start with "
+            f"{len(present)} different values instead; group them first, e.g. into a coarser "
+            "column kept with keep=."
+        )
     out: dict[str, JourneyGraph] = {}
-    keys = [(i, str(c)) for i, c in enumerate(cats)] + [(-1, MISSING)]
+    keys = [(i, str(cats[i])) for i in present if i >= 0] + [(-1, MISSING)] * bool(
+        (present == -1).any()
+    )
     for i, name in keys:
         mask = seg == i
-        if not mask.any():
-            continue
         if name in out:
             name = f"{name} "
         out[name] = _graph(log.select_cases(mask), level, collapse)

@@ -26,13 +26,11 @@ __all__ = ["variants"]
 
 _B1 = np.uint64(0x9E3779B97F4A7C15)
 _LEN_MIX = np.uint64(0xC2B2AE3D27D4EB4F)
-# memory for the byte keys that order tied variants
-_KEY_BYTES = 64 << 20
 
 
 @dataclass(frozen=True)
 class _Variants:
-    """Journeys grouped into variants, ranked 0 = most frequent (ties by label sequence).
+    """Journeys grouped into variants, ranked 0 = most frequent (ties by first appearance).
 
     ``rank`` has one entry per journey (-1 for a journey without events);
     ``counts``, ``rep`` (first journey of the variant) and ``length`` one per
@@ -91,7 +89,8 @@ def _case_variants(log: JourneyLog, level: str, collapse: bool, func: str) -> _V
     rep = nonempty[first]
     counts = np.bincount(group, minlength=n_groups)
     rep_len = lens_all[rep]
-    order = _rank_variants(counts, code, off[rep], rep_len, len(steps.labels))
+    # most frequent first; ties in order of first appearance (ids are numbered that way)
+    order = np.argsort(-counts, kind="stable")
     new_rank = np.empty(n_groups, dtype=np.int64)
     new_rank[order] = np.arange(n_groups)
     rank = np.full(log.n_cases, -1, dtype=np.int64)
@@ -109,56 +108,22 @@ def _paths(
 ) -> np.ndarray:
     """The label tuple of each variant, as an object array.
 
-    Variants are handled one length at a time: one gather per step position, and
-    ``zip`` builds the tuples in C (no Python loop per variant).
+    Variants are handled one length at a time. When a length has more variants than
+    steps, one gather per step position and ``zip`` build the tuples in C; otherwise
+    each of its (few) variants is one slice. Either way there are at most as many
+    numpy calls as variants, and no loop per event.
     """
     out = np.empty(len(start), dtype=object)
     for n in np.unique(length).tolist():
         which = np.flatnonzero(length == n)
         first = start[which]
-        columns = [labels[code[first + j]].tolist() for j in range(n)]
-        out[which] = np.fromiter(zip(*columns, strict=True), dtype=object, count=len(which))
+        if len(which) >= n:
+            columns = [labels[code[first + j]].tolist() for j in range(n)]
+            out[which] = np.fromiter(zip(*columns, strict=True), dtype=object, count=len(which))
+        else:
+            for w, s in zip(which.tolist(), first.tolist(), strict=True):
+                out[w] = tuple(labels[code[s : s + n]].tolist())
     return out
-
-
-def _rank_variants(
-    counts: np.ndarray, code: np.ndarray, start: np.ndarray, length: np.ndarray, n_labels: int
-) -> np.ndarray:
-    """Order of the variants: by journeys (descending), ties by their code sequence.
-
-    Sequences are compared as fixed-width big-endian byte strings (code + 1, zero
-    padded, so a prefix sorts first) in one numpy sort; sequences longer than the
-    width that fits in memory are compared in full, in Python, among the few that
-    tie on their first part.
-    """
-    n_var = len(counts)
-    if not n_var:
-        return np.zeros(0, dtype=np.int64)
-    width = 1 if n_labels < 255 else 2 if n_labels < 65535 else 4
-    max_len = int(length.max())
-    cols = max(1, min(max_len, _KEY_BYTES // (n_var * width)))
-    used = np.minimum(length, cols)
-    mat = np.zeros((n_var, cols), dtype=f">u{width}")
-    row = np.repeat(np.arange(n_var), used)
-    col = np.arange(int(used.sum())) - np.repeat(np.r_[0, np.cumsum(used)[:-1]], used)
-    mat[row, col] = code[start[row] + col] + 1
-    keys = mat.view(f"S{cols * width}").ravel()
-    by_key = np.argsort(keys, kind="stable")
-    order = by_key[np.argsort(-counts[by_key], kind="stable")]
-    if max_len > cols:
-        # ties on the first `cols` steps between long sequences: compare them in full
-        k, c = keys[order], counts[order]
-        tie = np.r_[False, (k[1:] == k[:-1]) & (c[1:] == c[:-1])]
-        if tie.any():
-            run_start = np.flatnonzero(~tie)
-            run_id = np.cumsum(~tie) - 1
-            for r in np.unique(run_id[tie]):
-                a = run_start[r]
-                b = run_start[r + 1] if r + 1 < len(run_start) else n_var
-                members = order[a:b].tolist()
-                members.sort(key=lambda v: tuple(code[start[v] : start[v] + length[v]].tolist()))
-                order[a:b] = members
-    return order
 
 
 def _split_collisions(
@@ -225,7 +190,8 @@ def variants(
         steps), ``journeys``, ``share`` (of all journeys), ``median_duration`` (from
         first to last event, over the variant's journeys; the mean of the middle two for
         an even count) and ``example_case`` (the first such journey in the log).
-        Sorted by ``journeys`` (descending), ties by the label sequence.
+        Sorted by ``journeys`` (descending); ties in the order their first journeys
+        appear in the log (the order of ``log.cases``).
 
     Examples
     --------

@@ -51,8 +51,6 @@ _OPTIONS = ("labels", "keep", "tz", "timestamp_format", "dayfirst", "name", "dro
 _REASON_CODES = {reason: i + 1 for i, reason in enumerate(REJECT_REASONS)}
 _REASON_NAMES = np.asarray([None, *REJECT_REASONS], dtype=object)
 _NAT = np.iinfo(np.int64).min
-#: The dtype pandas gives text read from a file (``str`` in pandas 3, object before).
-_TEXT_DTYPE = pd.Series(["text"]).dtype
 
 
 def from_pandas(
@@ -191,7 +189,7 @@ def _from_pandas(
 
     ``_text_columns`` names categorical columns that a reader decoded from text (the
     Parquet reader reads text columns dictionary-encoded): their blank values count as
-    missing, and rejected rows show them as text, as if they had been read as text.
+    missing, as in a text column.
     ``_stacklevel`` points the rejected-rows warning at the user's call.
     """
     func = "from_pandas"
@@ -374,9 +372,6 @@ def _build(
             for col in (CASE, CUSTOMER):
                 frame[col] = frame[col].cat.remove_unused_categories()
     rejected = _rejected_rows(df, reasons)
-    for col in text_columns & set(rejected.columns):
-        # show the rejected rows as the text they were read from
-        rejected[col] = rejected[col].astype(object).astype(_TEXT_DTYPE)
     _warn_rejected(rejected, n, name, stacklevel)
     return JourneyLog._from_sorted(
         frame,

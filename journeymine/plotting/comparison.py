@@ -26,6 +26,7 @@ _BOX_W = 1.0
 _BOX_H = 0.62
 _SX = 1.55  # distance between neighbouring steps
 _ROW_UNEXPECTED = -2.1
+_MANY_STEPS = 15
 
 
 def plot_comparison(
@@ -53,7 +54,10 @@ def plot_comparison(
         Transitions with at least this share get their share written on them.
     max_never_observed : int, default 40
         Assumed-but-never-observed transitions are drawn only up to this many (a
-        BPMN model allows many); the legend says how many there are.
+        BPMN model allows many); the legend says how many there are. A BPMN or
+        Petri-net model's steps are laid out by their median position in the
+        journeys, and with more than 15 steps those in fewer than ``min_share`` of
+        the journeys are left out.
 
     Returns
     -------
@@ -77,6 +81,18 @@ def plot_comparison(
 
     aj = comparison.assumed
     steps = comparison.steps
+    hidden = 0
+    if aj.kind != "steps":
+        # a model has no single order: lay its steps out where journeys meet them, and leave out
+        # the rare ones when there are many
+        steps = steps.sort_values(
+            ["median_position", "assumed_position"], kind="stable", na_position="last"
+        )
+        if len(steps) > _MANY_STEPS:
+            keep = steps["contains"] >= min_share
+            hidden = int((~keep).sum())
+            steps = steps[keep]
+        steps = steps.reset_index(drop=True)
     names = steps["step"].tolist()
     edges = comparison.edges
     n_s = len(names)
@@ -88,7 +104,7 @@ def plot_comparison(
     _place_unexpected(shown, edges, pos)
     xs = [p[0] for p in pos.values()]
     if ax is None:
-        width = float(np.clip(1.05 * (max(xs) - min(xs) + 2), 8, 30))
+        width = float(np.clip(1.05 * (max(xs) - min(xs) + 2), 8, 60))
         _, ax = plt.subplots(figsize=(width, 6.2 if shown else 4.6))
     # stage bands
     if aj.kind == "steps" and len(aj.stages) > 1:
@@ -198,6 +214,15 @@ def plot_comparison(
         Line2D([], [], color=UNEXPECTED, lw=3, label="observed, not assumed"),
         Line2D([], [], color="#333333", lw=1, ls=(0, (2, 2)), label="optional step (dashed box)"),
     ]
+    if hidden:
+        handles.append(
+            Line2D(
+                [],
+                [],
+                color="none",
+                label=f"{hidden} steps in < {min_share:.0%} of journeys not drawn",
+            )
+        )
     ax.legend(
         handles=handles,
         loc="upper center",

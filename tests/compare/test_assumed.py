@@ -179,6 +179,17 @@ def test_to_model_follows_the_assumptions():
     assert set(df["activity"].astype(str)) <= set(aj.step_names)
 
 
+def test_simulate_accepts_an_assumed_journey():
+    aj = jm.AssumedJourney(["a", {"name": "b", "optional": True}, "c"], goal="c")
+    df = jm.datasets.simulate(aj, n_journeys=400, seed=2, as_frame=True)
+    expected = jm.datasets.simulate(aj.to_model(), n_journeys=400, seed=2, as_frame=True)
+    assert df.equals(expected)
+    counts = df["activity"].value_counts()
+    assert (
+        counts["a"] == 400 and counts["c"] >= 380 and 150 < counts["b"] < 250
+    )  # a few cut by the window end
+
+
 @pytest.mark.realdata
 def test_to_model_rejects_model_based_journeys(real_data):
     pytest.importorskip("pm4py")

@@ -330,6 +330,16 @@ def test_unperturbed_simulation_fits_fully():
     assert set(cmp.edges["status"]) <= {"matched", "assumed_not_observed"}
 
 
+def test_simulating_the_assumed_journey_itself_fits_fully():
+    """simulate() takes the AssumedJourney directly (through to_model) and marks cut journeys ongoing."""
+    log = simulate(AJ_SIM, n_journeys=3000, seed=12)
+    cmp = jm.compare(AJ_SIM, log)
+    assert cmp.fitness == 1.0 and cmp.deviations.empty
+    steps = cmp.steps.set_index("step")
+    assert steps.loc["read reviews", "contains"] == pytest.approx(0.5, abs=0.04)  # optional: half
+    assert steps.loc["land", "channel_match"] == 1.0
+
+
 def _perturb(df, rng, *, skip, detour, swap):
     """Skip 'add to cart', insert a 'call support' detour after 'browse', swap 'checkout' and 'pay'."""
     df = df.copy()

@@ -570,6 +570,14 @@ def real_logs(real_data, pm4py):
                 _sorted(help_pm),
             )
         )
+        rx = real_data / "running-example.xes"
+        out.append(
+            (
+                "running-example.xes",
+                jm.read_xes(rx, drop_duplicates=False),
+                _sorted(pm4py.read_xes(str(rx), show_progress_bar=False)),
+            )
+        )
         bpic = jm.read_xes(real_data / "bpic2012.xes.gz", drop_duplicates=False)
     # bpic2012: pm4py's own XES parser takes ~15 s, so pm4py gets the same parsed events
     out.append(("bpic2012", bpic, bpic.to_pm4py()))
@@ -681,3 +689,10 @@ def test_counts_and_gaps_match_pandas_reference(n_labels):
     for col in ("median_gap", "mean_gap", "p90_gap"):
         diff = (got[col] - ref[col]).abs()
         assert (diff <= pd.Timedelta("1us")).all(), col
+
+
+def test_too_many_segments_is_a_clear_error():
+    rows = [(f"c{i}", "A", i, "web", f"s{i}") for i in range(201)]
+    with pytest.raises(jm.InvalidParameterError, match="at most 200 values"):
+        jm.discover(_log(rows), by="segment")
+    assert len(jm.discover(_log(rows[:5]), by="segment")) == 5

@@ -42,8 +42,8 @@ def test_running_example_six_distinct_variants(running_example):
     assert longest["variant"][:3] == ("register request", "examine casually", "check ticket")
     # case 5 runs Jan 6 09:02 -> Jan 24 14:56 = 18 days 5h54m
     assert longest["median_duration"] == pd.Timedelta(days=18, hours=5, minutes=54)
-    # ties (all 1 journey) are ordered by the label sequence
-    assert v["variant"].tolist() == sorted(v["variant"].tolist())
+    # ties (all 1 journey) are in the order of their journeys in the log
+    assert v["example_case"].tolist() == ["1", "2", "3", "4", "5", "6"]
 
 
 def test_counts_shares_durations_by_hand():
@@ -93,8 +93,8 @@ def test_median_duration_even_count_is_mean_of_middle_two():
 def test_prefix_and_repeats_are_different_variants():
     v = jm.variants(_log({"a": ["A", "B"], "b": ["A", "B", "B"], "c": ["A"], "d": ["B", "A"]}))
     assert sorted(v["variant"]) == [("A",), ("A", "B"), ("A", "B", "B"), ("B", "A")]
-    # all tie at 1: shorter prefix first, then lexicographic
-    assert v["variant"].tolist() == [("A",), ("A", "B"), ("A", "B", "B"), ("B", "A")]
+    # all tie at 1: in the order of their journeys
+    assert v["variant"].tolist() == [("A", "B"), ("A", "B", "B"), ("A",), ("B", "A")]
 
 
 def test_level_and_collapse_repeats():
@@ -152,14 +152,6 @@ def test_hash_collisions_are_split_exactly(monkeypatch):
     assert set(g.nodes["node"]) == {"A", "B"}
 
 
-def test_long_variants_tie_break_beyond_key_width(monkeypatch):
-    """Sequences equal on the first key bytes are still ordered by their full sequence."""
-    monkeypatch.setattr(variants_module, "_KEY_BYTES", 1)
-    log = _log({"a": ["A", "A", "A", "C"], "b": ["A", "A", "A", "B"], "c": ["A", "A", "A"]})
-    v = jm.variants(log)
-    assert v["variant"].tolist() == [("A", "A", "A"), ("A", "A", "A", "B"), ("A", "A", "A", "C")]
-
-
 def test_many_journeys_vectorised():
     rng = np.random.default_rng(1)
     n = 3000
@@ -180,8 +172,12 @@ def test_many_journeys_vectorised():
     ref = ev.groupby("case_id", observed=True)["activity"].agg(lambda s: tuple(s.astype(str)))
     counts = ref.value_counts()
     assert dict(zip(v["variant"], v["journeys"], strict=True)) == counts.to_dict()
-    order = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    first_seen = {}
+    for case, path in ref.items():
+        first_seen.setdefault(path, case)
+    order = sorted(counts.items(), key=lambda kv: (-kv[1], first_seen[kv[0]]))
     assert v["variant"].tolist() == [k for k, _ in order]
+    assert v["example_case"].tolist() == [first_seen[k] for k, _ in order]
 
 
 # ----------------------------------------------------------------------------- pm4py parity

@@ -100,7 +100,9 @@ def dataset(n_events: int, data_dir: Path, *, log: Any = print) -> dict[str, Any
         "seconds_to_generate": round(time.perf_counter() - t0, 2),
     }
     meta_path.write_text(json.dumps(meta, indent=2))
-    log(f"  {meta['events']:,} events, {meta['journeys']:,} journeys in {meta['seconds_to_generate']} s")
+    log(
+        f"  {meta['events']:,} events, {meta['journeys']:,} journeys in {meta['seconds_to_generate']} s"
+    )
     return {**meta, **paths}
 
 
