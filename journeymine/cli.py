@@ -23,7 +23,7 @@ import time
 import traceback
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 __all__ = [
     "main",
@@ -236,7 +236,40 @@ def _run(args: argparse.Namespace, progress: Progress) -> int:
         f"wrote {shown}{os.sep} (report.html, results.json, {len(found.tables)} tables, "
         f"{len(found.figures)} pictures)"
     )
+    if not args.quiet:
+        _print_summary(found, shown)
     return EXIT_OK
+
+
+def _print_summary(found: Any, shown: str) -> None:
+    """The journeys in a few lines on stdout: what a person reads after a run."""
+    s = found.summary
+    lines = [
+        f"{s.get('journeys', 0):,} journeys of {s.get('customers', 0):,} customers, "
+        f"{s.get('events', 0):,} events ({s.get('first_event', '')[:10]} to "
+        f"{s.get('last_event', '')[:10]}); {s.get('ongoing_journeys', 0):,} still ongoing; "
+        f"{s.get('rejected_rows', 0):,} input rows rejected",
+    ]
+    if s.get("conversion_rate") is not None:
+        lines.append(
+            f"conversion: {s['converted_journeys']:,} journeys ({s['conversion_rate']:.1%})"
+        )
+    pain = found.tables.get("pain_points")
+    if pain is not None and len(pain):
+        lines.append("top pain points:")
+        for row in pain.head(5).itertuples(index=False):
+            lost = getattr(row, "conversions_lost", float("nan"))
+            lost_txt = f", ~{lost:,.0f} conversions lost" if lost == lost else ""
+            lines.append(
+                f"  {row.rank}. {row.kind}: {row.where} "
+                f"({row.journeys_affected:,} journeys{lost_txt})"
+            )
+    maps = [f for f in found.figures if "journey_map" in str(f)]
+    where = os.path.join(shown, "figures", "journey_map.png") if maps else None
+    if where:
+        lines.append(f"journey map: {where}")
+    lines.append(f"report: {os.path.join(shown, 'report.html')}")
+    print("\n".join(lines))
 
 
 def _validate(args: argparse.Namespace, progress: Progress) -> int:

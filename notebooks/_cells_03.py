@@ -46,7 +46,12 @@ CELLS = [
         pd.set_option("display.max_colwidth", 60)
         pd.set_option("display.precision", 3)
 
-        REAL = Path(os.environ.get("JOURNEYMINE_REAL_DATA", "../../shared/data/real"))
+        # the public logs live next to the repository, in ../shared/data/real/ (from the repository root)
+        if "JOURNEYMINE_REAL_DATA" in os.environ:
+            REAL = Path(os.environ["JOURNEYMINE_REAL_DATA"])
+        else:
+            candidates = [Path("../../shared/data/real"), Path("../shared/data/real")]  # from notebooks/, from the root
+            REAL = next((p for p in candidates if p.is_dir()), candidates[0])
         HAVE_RECEIPT = (REAL / "receipt.bpmn").is_file() and (REAL / "receipt.csv.gz").is_file()
         print("receipt log and BPMN model:", "found" if HAVE_RECEIPT else "not found, that part is skipped")
 
