@@ -88,14 +88,14 @@ def case_table(log: JourneyLog) -> pd.DataFrame:
         first = off[:-1]
         last = off[1:] - 1
         ts = ev[TIMESTAMP]
-        cats = ev[CASE].cat.categories
         cust = ev[CUSTOMER].array
         act = ev[ACTIVITY].array
         start = ts.array[first]
         end = ts.array[last]
         table = pd.DataFrame(
             {
-                CASE: pd.Categorical.from_codes(np.arange(len(first)), categories=cats),
+                # the log's own dtype: no re-validation of a million journey ids
+                CASE: pd.Categorical.from_codes(np.arange(len(first)), dtype=ev[CASE].dtype, validate=False),
                 CUSTOMER: cust[first],
                 "start": start,
                 "end": end,
@@ -146,11 +146,17 @@ def transitions(log: JourneyLog, level: str = ACTIVITY) -> pd.DataFrame:
         offsets = log._offsets
         step = (pos - offsets[case[pos]]).astype(np.int32)
         code_dtype = codes.dtype
+        # codes are valid by construction: reuse dtypes rather than re-validating categories
+        level_dtype = pd.CategoricalDtype(labels)
         table = pd.DataFrame(
             {
-                CASE: pd.Categorical.from_codes(case[pos], categories=ev[CASE].cat.categories),
-                "source": pd.Categorical.from_codes(codes[pos].astype(code_dtype), categories=labels),
-                "target": pd.Categorical.from_codes(codes[pos + 1].astype(code_dtype), categories=labels),
+                CASE: pd.Categorical.from_codes(case[pos], dtype=ev[CASE].dtype, validate=False),
+                "source": pd.Categorical.from_codes(
+                    codes[pos].astype(code_dtype), dtype=level_dtype, validate=False
+                ),
+                "target": pd.Categorical.from_codes(
+                    codes[pos + 1].astype(code_dtype), dtype=level_dtype, validate=False
+                ),
                 "gap": pd.to_timedelta(ts[pos + 1] - ts[pos], unit="ns"),
                 "position": pos.astype(np.int64),
                 "step": step,

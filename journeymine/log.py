@@ -344,7 +344,7 @@ def row_order(case: np.ndarray, ts: np.ndarray) -> np.ndarray | None:
     keep their input order. Two linear checks pick the cheapest sort: none for rows
     already grouped by case and in time order (common for exports); one stable sort by
     case for rows in time order (an event stream), which keeps that time order inside
-    each case; a two-key ``np.lexsort`` otherwise.
+    each case; otherwise a stable sort by time, then that stable sort by case.
     """
     if len(case) < 2:
         return None
@@ -352,10 +352,27 @@ def row_order(case: np.ndarray, ts: np.ndarray) -> np.ndarray | None:
     later = ts[1:] >= ts[:-1]
     if bool(np.all((case[1:] > case[:-1]) | (same_case & later))):
         return None
+    if len(case) and (int(case.min()) < 0 or int(case.max()) >= 2**32):
+        # np.lexsort is stable, so equal (case, timestamp) keep their input order
+        return np.lexsort((ts, case))
     if bool(later.all()):
-        return np.argsort(case, kind="stable")
-    # np.lexsort is stable, so equal (case, timestamp) keep their input order
-    return np.lexsort((ts, case))
+        return _stable_argsort_codes(case)
+    by_time = np.argsort(ts, kind="stable")
+    return by_time[_stable_argsort_codes(case[by_time])]
+
+
+def _stable_argsort_codes(codes: np.ndarray) -> np.ndarray:
+    """Stable argsort of integer codes in [0, 2**32): a radix sort in 16-bit digits.
+
+    numpy sorts 16-bit keys stably with a linear-time radix sort, and wider keys with
+    timsort; two 16-bit passes (low digit, then high) are about twice as fast as one
+    timsort of ten million journey codes.
+    """
+    if int(codes.max()) < 2**16:
+        return np.argsort(codes.astype(np.uint16), kind="stable")
+    low = np.argsort((codes & 0xFFFF).astype(np.uint16), kind="stable")
+    high = (codes[low] >> 16).astype(np.uint16)
+    return low[np.argsort(high, kind="stable")]
 
 
 def canonical_order(columns: Sequence[str]) -> list[str]:

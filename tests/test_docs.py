@@ -181,6 +181,18 @@ def test_examples_on_the_page_run(page, tmp_path, monkeypatch):
         plt.close("all")
 
 
+def test_assumed_journey_examples_parse(tmp_path):
+    """The YAML assumed journeys shown in the guide are valid ``AssumedJourney`` files."""
+    text = (DOCS / "guide" / "compare.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"^```yaml\n(.*?)^```", text, re.MULTILINE | re.DOTALL)
+    assert blocks, "docs/guide/compare.md shows no YAML assumed journey"
+    for i, block in enumerate(blocks):
+        path = tmp_path / f"assumed_{i}.yaml"
+        path.write_text(block, encoding="utf-8")
+        assumed = jm.AssumedJourney.from_file(path)
+        assert assumed.step_names
+
+
 def test_convert_rst_to_markdown():
     spec = importlib.util.spec_from_file_location("griffe_rst", DOCS / "griffe_rst.py")
     if importlib.util.find_spec("griffe") is None:

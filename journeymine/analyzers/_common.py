@@ -1,4 +1,8 @@
-"""Helpers shared by the analyzers (private): outcomes, contacts, group quantiles, checks."""
+"""Helpers shared by the analyzers (private): outcomes, contacts, labels, checks.
+
+The numpy kernels (group quantiles, distinct values, ns to timedelta, ...) are in
+:mod:`journeymine._kernels`.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +13,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._kernels import case_codes
 from .._validation import check_column
 from ..derive import Goal, goal_mask
 from ..errors import InvalidParameterError, MissingColumnError
 from ..log import JourneyLog
-from ..schema import CASE, CHANNEL, DIRECTION, TIMESTAMP
+from ..schema import CHANNEL, DIRECTION
 
 __all__: list[str] = []
 
@@ -21,8 +26,6 @@ __all__: list[str] = []
 SELF_SERVICE: tuple[str, ...] = ("web", "app")
 
 ARROW = " \u2192 "
-
-_NAT = np.iinfo(np.int64).min
 
 _HINTS = {
     DIRECTION: (
@@ -155,80 +158,15 @@ def outcome(log: JourneyLog, goal: Goal, func: str) -> Outcome:
     return Outcome(converted, first, last, ongoing, converted | ~ongoing, mask)
 
 
-def case_codes(log: JourneyLog) -> np.ndarray:
-    """Case code of every event (int64)."""
-    return log._events[CASE].cat.codes.to_numpy().astype(np.int64, copy=False)
-
-
-def times(log: JourneyLog) -> np.ndarray:
-    """Event times as int64 nanoseconds."""
-    return np.asarray(log._events[TIMESTAMP].array.asi8, dtype=np.int64)
-
-
-def group_quantiles(
-    groups: np.ndarray, values: np.ndarray, n_groups: int, qs: Sequence[float]
-) -> np.ndarray:
-    """Linear-interpolated quantiles of ``values`` per group (one sort); NaN for empty groups.
-
-    Returns an array of shape ``(n_groups, len(qs))``.
-    """
-    out = np.full((n_groups, len(qs)), np.nan)
-    if not len(values):
-        return out
-    order = np.lexsort((values, groups))
-    sv = values[order].astype(float)
-    counts = np.bincount(groups, minlength=n_groups)
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    has = counts > 0
-    for j, q in enumerate(qs):
-        pos = starts + q * (counts - 1)
-        lo = np.floor(pos).astype(np.int64)
-        hi = np.ceil(pos).astype(np.int64)
-        lo_c = np.clip(lo, 0, len(sv) - 1)
-        hi_c = np.clip(hi, 0, len(sv) - 1)
-        frac = pos - lo
-        val = sv[lo_c] + (sv[hi_c] - sv[lo_c]) * frac
-        out[:, j] = np.where(has, val, np.nan)
-    return out
-
-
-def to_timedelta(ns: np.ndarray) -> pd.Series:
-    """Float or int nanoseconds (NaN for missing) as a timedelta64[ns] Series."""
-    arr = np.asarray(ns, dtype=float)
-    ok = np.isfinite(arr)
-    ints = np.full(arr.shape, _NAT, dtype=np.int64)
-    ints[ok] = np.round(arr[ok]).astype(np.int64)
-    return pd.Series(ints.view("m8[ns]"))
-
-
 def labels_of(labels: pd.Index, codes: np.ndarray) -> np.ndarray:
     """Label strings for codes (-1 gives None), as an object array."""
     lab = np.asarray([str(x) for x in labels] + [None], dtype=object)
     return lab[np.asarray(codes, dtype=np.int64)]
 
 
-def unique(a: np.ndarray) -> np.ndarray:
-    """Sorted distinct values of an integer array (sort-based: faster than np.unique's hashing)."""
-    s = np.sort(np.asarray(a), kind="stable")
-    return s[np.r_[True, s[1:] != s[:-1]]] if len(s) else s
-
-
-def unique_inverse(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted distinct values and, for each element, the index of its value among them."""
-    u = unique(a)
-    return u, np.searchsorted(u, a).astype(np.int64)
-
-
 def sort_key(values: Any) -> np.ndarray:
     """Strings for sorting a label column of a result (missing values sort first, as "")."""
     return np.asarray(["" if v is None or v != v else str(v) for v in values], dtype=object)
-
-
-def first_per_group(groups: np.ndarray) -> np.ndarray:
-    """Indices of the first element of each run of equal values in a sorted array."""
-    if not len(groups):
-        return np.zeros(0, dtype=np.int64)
-    return np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
 
 
 def last_valued(log: JourneyLog, codes: np.ndarray) -> np.ndarray:

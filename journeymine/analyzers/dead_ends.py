@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .. import _kernels as K
 from .._validation import check_number
 from ..derive import Goal, transitions, visits
 from ..log import JourneyLog
@@ -151,7 +152,7 @@ def reaches(
     from scipy.sparse import csr_matrix
     from scipy.sparse.csgraph import breadth_first_order
 
-    goal_nodes = np.unique(codes[goal_events & (codes >= 0)])
+    goal_nodes = K.distinct(codes[goal_events & (codes >= 0)])
     out = np.zeros(n_lab, dtype=bool)
     if not len(goal_nodes):
         return out

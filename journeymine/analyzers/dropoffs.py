@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._kernels import case_codes, event_times, first_per_group, ns_to_timedelta
 from .._validation import check_number, check_one_of, near_matches, to_timedelta
 from ..derive import Goal, visits
 from ..errors import GoalNotFoundError, InvalidParameterError
@@ -257,8 +258,8 @@ def funnel(
         check_number(top, "top", func, low=1, integer=True)
     step_codes = _step_codes(log, steps, func)
     codes, labels = C.level_codes(log, ACTIVITY, func)
-    case = C.case_codes(log)
-    ts = C.times(log)
+    case = case_codes(log)
+    ts = event_times(log)
     n = len(codes)
     K = len(step_codes)
     win_ns = None if win is None else win.value
@@ -266,7 +267,7 @@ def funnel(
     # candidates: occurrences of step 1 (only the first per journey when no window)
     starts = np.flatnonzero(codes == step_codes[0])
     if mode == "eventual" and win_ns is None and len(starts):
-        starts = starts[C.first_per_group(case[starts])]
+        starts = starts[first_per_group(case[starts])]
     cand_case = case[starts]
     alive = np.ones(len(starts), dtype=bool)
     cur = starts.copy()
@@ -295,7 +296,7 @@ def funnel(
     chosen: list[np.ndarray] = []
     for k in range(K):
         idx = np.flatnonzero(alive_by_step[k])
-        chosen.append(idx[C.first_per_group(cand_case[idx])])
+        chosen.append(idx[first_per_group(cand_case[idx])])
     reached = np.asarray([len(c) for c in chosen], dtype=np.int64)
     medians = np.full(K, np.nan)
     for k in range(1, K):
@@ -340,7 +341,7 @@ def funnel(
             "journeys": reached,
             "conversion_from_previous": rate(reached, prev) if K > 1 else np.full(K, np.nan),
             "conversion_from_first": rate(reached, np.full(K, first)),
-            "median_time_from_previous": C.to_timedelta(medians),
+            "median_time_from_previous": ns_to_timedelta(medians),
             "dropped": dropped,
             "ongoing": n_ongoing,
             "ended": n_ended,

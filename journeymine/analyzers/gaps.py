@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .. import _kernels as K
 from .._validation import check_number, to_timedelta
 from ..derive import transitions
 from ..log import JourneyLog
@@ -213,7 +214,7 @@ def _silent(
     pos = tr["position"].to_numpy()
     L = len(labels) + 1  # +1: missing values (-1) get their own slot
     pair = (src + 1) * L + (dst + 1)
-    uniq, inv = C.unique_inverse(pair)
+    uniq, inv = K.distinct_inverse(pair)
     P = len(uniq)
     expected, cut, base = _baselines(inv, P, gap, float(factor), flo.value, min_gaps)
     if thr is not None:
@@ -229,14 +230,14 @@ def _silent(
     # summary per transition
     n_gaps = np.bincount(inv, minlength=P)
     n_sil = np.bincount(inv[silent], minlength=P)
-    case = C.case_codes(log)
+    case = K.case_codes(log)
     sil_idx = np.flatnonzero(silent)
     jkey = (
-        C.unique(case[pos[sil_idx]] * P + inv[sil_idx]) if len(sil_idx) else np.zeros(0, np.int64)
+        K.distinct(case[pos[sil_idx]] * P + inv[sil_idx]) if len(sil_idx) else np.zeros(0, np.int64)
     )
     journeys = np.bincount(jkey % P, minlength=P) if len(jkey) else np.zeros(P, np.int64)
-    med_all = C.group_quantiles(inv, gap, P, (0.5,))[:, 0]
-    med_sil = C.group_quantiles(inv[silent], gap[silent], P, (0.5,))[:, 0]
+    med_all = K.group_quantiles(inv, gap, P, (0.5,), global_positions=True)[:, 0]
+    med_sil = K.group_quantiles(inv[silent], gap[silent], P, (0.5,), global_positions=True)[:, 0]
     wait_counts = [np.bincount(inv[silent & (waiting == w)], minlength=P) for w in range(3)]
     lo, hi = wilson_ci(n_sil, n_gaps)
     src_lab = C.labels_of(labels, uniq // L - 1)
@@ -251,10 +252,10 @@ def _silent(
             "share_low": lo,
             "share_high": hi,
             "journeys": journeys.astype(np.int64),
-            "expected_gap": C.to_timedelta(expected),
-            "threshold": C.to_timedelta(cut),
-            "median_gap": C.to_timedelta(med_all),
-            "median_silent_gap": C.to_timedelta(med_sil),
+            "expected_gap": K.ns_to_timedelta(expected),
+            "threshold": K.ns_to_timedelta(cut),
+            "median_gap": K.ns_to_timedelta(med_all),
+            "median_silent_gap": K.ns_to_timedelta(med_sil),
             "waiting_on_company": wait_counts[0].astype(np.int64),
             "waiting_on_customer": wait_counts[1].astype(np.int64),
             "waiting_on_unknown": wait_counts[2].astype(np.int64),
@@ -286,7 +287,7 @@ def _silent(
 
     # one row per silent gap
     ev = log._events
-    ts = C.times(log)
+    ts = K.event_times(log)
     g_inv = inv[sil_idx]
     g_pos = pos[sil_idx]
     g_gap = gap[sil_idx]
@@ -305,8 +306,8 @@ def _silent(
             "start": ev["timestamp"].iloc[g_pos].reset_index(drop=True),
             "end": ev["timestamp"].iloc[g_pos + 1].reset_index(drop=True),
             "gap": pd.Series(g_gap.view("m8[ns]")),
-            "expected_gap": C.to_timedelta(exp_g),
-            "threshold": C.to_timedelta(cut[g_inv]),
+            "expected_gap": K.ns_to_timedelta(exp_g),
+            "threshold": K.ns_to_timedelta(cut[g_inv]),
             "ratio": ratio,
             "waiting_on": _WAITING[waiting[sel]],
             "baseline": _BASELINES[base[g_inv]],
@@ -341,7 +342,7 @@ def _typical(
     out = np.full(G, np.nan)
     if not len(gap):
         return out
-    order = np.lexsort((gap, groups))
+    order = K.group_value_order(groups, gap, G)
     sg = gap[order].astype(float)
     sgrp = groups[order]
     counts = np.bincount(groups, minlength=G)
@@ -436,7 +437,7 @@ def _unanswered(
     check_number(min_response_rate, "min_response_rate", func, low=0.0, high=1.0)
     C.require_values(log, DIRECTION, func, "to tell customer contacts from answers")
     d = C.direction_codes(log)
-    case = C.case_codes(log)
+    case = K.case_codes(log)
     codes, labels = C.level_codes(log, ACTIVITY, func)
     directed = np.flatnonzero((d == 0) | (d == 1))
     dc = case[directed]
@@ -456,7 +457,7 @@ def _unanswered(
     hit = last_dir & inbound & (resp_all[acts] >= min_response_rate) & (n_ans[acts] > 0)
     rows = directed[hit]
     ev = log._events
-    ts = C.times(log)
+    ts = K.event_times(log)
     obs = log.observation_end if log.observation_end is not None else ev["timestamp"].max()
     obs_ns = pd.Timestamp(obs).value if len(ev) else 0
     hcase = case[rows]

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from .. import _kernels as K
 from .._validation import to_timedelta
 from ..derive import Goal
 from ..errors import DataQualityWarning
@@ -130,18 +131,19 @@ def handoffs(
     h = _handoff_table(log, codes)
     L = max(len(labels), 1)
     pair = h["src"] * L + h["dst"]
-    uniq, inv = C.unique_inverse(pair)
+    uniq, inv = K.distinct_inverse(pair)
     P = len(uniq)
     n_h = np.bincount(inv, minlength=P)
-    jour = _distinct_cases(h["case"], inv, P)
-    q = C.group_quantiles(inv, h["delay"], P, (0.5, 0.9))
+    # handoffs are in log order, so their journeys (h["case"]) never decrease
+    jour = K.distinct_cases(inv, h["case"], n_h)
+    q = K.group_quantiles(inv, h["delay"], P, (0.5, 0.9), global_positions=True)
     # ping-pong: the next handoff of the same journey goes straight back
     nxt_same = np.r_[h["case"][1:] == h["case"][:-1], False]
     back = np.zeros(len(inv), dtype=bool)
     if len(inv) > 1:
         back[:-1] = nxt_same[:-1] & (h["dst"][1:] == h["src"][:-1])
     n_pp = np.bincount(inv[back], minlength=P)
-    pp_j = _distinct_cases(h["case"][back], inv[back], P)
+    pp_j = K.distinct_cases(inv[back], h["case"][back], n_pp)
     if C.has_values(log, DIRECTION):
         contact = C.contact_mask(log, self_service, func, "to find repeat contacts")
         rep = _followed_by(log, contact, h["to_row"], h["case"], win.value)
@@ -164,8 +166,8 @@ def handoffs(
             "to": C.labels_of(labels, uniq % L),
             "handoffs": n_h.astype(np.int64),
             "journeys": jour,
-            "median_delay": C.to_timedelta(q[:, 0]),
-            "p90_delay": C.to_timedelta(q[:, 1]),
+            "median_delay": K.ns_to_timedelta(q[:, 0]),
+            "p90_delay": K.ns_to_timedelta(q[:, 1]),
             "ping_pongs": n_pp.astype(np.int64),
             "ping_pong_journeys": pp_j,
             "repeat_contacts": n_rep,
@@ -190,8 +192,8 @@ def handoffs(
 
 def _handoff_table(log: JourneyLog, codes: np.ndarray) -> dict[str, np.ndarray]:
     """Handoffs over consecutive owned events: case, src, dst, from_row, to_row, delay (ns)."""
-    case = C.case_codes(log)
-    ts = C.times(log)
+    case = K.case_codes(log)
+    ts = K.event_times(log)
     pos = np.flatnonzero(codes >= 0)
     pc = case[pos]
     pv = codes[pos]
@@ -208,14 +210,6 @@ def _handoff_table(log: JourneyLog, codes: np.ndarray) -> dict[str, np.ndarray]:
     }
 
 
-def _distinct_cases(cases: np.ndarray, groups: np.ndarray, n_groups: int) -> np.ndarray:
-    """Per group, how many distinct cases have it."""
-    if not len(cases):
-        return np.zeros(n_groups, dtype=np.int64)
-    key = C.unique(cases.astype(np.int64) * n_groups + groups)
-    return np.bincount(key % n_groups, minlength=n_groups).astype(np.int64)
-
-
 def _followed_by(
     log: JourneyLog, event_mask: np.ndarray, rows: np.ndarray, cases: np.ndarray, window_ns: int
 ) -> np.ndarray:
@@ -223,8 +217,8 @@ def _followed_by(
     flagged = np.flatnonzero(event_mask)
     if not len(flagged) or not len(rows):
         return np.zeros(len(rows), dtype=bool)
-    case = C.case_codes(log)
-    ts = C.times(log)
+    case = K.case_codes(log)
+    ts = K.event_times(log)
     idx = np.searchsorted(flagged, rows, side="right")
     ok = idx < len(flagged)
     nxt = flagged[np.minimum(idx, len(flagged) - 1)]
@@ -284,7 +278,7 @@ def pair_groups(
     def distinct(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if not mask.any():
             return np.zeros(P, np.int64), np.zeros(P, np.int64)
-        key = C.unique(cases[mask].astype(np.int64) * P + inv[mask])
+        key = K.distinct(cases[mask].astype(np.int64) * P + inv[mask])
         kc, kp = key // P, key % P
         known = out.known[kc]
         n = np.bincount(kp[known], minlength=P)

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .. import _kernels as K
 from .._validation import check_number, to_timedelta
 from ..derive import Goal, visits
 from ..errors import DataQualityWarning
@@ -241,7 +242,7 @@ def _journey_counts(
     if not ok.any() or R == 0:
         z = np.zeros(R, dtype=np.int64)
         return z, z.copy(), z.copy()
-    key = C.unique(cases[ok].astype(np.int64) * R + rows[ok])
+    key = K.distinct(cases[ok].astype(np.int64) * R + rows[ok])
     kc, kr = key // R, key % R
     known = out.known[kc]
     total = np.bincount(kr, minlength=R)
@@ -326,7 +327,7 @@ def _handoff_rows(
     h = _handoff_table(log, np.asarray(codes).astype(np.int64))
     L = max(len(labels), 1)
     pair = h["src"] * L + h["dst"]
-    uniq, inv = C.unique_inverse(pair)
+    uniq, inv = K.distinct_inverse(pair)
     P = len(uniq)
     back = np.zeros(len(inv), dtype=bool)
     if len(inv) > 1:
@@ -495,7 +496,7 @@ def _unanswered_rows(log: JourneyLog, out: C.Outcome, min_journeys: int) -> pd.D
     u, rows = u[finished], rows[finished]
     codes, labels = log._codes(ACTIVITY, "pain_points")
     codes = np.asarray(codes).astype(np.int64)
-    case = C.case_codes(log)
+    case = K.case_codes(log)
     lab_idx = pd.Index([str(x) for x in labels])
     u_case = case[rows]
     u_act = codes[rows]

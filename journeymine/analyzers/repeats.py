@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from .. import _kernels as K
 from .._validation import to_timedelta
 from ..derive import transitions, visits
 from ..log import JourneyLog
@@ -117,8 +118,8 @@ def _repeats(
     win = to_timedelta(window, "window", func, allow_none=False)
     codes, labels = C.level_codes(log, by, func, param="by")
     contact = C.contact_mask(log, self_service, func, "to tell customer contacts apart")
-    case = C.case_codes(log)
-    ts = C.times(log)
+    case = K.case_codes(log)
+    ts = K.event_times(log)
     cpos = np.flatnonzero(contact)
     cc = case[cpos]
     rep = np.zeros(len(cpos), dtype=bool)  # rep[i]: contact i is repeated by contact i + 1
@@ -130,13 +131,15 @@ def _repeats(
         return _chains(log, cpos, cc, rep, b, labels, ts), {}
     i = np.flatnonzero(rep)
     pair = b[i] * L + b[i + 1]
-    uniq, inv = C.unique_inverse(pair)
+    uniq, inv = K.distinct_inverse(pair)
     P = len(uniq)
     n_rep = np.bincount(inv, minlength=P)
-    jkey = C.unique(cc[i] * P + inv) if len(i) else np.zeros(0, np.int64)
+    jkey = K.distinct(cc[i] * P + inv) if len(i) else np.zeros(0, np.int64)
     journeys = np.bincount(jkey % P, minlength=P)
     contacts_from = np.bincount(b, minlength=L)[uniq // L]
-    med = C.group_quantiles(inv, ts[cpos[i + 1]] - ts[cpos[i]], P, (0.5,))[:, 0]
+    med = K.group_quantiles(inv, ts[cpos[i + 1]] - ts[cpos[i]], P, (0.5,), global_positions=True)[
+        :, 0
+    ]
     src = C.labels_of(labels, uniq // L - 1)
     dst = C.labels_of(labels, uniq % L - 1)
     table = pd.DataFrame(
@@ -147,7 +150,7 @@ def _repeats(
             "journeys": journeys.astype(np.int64),
             "contacts": contacts_from.astype(np.int64),
             "share": rate(n_rep, contacts_from),
-            "median_interval": C.to_timedelta(med),
+            "median_interval": K.ns_to_timedelta(med),
             "switch": (uniq // L) != (uniq % L),
         }
     )
@@ -159,7 +162,7 @@ def _repeats(
     by_from = np.argsort(row_from, kind="stable")
     per_from = np.bincount(row_from, minlength=L)
     from_start = np.concatenate([[0], np.cumsum(per_from)[:-1]])
-    ukey = C.unique(cc * L + b) if len(cc) else np.zeros(0, np.int64)
+    ukey = K.distinct(cc * L + b) if len(cc) else np.zeros(0, np.int64)
     kc, kf = ukey // L, ukey % L
     n_rep_rows = per_from[kf]
     offset = np.repeat(np.cumsum(n_rep_rows) - n_rep_rows, n_rep_rows)
@@ -205,11 +208,11 @@ def _chains(
     G = len(uniq)
     n = np.bincount(gid, minlength=G)
     ccase = cc[first[keep]]
-    jkey = C.unique(ccase * G + gid)
+    jkey = K.distinct(ccase * G + gid)
     journeys = np.bincount(jkey % G, minlength=G)
     last = first[keep] + length[keep] - 1
     span = ts[cpos[last]] - ts[cpos[first[keep]]]
-    med = C.group_quantiles(gid, span, G, (0.5,))[:, 0]
+    med = K.group_quantiles(gid, span, G, (0.5,), global_positions=True)[:, 0]
     # factorize numbers values in order of first appearance: a new value exceeds all before it
     seen = np.r_[-1, np.maximum.accumulate(gid)[:-1]]
     rep_chain = keep[np.flatnonzero(gid > seen)]
@@ -223,7 +226,7 @@ def _chains(
             "length": length[rep_chain].astype(np.int64),
             "chains": n.astype(np.int64),
             "journeys": journeys.astype(np.int64),
-            "median_span": C.to_timedelta(med),
+            "median_span": K.ns_to_timedelta(med),
         }
     )
     order = np.lexsort(
@@ -281,7 +284,7 @@ def loops(log: JourneyLog, *, level: str = ACTIVITY) -> pd.DataFrame:
     C.check_log(log, func)
     codes, labels = C.level_codes(log, level, func)
     n_lab = len(labels)
-    ts = C.times(log)
+    ts = K.event_times(log)
     v = visits(log, level)
     val = v["value"].cat.codes.to_numpy().astype(np.int64)
     nv = v["n_visits"].to_numpy()
@@ -295,7 +298,7 @@ def loops(log: JourneyLog, *, level: str = ACTIVITY) -> pd.DataFrame:
     t = tr["target"].cat.codes.to_numpy().astype(np.int64)
     same = (s == t) & (s >= 0)
     self_loops = np.bincount(s[same], minlength=n_lab)
-    med = C.group_quantiles(val[looping], span[looping], n_lab, (0.5,))[:, 0]
+    med = K.group_quantiles(val[looping], span[looping], n_lab, (0.5,), global_positions=True)[:, 0]
     total = np.bincount(val[looping], weights=span[looping].astype(float), minlength=n_lab)
     table = pd.DataFrame(
         {
@@ -306,7 +309,7 @@ def loops(log: JourneyLog, *, level: str = ACTIVITY) -> pd.DataFrame:
             "extra_visits": extra,
             "self_loops": self_loops.astype(np.int64),
             "returns": (extra - self_loops).astype(np.int64),
-            "median_extra_time": C.to_timedelta(med),
+            "median_extra_time": K.ns_to_timedelta(med),
             "total_extra_days": total / 86_400e9,
         }
     )

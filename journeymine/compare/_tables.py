@@ -7,9 +7,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._kernels import distinct, first_of_pairs, group_order, group_quantiles
 from .._validation import near_matches
 from ..schema import CHANNEL, DEPARTMENT, END, START
-from ._common import Context, case_ids, distinct, first_of_pairs, group_quantiles
+from ._common import Context, case_ids
 from .assumed import AssumedJourney
 
 __all__: list[str] = []
@@ -48,7 +49,7 @@ def deviation_table(ctx: Context, rows: list[Any]) -> pd.DataFrame:
     ``kind`` and ``touchpoint`` are categoricals; rows are sorted by journey, kind
     (in :data:`DEVIATION_KINDS` order) and touchpoint.
     """
-    order = np.argsort(ctx.var, kind="stable")
+    order = group_order(ctx.var, ctx.n_var)
     groups = {
         "all": np.ones(ctx.n_cases, dtype=bool),
         "finished": ~ctx.ongoing,

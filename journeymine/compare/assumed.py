@@ -507,8 +507,7 @@ class AssumedJourney:
                 "AssumedJourney.to_model needs an assumed journey of stages and steps. "
                 "Got one built from a BPMN file or Petri net instead."
             )
-        from ..datasets import JourneyModel
-        from ..datasets._simulate import Delay, Touchpoint
+        from ..datasets import Delay, JourneyModel, Touchpoint
 
         check_number(optional_share, "optional_share", "AssumedJourney.to_model", low=0.0, high=1.0)
         base = _duration(delay, "delay") if not isinstance(delay, pd.Timedelta) else delay

@@ -21,11 +21,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._kernels import first_of_pairs
 from .._validation import _fold, _show, check_one_of, near_matches
 from ..errors import DataQualityWarning, InvalidParameterError
 from ..log import JourneyLog
 from . import _netreplay
-from ._common import Context, case_ids, first_of_pairs, html_table
+from ._common import Context, case_ids, html_table
 from ._tables import (
     DEVIATION_KINDS,
     WHOLE_JOURNEY,

@@ -16,20 +16,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._kernels import case_variants, distinct, event_times, group_quantiles, positions
 from .._validation import _show, check_column, check_number
 from ..derive import Goal
 from ..errors import InvalidParameterError
 from ..log import JourneyLog
 from ..schema import ACTIVITY, END, START
-from ._common import (
-    case_variants,
-    distinct,
-    event_times,
-    group_quantiles,
-    html_table,
-    path_text,
-    positions,
-)
+from ._common import html_table, path_text
 from .segments import _table_test, segment_differences
 
 __all__ = ["compare_periods", "PeriodComparison"]

@@ -19,20 +19,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._kernels import case_variants, distinct, event_times, positions
 from .._validation import check_number
 from ..derive import Goal, case_goals
 from ..errors import InvalidParameterError
 from ..log import JourneyLog
 from ..schema import ACTIVITY, CANONICAL_COLUMNS, CASE, CHANNEL
-from ._common import (
-    case_ids,
-    case_variants,
-    distinct,
-    event_times,
-    html_table,
-    path_text,
-    positions,
-)
+from ._common import case_ids, html_table, path_text
 
 __all__ = ["personas", "Personas", "FEATURES"]
 

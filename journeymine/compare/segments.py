@@ -16,13 +16,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._kernels import distinct, event_times, positions
 from .._validation import check_column, check_number
 from ..analyzers._stats import newcombe_diff_ci
 from ..derive import Goal, case_goals, goal_mask
 from ..errors import InvalidParameterError
 from ..log import JourneyLog
 from ..schema import ACTIVITY, DEPARTMENT
-from ._common import case_attribute, distinct, event_times, html_table, positions
+from ._common import case_attribute, html_table
 
 __all__ = ["compare_segments", "SegmentComparison", "METRICS"]
 

@@ -29,19 +29,10 @@ from typing import Any
 import pandas as pd
 
 from ..errors import InvalidParameterError
-from ._simulate import (
-    PLANTED,
-    SAMPLE_SIMULATION,
-    TRUTH_COLUMNS,
-    Delay,
-    JourneyModel,
-    SegmentEffect,
-    SilentGap,
-    Touchpoint,
-    random_model,
-    sample_model,
-    simulate,
-)
+from ._blocks import TRUTH_COLUMNS, Delay, SegmentEffect, SilentGap, Touchpoint
+from ._model import JourneyModel
+from ._sample_model import PLANTED, SAMPLE_SIMULATION, random_model, sample_model
+from ._simulate import simulate
 
 __all__ = [
     # bundled data

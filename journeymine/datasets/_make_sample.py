@@ -27,7 +27,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._simulate import SAMPLE_SIMULATION, sample_model, simulate
+from ._sample_model import SAMPLE_SIMULATION, sample_model
+from ._simulate import simulate
 
 __all__ = [
     "PACKAGE_FILE",

@@ -7,7 +7,8 @@ are then a few vectorised passes: ``np.bincount`` over node and pair codes;
 distinct journeys from a 64-bit set per journey (``np.bitwise_or.reduceat``, up
 to 64 groups) or from one stable radix sort by group; gap medians and 90th
 percentiles by partitioning each pair's gaps (few pairs) or one more sort (many).
-No Python loop runs per event or per journey.
+No Python loop runs per event or per journey. The grouping and order-statistics
+kernels are shared, in :mod:`journeymine._kernels`.
 """
 
 from __future__ import annotations
@@ -17,6 +18,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .._kernels import (
+    distinct_cases,
+    distinct_inverse,
+    group_order,
+    group_order_stats,
+    ns_to_timedelta,
+    positions,
+)
 from ..derive import transitions
 from ..log import JourneyLog
 from ..schema import CASE, END, START
@@ -27,7 +36,7 @@ __all__: list[str] = []
 MISSING = "(missing)"
 
 _NAT = np.iinfo(np.int64).min
-# bincount over pair codes while the pair space stays this small, else np.unique
+# bincount over pair codes while the pair space stays this small, else one sort
 _DENSE_PAIRS = 1 << 22
 
 
@@ -126,65 +135,17 @@ def _steps(log: JourneyLog, level: str, collapse: bool, func: str) -> _Steps:
     return out
 
 
-def _small_uint(values: np.ndarray, n_groups: int) -> np.ndarray:
-    """Group ids in the smallest unsigned type, so a stable sort is a radix sort."""
-    if n_groups <= np.iinfo(np.uint8).max:
-        return values.astype(np.uint8)
-    if n_groups <= np.iinfo(np.uint16).max:
-        return values.astype(np.uint16)
-    return values.astype(np.int64)
-
-
-def _group_order(gid: np.ndarray, n_groups: int) -> np.ndarray:
-    """The stable order of rows by group (a radix sort for up to 65,535 groups)."""
-    return np.argsort(_small_uint(gid, n_groups), kind="stable")
-
-
-def _distinct_cases(
-    gid: np.ndarray, case: np.ndarray, counts: np.ndarray, order: np.ndarray | None = None
-) -> np.ndarray:
-    """Per group: the number of distinct journeys among its rows.
-
-    ``case`` must be non-decreasing (rows in log order). With up to 64 groups and no
-    sort at hand, each journey's groups are OR-ed into a 64-bit set
-    (``np.bitwise_or.reduceat`` over the journey boundaries) and the bits counted.
-    Otherwise, after a stable sort by group (``order``) the rows of each group stay in
-    journey order, and distinct journeys are the rows whose journey differs from the
-    previous row of the group.
-    """
-    n_groups = len(counts)
-    if not len(gid):
-        return np.zeros(n_groups, dtype=np.int64)
-    if n_groups <= 64 and order is None:
-        starts = np.flatnonzero(np.r_[True, case[1:] != case[:-1]])
-        bits = np.left_shift(np.uint64(1), gid.astype(np.uint64))
-        seen = np.bitwise_or.reduceat(bits, starts)
-        per_bit = np.unpackbits(seen.view(np.uint8), bitorder="little").reshape(-1, 64)
-        return per_bit.sum(axis=0, dtype=np.int64)[:n_groups]
-    if order is None:
-        order = _group_order(gid, n_groups)
-    c = case[order]
-    first = np.empty(len(c), dtype=bool)
-    first[0] = True
-    np.not_equal(c[1:], c[:-1], out=first[1:])
-    has = counts > 0
-    bounds = np.r_[0, np.cumsum(counts)[:-1]][has]
-    first[bounds] = True  # a group's first row is a new journey for that group
-    out = np.zeros(n_groups, dtype=np.int64)
-    out[has] = np.add.reduceat(first, bounds, dtype=np.int64)
-    return out
-
-
 def _gap_stats(
     gid: np.ndarray, gap: np.ndarray, counts: np.ndarray, order: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Median, mean and 90th percentile (numpy's linear rule) of ``gap`` per group, in ns.
 
-    ``order`` sorts the rows by group (stable). With few groups each group's gaps are
-    partitioned in place (linear); with many, one more sort orders every group's gaps.
+    ``order`` sorts the rows by group (stable); the order statistics come from
+    :func:`journeymine._kernels.group_order_stats`. The median of an even count is
+    the integer midpoint of the middle two (rounded down); the 90th percentile
+    interpolates linearly and rounds to the nearest nanosecond.
     """
     n_groups = len(counts)
-    bounds = np.r_[0, np.cumsum(counts)].astype(np.int64)
     mean = np.full(n_groups, _NAT, dtype=np.int64)
     med = mean.copy()
     p90 = mean.copy()
@@ -200,20 +161,7 @@ def _gap_stats(
     lo_p = np.floor(h).astype(np.int64)
     hi_p = np.minimum(lo_p + 1, c - 1)
     frac = h - lo_p
-    if n_groups <= 4096:
-        vals = gap[order]
-        got = np.empty((len(c), 4), dtype=np.int64)
-        for j, (b, k) in enumerate(
-            zip(bounds[:-1][has], np.c_[lo_m, hi_m, lo_p, hi_p], strict=True)
-        ):
-            part = np.partition(vals[b : b + c[j]], np.unique(k))
-            got[j] = part[k]
-    else:
-        by_gap = np.argsort(gap, kind="stable")
-        full = by_gap[np.argsort(_small_uint(gid[by_gap], n_groups), kind="stable")]
-        vals = gap[full]
-        base = bounds[:-1][has]
-        got = np.c_[vals[base + lo_m], vals[base + hi_m], vals[base + lo_p], vals[base + hi_p]]
+    got = group_order_stats(gid, gap, counts, np.c_[lo_m, hi_m, lo_p, hi_p], order)
     med[has] = got[:, 0] + (got[:, 1] - got[:, 0]) // 2
     p90[has] = got[:, 2] + np.rint(frac * (got[:, 3] - got[:, 2]).astype(np.float64)).astype(
         np.int64
@@ -232,7 +180,7 @@ def _pair_ids(
         uniq = np.flatnonzero(present)
         ids = remap[pair]
     else:
-        uniq, ids = np.unique(pair, return_inverse=True)
+        uniq, ids = distinct_inverse(pair)
     return ids, uniq // k, uniq % k
 
 
@@ -242,7 +190,7 @@ def _tables(steps: _Steps) -> tuple[pd.DataFrame, pd.DataFrame]:
     k = len(labels)
     code, case, off = steps.code, steps.case, steps.offsets
     events = np.bincount(code, minlength=k)
-    journeys = _distinct_cases(code, case, events)
+    journeys = distinct_cases(code, case, events)
     nonempty = off[1:] > off[:-1]
     first = code[off[:-1][nonempty]]
     last = code[off[1:][nonempty] - 1]
@@ -262,8 +210,8 @@ def _tables(steps: _Steps) -> tuple[pd.DataFrame, pd.DataFrame]:
     ids, psrc, pdst = _pair_ids(steps.src, steps.dst, max(k, 1))
     n_pairs = len(psrc)
     counts = np.bincount(ids, minlength=n_pairs)
-    order = _group_order(ids, n_pairs)
-    dj = _distinct_cases(ids, steps.tcase, counts, order)
+    order = group_order(ids, n_pairs)
+    dj = distinct_cases(ids, steps.tcase, counts, order)
     med, mean, p90 = _gap_stats(ids, steps.gap, counts, order)
     s_nodes = np.flatnonzero(starts)
     e_nodes = np.flatnonzero(ends)
@@ -281,9 +229,9 @@ def _tables(steps: _Steps) -> tuple[pd.DataFrame, pd.DataFrame]:
             ),
             "transitions": np.r_[starts[s_nodes], counts, ends[e_nodes]].astype(np.int64),
             "journeys": np.r_[starts[s_nodes], dj, ends[e_nodes]].astype(np.int64),
-            "median_gap": _td(np.r_[nat_s, med, nat_e]),
-            "mean_gap": _td(np.r_[nat_s, mean, nat_e]),
-            "p90_gap": _td(np.r_[nat_s, p90, nat_e]),
+            "median_gap": ns_to_timedelta(np.r_[nat_s, med, nat_e]),
+            "mean_gap": ns_to_timedelta(np.r_[nat_s, mean, nat_e]),
+            "p90_gap": ns_to_timedelta(np.r_[nat_s, p90, nat_e]),
         }
     )
     edges = edges.sort_values(
@@ -298,11 +246,10 @@ def _first_steps(log: JourneyLog, level: str, collapse: bool) -> dict[str, float
     The typical order of the touchpoints, which pictures follow from left to right.
     """
     steps = _steps(log, level, collapse, "plot_journey")
-    code, off = steps.code, steps.offsets
-    lens = off[1:] - off[:-1]
-    pos = np.arange(len(code), dtype=np.int64) - np.repeat(off[:-1], lens)
+    code = steps.code
+    _, pos = positions(steps.offsets)
     k = len(steps.labels)
-    order = _group_order(code, k)
+    order = group_order(code, k)
     c, g = steps.case[order], code[order]
     first = np.ones(len(order), dtype=bool)
     if len(order) > 1:
@@ -312,7 +259,3 @@ def _first_steps(log: JourneyLog, level: str, collapse: bool) -> dict[str, float
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = total / n
     return {str(lab): float(m) for lab, m in zip(steps.labels, mean, strict=True)}
-
-
-def _td(ns: np.ndarray) -> pd.Series:
-    return pd.Series(np.asarray(ns, dtype=np.int64).view("m8[ns]"))

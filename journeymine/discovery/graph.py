@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from .._kernels import distinct
 from .._validation import check_column, check_type
 from ..errors import InvalidParameterError
 from ..log import JourneyLog
@@ -458,7 +459,7 @@ def _by_segment(log: JourneyLog, level: str, by: str, collapse: bool) -> dict[st
     nonempty = off[1:] > off[:-1]
     seg = np.full(log.n_cases, -2, dtype=np.int64)
     seg[nonempty] = np.asarray(codes, dtype=np.int64)[off[:-1][nonempty]]
-    present = np.unique(seg[seg >= -1])
+    present = distinct(seg[seg >= -1])
     if len(present) > _MAX_SEGMENTS:
         raise InvalidParameterError(
             f"The 'by' parameter of discover must name a segment column with at most "

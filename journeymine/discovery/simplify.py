@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .._kernels import distinct
 from .._validation import check_number
 from ..schema import END, START
 from ._compute import _steps
@@ -73,7 +74,7 @@ def simplify_graph(
     t_rank = var.rank[steps.tcase]
     kpair = max(k_labels, 1)
     pair = steps.src * kpair + steps.dst
-    kept_pairs = np.unique(pair[t_rank < k])
+    kept_pairs = distinct(pair[t_rank < k])
     labels = np.asarray(steps.labels, dtype=object)
     kept_names = set(labels[kept_node].tolist())
     kept_edge_names = {(labels[p // kpair], labels[p % kpair]) for p in kept_pairs.tolist()}
@@ -83,8 +84,8 @@ def simplify_graph(
     first_code = steps.code[off[:-1][nonempty]]
     last_code = steps.code[off[1:][nonempty] - 1]
     krank = var.rank[nonempty] < k
-    kept_starts = set(labels[np.unique(first_code[krank])].tolist())
-    kept_ends = set(labels[np.unique(last_code[krank])].tolist())
+    kept_starts = set(labels[distinct(first_code[krank])].tolist())
+    kept_ends = set(labels[distinct(last_code[krank])].tolist())
 
     nodes = graph.nodes
     edges = graph.edges

@@ -1,12 +1,12 @@
 """Journey variants: the distinct paths journeys take, with how many take each.
 
 A variant is a journey's whole sequence of touchpoints (or of channels, stages,
-... with ``level``). Journeys are grouped without a Python loop over journeys:
-each journey's code sequence is hashed with a polynomial hash in ``uint64``
-(``np.add.reduceat`` over the journey boundaries), journeys are grouped by hash,
-and every journey is then checked, element by element, against the first journey
-of its group, so a hash collision can never merge two different paths (colliding
-groups are split exactly).
+... with ``level``). Journeys are grouped without a Python loop over journeys by
+:func:`journeymine._kernels.case_variants`: each journey's code sequence is
+hashed with a polynomial hash in ``uint64`` (``np.add.reduceat`` over the journey
+boundaries), journeys are grouped by hash, and every journey is then checked,
+element by element, against the first journey of its group, so a hash collision
+can never merge two different paths (colliding groups are split exactly).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .._kernels import case_variants, distinct, group_order_stats, hash_keys
 from .._validation import check_column, check_type
 from ..errors import InvalidParameterError
 from ..log import JourneyLog
@@ -24,8 +25,8 @@ from ._compute import _steps
 
 __all__ = ["variants"]
 
-_B1 = np.uint64(0x9E3779B97F4A7C15)
-_LEN_MIX = np.uint64(0xC2B2AE3D27D4EB4F)
+# module-level, so that a test can substitute a colliding hash
+_hash_keys = hash_keys
 
 
 @dataclass(frozen=True)
@@ -44,49 +45,17 @@ class _Variants:
     labels: list[str]
 
 
-def _hash_keys(
-    code: np.ndarray, pos: np.ndarray, starts: np.ndarray, lens: np.ndarray
-) -> np.ndarray:
-    """One uint64 key per journey: a polynomial hash of its codes, mixed with its length."""
-    max_len = int(lens.max()) if len(lens) else 0
-    powers = np.cumprod(
-        np.r_[np.uint64(1), np.full(max_len, _B1, dtype=np.uint64)], dtype=np.uint64
-    )
-    with np.errstate(over="ignore"):
-        terms = (code.astype(np.uint64) + np.uint64(1)) * powers[pos]
-        h = (
-            np.add.reduceat(terms, starts, dtype=np.uint64)
-            if len(starts)
-            else np.zeros(0, np.uint64)
-        )
-        return h ^ (lens.astype(np.uint64) * _LEN_MIX)
-
-
 def _case_variants(log: JourneyLog, level: str, collapse: bool, func: str) -> _Variants:
     """Group the journeys of ``log`` into variants at ``level`` (cached on the log)."""
     key = ("discovery.variants", level, bool(collapse))
     if key in log._cache:
         return log._cache[key]
     steps = _steps(log, level, collapse, func)
-    off = steps.offsets
-    lens_all = off[1:] - off[:-1]
-    nonempty = np.flatnonzero(lens_all > 0)
-    starts = off[:-1][nonempty]
-    lens = lens_all[nonempty]
-    code = steps.code
-    # position of each step within its journey
-    pos = np.arange(len(code), dtype=np.int64) - np.repeat(starts, lens)
-    keys = _hash_keys(code, pos, starts, lens)
-    group, _ = pd.factorize(keys)
-    group = _split_collisions(group.astype(np.int64), code, off, nonempty)
-    n_groups = int(group.max()) + 1 if len(group) else 0
-    # codes are numbered in order of first appearance: the first journey of each group
-    first = (
-        np.flatnonzero(np.r_[True, np.diff(np.maximum.accumulate(group)) > 0])
-        if len(group)
-        else group
-    )
-    rep = nonempty[first]
+    lens_all = steps.offsets[1:] - steps.offsets[:-1]
+    group, rep = case_variants(steps.code, steps.offsets, empty_variant=False, hasher=_hash_keys)
+    nonempty = group >= 0
+    group = group[nonempty]
+    n_groups = len(rep)
     counts = np.bincount(group, minlength=n_groups)
     rep_len = lens_all[rep]
     # most frequent first; ties in order of first appearance (ids are numbered that way)
@@ -114,7 +83,7 @@ def _paths(
     numpy calls as variants, and no loop per event.
     """
     out = np.empty(len(start), dtype=object)
-    for n in np.unique(length).tolist():
+    for n in distinct(length).tolist():
         which = np.flatnonzero(length == n)
         first = start[which]
         if len(which) >= n:
@@ -124,49 +93,6 @@ def _paths(
             for w, s in zip(which.tolist(), first.tolist(), strict=True):
                 out[w] = tuple(labels[code[s : s + n]].tolist())
     return out
-
-
-def _split_collisions(
-    group: np.ndarray,
-    code: np.ndarray,
-    off: np.ndarray,
-    nonempty: np.ndarray,
-) -> np.ndarray:
-    """Check every journey against its group's first journey; split groups that differ.
-
-    ``group`` has one id per non-empty journey, numbered in order of first
-    appearance. Returns ids with the same property in which equal ids mean equal
-    sequences.
-    """
-    if not len(group):
-        return group
-    first = np.flatnonzero(np.r_[True, np.diff(np.maximum.accumulate(group)) > 0])
-    rep = nonempty[first][group]  # the first journey of each journey's group
-    lens = off[1:][nonempty] - off[:-1][nonempty]
-    bad_case = lens != (off[rep + 1] - off[rep])
-    # step i of a journey against step i of its representative, via a per-journey shift
-    shift = np.where(bad_case, 0, off[rep] - off[:-1][nonempty])
-    steps_shift = np.repeat(shift, lens)
-    mismatch = code[np.arange(len(code), dtype=np.int64) + steps_shift] != code
-    if mismatch.any():
-        step_case = np.repeat(np.arange(len(group)), lens)
-        bad_case[step_case[mismatch]] = True
-    if not bad_case.any():
-        return group
-    # rare: regroup the journeys of colliding groups by their exact sequences
-    fix = np.isin(group, np.unique(group[bad_case]))
-    new = group.copy()
-    seen: dict[tuple[int, tuple[int, ...]], int] = {}
-    next_id = int(group.max()) + 1
-    for j in np.flatnonzero(fix):
-        c = nonempty[j]
-        k = (int(group[j]), tuple(code[off[c] : off[c + 1]].tolist()))
-        if k not in seen:
-            seen[k] = next_id
-            next_id += 1
-        new[j] = seen[k]
-    codes, _ = pd.factorize(new)
-    return codes.astype(np.int64)
 
 
 def variants(
@@ -223,16 +149,13 @@ def variants(
     med[grp[single]] = dur[single]  # a variant taken once: its one duration
     multi = np.flatnonzero(v.counts > 1)
     if len(multi):
-        # durations of the other variants, sorted by (variant, duration) with two sorts
-        d, g = dur[~single], grp[~single]
-        order = np.argsort(d)
-        order = order[np.argsort(g[order], kind="stable")]
-        d = d[order]
+        # the middle two durations of the other variants; their midpoint, rounded down
+        g = grp[~single]
         cnt = v.counts[multi]
-        base = np.r_[0, np.cumsum(cnt)[:-1]]
-        lo = d[base + (cnt - 1) // 2]
-        hi = d[base + cnt // 2]
-        med[multi] = lo + (hi - lo) // 2
+        mid = group_order_stats(
+            g, dur[~single], np.bincount(g, minlength=n_var), np.c_[(cnt - 1) // 2, cnt // 2]
+        )
+        med[multi] = mid[:, 0] + (mid[:, 1] - mid[:, 0]) // 2
     steps = _steps(log, level, collapse_repeats, func)
     paths = _paths(np.asarray(v.labels, dtype=object), steps.code, steps.offsets[v.rep], v.length)
     cases = log._events[CASE].cat.categories
