@@ -75,7 +75,12 @@ def combine(
     ...     customer="phone", activity="reason", timestamp="t", labels={"channel": "phone"}, name="calls")
     >>> xwalk = pd.DataFrame({"cookie_id": ["k1", None], "email": ["a@x.org", "a@x.org"],
     ...                       "phone": [None, "555"], "crm_id": [None, "CRM-1"]})
-    >>> log = jm.combine([web, calls], identities=xwalk, primary="crm_id")
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:  # k2 is in no crosswalk row
+    ...     warnings.simplefilter("always")
+    ...     log = jm.combine([web, calls], identities=xwalk, primary="crm_id")
+    >>> print(caught[0].message)
+    1 of 3 events could not be linked through the identity crosswalk (web: 1); ...
     >>> log.events[["customer_id", "activity", "channel"]]
       customer_id          activity channel
     0       CRM-1              home     web

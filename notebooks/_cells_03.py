@@ -325,17 +325,18 @@ CELLS = [
         ax.spines[["top", "right"]].set_visible(False)
         plt.show()
         curve = found.silhouette.set_index("k")["silhouette"]
-        print(f"best: {curve.idxmax()} personas (silhouette {curve.max():.2f}); "
-              f"runner-up {curve.drop(curve.idxmax()).idxmax()} ({curve.drop(curve.idxmax()).max():.2f})")
+        print(f"highest silhouette: {curve.idxmax()} personas ({curve.max():.2f}); chosen: {found.n}, "
+              f"the smallest number within 0.02 of it ({curve[found.n]:.2f})")
         """
     ),
     md(
         """
         Silhouettes this low (well under 0.5) and this close together mean weakly
-        separated clusters: personas here are a summary, not a discovery. A defensible
-        choice is a small `n` the team can use, checked for **stability**: run it
-        again with another seed and measure the agreement (adjusted Rand index: 1 is
-        identical, 0 is chance).
+        separated clusters: personas here are a summary, not a discovery. That is why
+        `personas` prefers the smallest number of clusters that scores nearly as well
+        as the best. Whatever the number, check its **stability**: run it again with
+        another seed and measure the agreement (adjusted Rand index: 1 is identical, 0
+        is chance).
         """
     ),
     py(

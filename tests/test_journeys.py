@@ -63,14 +63,16 @@ def test_combine_key_not_in_crosswalk_is_a_clear_error(sources):
     web, mail, calls, xwalk = sources
     with pytest.raises(jm.InvalidParameterError, match=r"Pass keys=\[\.\.\.\]"):
         jm.combine([web, mail], identities=xwalk[["cookie_id", "crm_id"]])
-    log = jm.combine([web, calls], identities=xwalk, keys=["cookie_id", "phone"], primary="crm_id")
+    with pytest.warns(jm.DataQualityWarning, match="2 of 5 events could not be linked"):
+        log = jm.combine([web, calls], identities=xwalk, keys=["cookie_id", "phone"], primary="crm_id")
     assert "CRM-1" in set(log.events["customer_id"])
 
 
 def test_combine_does_not_mutate_sources(sources):
     web, mail, calls, xwalk = sources
     before = web.events.copy(deep=True), xwalk.copy(deep=True)
-    jm.combine([web, mail, calls], identities=xwalk)
+    with pytest.warns(jm.DataQualityWarning):
+        jm.combine([web, mail, calls], identities=xwalk)
     pd.testing.assert_frame_equal(web.events, before[0])
     pd.testing.assert_frame_equal(xwalk, before[1])
 
@@ -143,7 +145,10 @@ def test_map_stages_orders_and_reports_unmapped():
     assert st.tolist()[:3] == ["awareness", "consideration", "conversion"] and pd.isna(st.iloc[3])
     assert list(st.cat.categories) == ["awareness", "consideration", "conversion"] and st.cat.ordered
     assert "stage" not in log.columns  # the input log is unchanged
-    with pytest.warns(jm.DataQualityWarning, match="did you mean 'pricing'"):
+    with pytest.warns(jm.DataQualityWarning) as caught:
         jm.map_stages(log, {"a": ["ad", "faq", "buy", "Pricing "]})
+    messages = [str(w.message) for w in caught]
+    assert any("did you mean 'pricing'" in m for m in messages)
+    assert any("'pricing' (1 events)" in m for m in messages)  # and pricing itself is unmapped
     with pytest.raises(jm.InvalidParameterError, match="two stages"):
         jm.map_stages(log, {"a": ["ad"], "b": ["ad"]})
