@@ -228,7 +228,12 @@ def _dictionary_categorical(column: Any) -> pd.Categorical:
     if not chunks:
         return pd.Categorical([])
     codes = np.concatenate(
-        [pc.fill_null(chunk.indices, -1).to_numpy(zero_copy_only=False) for chunk in chunks]
+        [
+            (pc.fill_null(chunk.indices, -1) if chunk.null_count else chunk.indices).to_numpy(
+                zero_copy_only=False
+            )
+            for chunk in chunks
+        ]
     )
     labels = chunks[0].dictionary.to_numpy(zero_copy_only=False)
     if labels.dtype != object:
