@@ -18,7 +18,17 @@ from .analyzers import (
     silent_gaps_summary,
     unanswered,
 )
-from .compare import AssumedJourney, compare, compare_periods, compare_segments, personas
+from .compare import (
+    AssumedJourney,
+    Comparison,
+    PeriodComparison,
+    Personas,
+    SegmentComparison,
+    compare,
+    compare_periods,
+    compare_segments,
+    personas,
+)
 from .derive import case_goals, case_table, transitions
 from .discovery import JourneyGraph, discover, discover_model, variants
 from .errors import (
@@ -70,6 +80,10 @@ __all__ = [
     "compare_segments",
     "compare_periods",
     "personas",
+    "Comparison",
+    "SegmentComparison",
+    "PeriodComparison",
+    "Personas",
     # Analyze
     "dead_ends",
     "dropoffs",

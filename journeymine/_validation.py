@@ -8,6 +8,9 @@ Each helper raises :class:`~journeymine.errors.InvalidParameterError` or
 from __future__ import annotations
 
 import difflib
+import os
+import sys
+import warnings
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -141,3 +144,20 @@ def check_column(
             available=cols,
         )
     return column
+
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def warn(message: str, category: type[Warning]) -> None:
+    """Issue a warning attributed to the first caller outside journeymine.
+
+    So a warning raised deep inside (``read_csv`` -> ``from_pandas``, ``pain_points`` ->
+    ``handoffs``) points at the user's own line, not at library code.
+    """
+    frame = sys._getframe(1)
+    level = 2  # stacklevel 2 is the caller of warn()
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame = frame.f_back
+        level += 1
+    warnings.warn(message, category, stacklevel=level)

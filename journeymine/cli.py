@@ -252,7 +252,8 @@ def _print_summary(found: Any, shown: str) -> None:
     ]
     if s.get("conversion_rate") is not None:
         lines.append(
-            f"conversion: {s['converted_journeys']:,} journeys ({s['conversion_rate']:.1%})"
+            f"conversion: {s['converted_journeys']:,} journeys ({s['conversion_rate']:.1%} of the "
+            f"{s['journeys_with_known_outcome']:,} journeys whose outcome is known)"
         )
     pain = found.tables.get("pain_points")
     if pain is not None and len(pain):

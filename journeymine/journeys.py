@@ -9,14 +9,13 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 from ._encode import to_categorical
-from ._validation import check_column, near_matches, to_timedelta
+from ._validation import check_column, near_matches, to_timedelta, warn
 from .derive import Goal, goal_mask
 from .errors import DataQualityWarning, InvalidParameterError
 from .log import DIRECTION_DTYPE, JourneyLog, canonical_order, sort_canonical
@@ -93,7 +92,10 @@ def combine(
         items = list(logs.values())
     elif isinstance(logs, Sequence) and not isinstance(logs, str):
         items = list(logs)
-        names = [lg.name or f"source_{i}" if isinstance(lg, JourneyLog) else "" for i, lg in enumerate(items)]
+        names = [
+            lg.name or f"source_{i}" if isinstance(lg, JourneyLog) else ""
+            for i, lg in enumerate(items)
+        ]
     else:
         raise InvalidParameterError(
             f"The 'logs' parameter of {func} must be a list or dict of JourneyLog. Got {type(logs).__name__} instead."
@@ -151,8 +153,16 @@ def combine(
         ev = lg._events
         codes = ev[CUSTOMER].cat.codes.to_numpy()
         cust = labels[codes] if len(codes) else np.zeros(0, dtype=object)
-        f = pd.DataFrame({c: ev[c].astype(object) if isinstance(ev[c].dtype, pd.CategoricalDtype) else ev[c] for c in ev.columns})
-        if not (ev[CASE].cat.categories.equals(ev[CUSTOMER].cat.categories) and np.array_equal(ev[CASE].cat.codes, ev[CUSTOMER].cat.codes)):
+        f = pd.DataFrame(
+            {
+                c: ev[c].astype(object) if isinstance(ev[c].dtype, pd.CategoricalDtype) else ev[c]
+                for c in ev.columns
+            }
+        )
+        if not (
+            ev[CASE].cat.categories.equals(ev[CUSTOMER].cat.categories)
+            and np.array_equal(ev[CASE].cat.codes, ev[CUSTOMER].cat.codes)
+        ):
             f["source_case_id"] = f[CASE]
         f[CUSTOMER] = cust
         f[CASE] = cust
@@ -165,11 +175,19 @@ def combine(
         elif col in CANONICAL_COLUMNS and col != TIMESTAMP or col in ("source", "source_case_id"):
             frame[col] = to_categorical(frame[col])
     frame = sort_canonical(frame[canonical_order(list(frame.columns))])
-    rejected = pd.concat(
-        [lg._rejected.assign(source=nm) for lg, nm in zip(items, names, strict=True) if len(lg._rejected)],
-        ignore_index=True,
-        sort=False,
-    ) if any(len(lg._rejected) for lg in items) else None
+    rejected = (
+        pd.concat(
+            [
+                lg._rejected.assign(source=nm)
+                for lg, nm in zip(items, names, strict=True)
+                if len(lg._rejected)
+            ],
+            ignore_index=True,
+            sort=False,
+        )
+        if any(len(lg._rejected) for lg in items)
+        else None
+    )
     report = pd.DataFrame(
         {
             "source": names,
@@ -187,13 +205,16 @@ def combine(
     )
     unlinked = int(report["unlinked_events"].sum())
     if identities is not None and unlinked:
-        detail = ", ".join(f"{s}: {u}" for s, u in zip(report["source"], report["unlinked_events"], strict=True) if u)
-        warnings.warn(
+        detail = ", ".join(
+            f"{s}: {u}"
+            for s, u in zip(report["source"], report["unlinked_events"], strict=True)
+            if u
+        )
+        warn(
             f"{unlinked} of {int(report['events'].sum())} events could not be linked through the "
             f"identity crosswalk ({detail}); each keeps its own identifier as its customer. "
             "See log.stitching.",
             DataQualityWarning,
-            stacklevel=2,
         )
     return out
 
@@ -212,8 +233,15 @@ def _stitch(identities: pd.DataFrame, id_cols: list[str], primary: str) -> pd.Se
     for col in id_cols:
         vals = identities[col]
         ok = vals.notna() & (vals.astype(str).str.strip() != "")
-        long.append(pd.DataFrame({"row": np.flatnonzero(ok.to_numpy()), "col": col,
-                                  "value": vals[ok].astype(str).str.strip().to_numpy()}))
+        long.append(
+            pd.DataFrame(
+                {
+                    "row": np.flatnonzero(ok.to_numpy()),
+                    "col": col,
+                    "value": vals[ok].astype(str).str.strip().to_numpy(),
+                }
+            )
+        )
     pairs = pd.concat(long, ignore_index=True)
     pairs["node"] = pairs["col"] + "\x00" + pairs["value"]
     codes, nodes = pd.factorize(pairs["node"])
@@ -221,14 +249,22 @@ def _stitch(identities: pd.DataFrame, id_cols: list[str], primary: str) -> pd.Se
     n = len(nodes)
     graph = coo_matrix((np.ones(len(codes)), (codes, first)), shape=(n, n))
     _, comp = connected_components(graph, directed=False)
-    info = pd.DataFrame({"node": nodes, "comp": comp, "col": [x.split("\x00", 1)[0] for x in nodes],
-                         "value": [x.split("\x00", 1)[1] for x in nodes]})
+    info = pd.DataFrame(
+        {
+            "node": nodes,
+            "comp": comp,
+            "col": [x.split("\x00", 1)[0] for x in nodes],
+            "value": [x.split("\x00", 1)[1] for x in nodes],
+        }
+    )
     rank = {c: i for i, c in enumerate([primary] + [c for c in id_cols if c != primary])}
     info["rank"] = info["col"].map(rank)
     best = info.sort_values(["comp", "rank", "value"]).drop_duplicates("comp")
     best_label = np.where(best["col"] == primary, best["value"], best["col"] + ":" + best["value"])
     label_of = pd.Series(best_label, index=best["comp"].to_numpy())
-    return pd.Series(label_of.reindex(info["comp"]).to_numpy(), index=pd.Index(info["node"], dtype=object))
+    return pd.Series(
+        label_of.reindex(info["comp"]).to_numpy(), index=pd.Index(info["node"], dtype=object)
+    )
 
 
 def split_journeys(
@@ -278,7 +314,9 @@ def split_journeys(
     """
     func = "split_journeys"
     if not isinstance(log, JourneyLog):
-        raise InvalidParameterError(f"The 'log' parameter of {func} must be a JourneyLog. Got {type(log).__name__} instead.")
+        raise InvalidParameterError(
+            f"The 'log' parameter of {func} must be a JourneyLog. Got {type(log).__name__} instead."
+        )
     gap_max = to_timedelta(inactivity, "inactivity", func)
     if gap_max is None and end_at is None:
         raise InvalidParameterError(
@@ -301,7 +339,11 @@ def split_journeys(
         obs = ev[TIMESTAMP].max() if n else None
     case = ev[CASE].cat.codes.to_numpy()
     ts = ev[TIMESTAMP].array.asi8
-    goal = goal_mask(log, end_at, param="end_at", func=func) if end_at is not None else np.zeros(n, bool)
+    goal = (
+        goal_mask(log, end_at, param="end_at", func=func)
+        if end_at is not None
+        else np.zeros(n, bool)
+    )
     new = np.ones(n, dtype=bool)
     if n > 1:
         cut = np.zeros(n - 1, dtype=bool)
@@ -320,16 +362,30 @@ def split_journeys(
     parts = np.bincount(old_of_new, minlength=log.n_cases) if n_new else np.zeros(log.n_cases, int)
     old_labels = np.asarray(ev[CASE].cat.categories, dtype=object)
     cust_of_case = ev[CUSTOMER].array[log._offsets[:-1]] if log.n_cases else np.zeros(0, object)
-    whole_customers = bool(np.all(np.asarray(cust_of_case, dtype=object) == old_labels)) if log.n_cases else True
+    whole_customers = (
+        bool(np.all(np.asarray(cust_of_case, dtype=object) == old_labels)) if log.n_cases else True
+    )
     suffix = whole_customers | (parts[old_of_new] > 1)
-    labels = np.where(suffix, [f"{old_labels[o]}#{j}" for o, j in zip(old_of_new, k, strict=True)], old_labels[old_of_new]) if n_new else np.zeros(0, object)
+    labels = (
+        np.where(
+            suffix,
+            [f"{old_labels[o]}#{j}" for o, j in zip(old_of_new, k, strict=True)],
+            old_labels[old_of_new],
+        )
+        if n_new
+        else np.zeros(0, object)
+    )
     if len(set(labels.tolist())) != len(labels):  # a "#k" label can collide with an existing id
         labels = np.asarray([f"{lab}~{i}" for i, lab in enumerate(labels)], dtype=object)
     events = ev.copy(deep=False)
     # categories in the current (case, time) order: the log stays sorted with no new sort
-    events[CASE] = pd.Categorical.from_codes(new_code.astype(np.int32), categories=pd.Index(labels, dtype=object))
+    events[CASE] = pd.Categorical.from_codes(
+        new_code.astype(np.int32), categories=pd.Index(labels, dtype=object)
+    )
     last = np.r_[starts[1:] - 1, n - 1] if n_new else np.zeros(0, int)
-    ongoing = log._ongoing[old_of_new] & (np.r_[old_of_new[1:] != old_of_new[:-1], True] if n_new else np.zeros(0, bool))
+    ongoing = log._ongoing[old_of_new] & (
+        np.r_[old_of_new[1:] != old_of_new[:-1], True] if n_new else np.zeros(0, bool)
+    )
     if gap_max is not None and obs is not None and n_new:
         censored = (obs.value - ts[last]) <= gap_max.value
         ongoing = ongoing | (censored & ~goal[last])
@@ -398,11 +454,12 @@ def map_stages(
         absent = [tp for tp in owner if tp not in set(map(str, acts))]
         if absent:
             hints = {tp: near_matches(tp, acts, 1) for tp in absent}
-            detail = ", ".join(f"{tp!r}" + (f" (did you mean {h[0]!r}?)" if h else "") for tp, h in hints.items())
-            warnings.warn(
+            detail = ", ".join(
+                f"{tp!r}" + (f" (did you mean {h[0]!r}?)" if h else "") for tp, h in hints.items()
+            )
+            warn(
                 f"{func}: {len(absent)} touchpoints named in 'stages' never occur in the log: {detail}.",
                 DataQualityWarning,
-                stacklevel=2,
             )
     else:
         raise InvalidParameterError(
@@ -410,22 +467,27 @@ def map_stages(
             f"Got {type(stages).__name__} instead."
         )
     stage_idx = {s: i for i, s in enumerate(order)}
-    per_act = np.asarray([stage_idx.get(s, -1) if s is not None else -1 for s in mapped], dtype=np.int16)
+    per_act = np.asarray(
+        [stage_idx.get(s, -1) if s is not None else -1 for s in mapped], dtype=np.int16
+    )
     stage_codes = per_act[codes] if len(codes) else np.zeros(0, np.int16)
     unmapped = [str(a) for a, s in zip(acts, per_act, strict=True) if s < 0]
     if unmapped:
         counts = np.bincount(codes, minlength=len(acts))
-        detail = ", ".join(f"{a!r} ({counts[list(map(str, acts)).index(a)]} events)" for a in unmapped[:20])
-        warnings.warn(
+        detail = ", ".join(
+            f"{a!r} ({counts[list(map(str, acts)).index(a)]} events)" for a in unmapped[:20]
+        )
+        warn(
             f"{func}: {len(unmapped)} touchpoints belong to no stage and get a missing {column!r}: {detail}"
             + (" ..." if len(unmapped) > 20 else "."),
             DataQualityWarning,
-            stacklevel=2,
         )
     if column in CANONICAL_COLUMNS:
         raise InvalidParameterError(
             f"The 'column' parameter of {func} must not be a canonical column {list(CANONICAL_COLUMNS)!r}. Got {column!r} instead."
         )
     events = log._events.copy(deep=False)
-    events[column] = pd.Categorical.from_codes(stage_codes, categories=pd.Index(order, dtype=object), ordered=True)
+    events[column] = pd.Categorical.from_codes(
+        stage_codes, categories=pd.Index(order, dtype=object), ordered=True
+    )
     return log._replace(events)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
 from .. import _kernels as K
-from .._validation import to_timedelta
+from .._validation import to_timedelta, warn
 from ..derive import Goal
 from ..errors import DataQualityWarning
 from ..log import JourneyLog
@@ -150,12 +149,11 @@ def handoffs(
         n_rep = np.bincount(inv[rep], minlength=P).astype(float)
         rep_share = rate(n_rep, n_h)
     else:
-        warnings.warn(
+        warn(
             f"{func}: the log has no 'direction' values, so repeat contacts after handoffs "
             "cannot be found (repeat_contacts and repeat_contact_share are NaN). "
             + C._HINTS[DIRECTION],
             DataQualityWarning,
-            stacklevel=2,
         )
         n_rep = np.full(P, np.nan)
         rep_share = np.full(P, np.nan)

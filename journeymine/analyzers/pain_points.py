@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from .. import _kernels as K
-from .._validation import check_number, to_timedelta
+from .._validation import check_number, to_timedelta, warn
 from ..derive import Goal, visits
 from ..errors import DataQualityWarning
 from ..log import JourneyLog
@@ -100,8 +100,10 @@ def pain_points(
     that are always present in a log need evidence of harm: a drop-off must lose
     conversions (those who go on from it convert), a dead end must be flagged by
     :func:`dead_ends`, a handoff must have a conversion difference whose whole
-    interval is below zero, a loop must have ``conversions_lost_low > 0``; silent gaps
-    need a transition with its own baseline.
+    interval is below zero, a ping-pong must cost conversions (``conversions_lost > 0``;
+    a bounce that costs none is usually a normal flow such as payment in billing, purchase
+    in sales, receipt from billing), a loop must have ``conversions_lost_low > 0``; silent
+    gaps need a transition with its own baseline.
 
     **Ranking.** Within each kind, findings keep the order of their own table (drop-offs
     and handoffs by conversions lost, dead ends as in :func:`dead_ends`, silent gaps by
@@ -181,11 +183,7 @@ def pain_points(
         )
     parts.append(_loop_rows(log, out, min_journeys))
     if skipped:
-        warnings.warn(
-            f"{func} skipped " + "; and ".join(skipped),
-            DataQualityWarning,
-            stacklevel=2,
-        )
+        warn(f"{func} skipped " + "; and ".join(skipped), DataQualityWarning)
     return _rank(
         pd.concat([p for p in parts if len(p)], ignore_index=True)
         if any(len(p) for p in parts)
@@ -394,6 +392,9 @@ def _handoff_rows(
             -np.nan_to_num(np.asarray(lost, float)),
         )
     )
+    # a bounce through a department that costs no conversions is usually a normal flow
+    # (payment in billing -> purchase in sales -> receipt from billing): keep only harm
+    order = order[np.nan_to_num(np.asarray(lost, float)[order]) > 0]
     pp, n_npp, k_npp, versus = pp.iloc[order], n_npp[order], k_npp[order], versus[order]
     p_detail = [
         f"{n} ping-pongs in {j} journeys; {_pct(c)} of them convert, against {_pct(rate(kn, nn))} "

@@ -13,7 +13,6 @@ an out-of-order step) and over steps and labels.
 from __future__ import annotations
 
 import os
-import warnings
 from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Any
@@ -22,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .._kernels import first_of_pairs
-from .._validation import _fold, _show, check_one_of, near_matches
+from .._validation import _fold, _show, check_one_of, near_matches, warn
 from ..errors import DataQualityWarning, InvalidParameterError
 from ..log import JourneyLog
 from . import _netreplay
@@ -76,6 +75,16 @@ class Comparison:
     not_observed : DataFrame
         Assumed steps whose name (and aliases) never occur in the log, with
         ``near_matches`` from the log's touchpoints. They are left out of the fitness.
+
+    Examples
+    --------
+    >>> import journeymine as jm
+    >>> log = jm.datasets.load_sample()
+    >>> assumed = jm.AssumedJourney.from_steps(
+    ...     ["visit homepage", "view pricing", "start trial", "purchase"], goal="purchase")
+    >>> result = jm.compare(assumed, log)
+    >>> isinstance(result, jm.Comparison), 0.0 <= result.fitness <= 1.0
+    (True, True)
     """
 
     assumed: AssumedJourney
@@ -374,11 +383,10 @@ def _map_steps(
         text = "; ".join(
             f"{s!r}" + (f" (did you mean {m.split(', ')[0]!r}?)" if m else "") for s, m in rows
         )
-        warnings.warn(
+        warn(
             f"{len(rows)} assumed step(s) never occur in the log and are left out of the fitness: {text}. "
             "Fix the names, add aliases, or use match='loose'.",
             DataQualityWarning,
-            stacklevel=3,
         )
     return step_of_code, observed, not_observed
 

@@ -60,6 +60,14 @@ class PeriodComparison:
     metrics : DataFrame
         Conversion, duration, handoffs, drop-off and next step per step, period b
         against period a, in the layout of ``SegmentComparison.differences``.
+
+    Examples
+    --------
+    >>> import journeymine as jm
+    >>> log = jm.datasets.load_sample()
+    >>> result = jm.compare_periods(log, split="2025-07-01", goal="purchase")
+    >>> isinstance(result, jm.PeriodComparison), len(result.periods)
+    (True, 2)
     """
 
     periods: pd.DataFrame

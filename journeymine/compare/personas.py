@@ -72,6 +72,14 @@ class Personas:
         The silhouette score per number of clusters tried (when ``n`` was not given).
     features : tuple of str
         The feature groups used.
+
+    Examples
+    --------
+    >>> import journeymine as jm
+    >>> log = jm.datasets.load_sample()
+    >>> found = jm.personas(log, n=3, goal="purchase")
+    >>> isinstance(found, jm.Personas), len(found.profiles)
+    (True, 3)
     """
 
     assignment: pd.DataFrame

@@ -76,6 +76,14 @@ class SegmentComparison:
         One row per (metric, step, pair of segments); see :func:`compare_segments`.
     alpha : float
         The false discovery rate the ``significant`` column is controlled at.
+
+    Examples
+    --------
+    >>> import journeymine as jm
+    >>> log = jm.datasets.load_sample()
+    >>> result = jm.compare_segments(log, by="acquisition", goal="purchase")
+    >>> isinstance(result, jm.SegmentComparison), "p_adjusted" in result.differences.columns
+    (True, True)
     """
 
     by: str

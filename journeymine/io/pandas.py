@@ -7,7 +7,6 @@ time-zone handling and rejected rows work the same for every source.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -15,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .._encode import as_categorical, encode, narrow_codes, parse_timestamps
-from .._validation import check_column, check_type, near_matches
+from .._validation import check_column, check_type, near_matches, warn
 from ..errors import DataQualityWarning, InvalidParameterError
 from ..log import DIRECTION_DTYPE, JourneyLog, canonical_order, row_order
 from ..schema import (
@@ -34,7 +33,16 @@ from ..schema import (
 
 __all__ = ["from_pandas"]
 
-_MAPPABLE = ("case", "customer", "activity", "timestamp", "channel", "department", "resource", "direction")
+_MAPPABLE = (
+    "case",
+    "customer",
+    "activity",
+    "timestamp",
+    "channel",
+    "department",
+    "resource",
+    "direction",
+)
 _TARGET = {
     "case": CASE,
     "customer": CUSTOMER,
@@ -332,7 +340,12 @@ def _build(
     ts_sorted = arrange(ts_kept)
     cols[CUSTOMER] = cols[CASE] if customer is None else label_column(customer)
     cols[TIMESTAMP] = pd.Series(ts_sorted.view("M8[ns]"), copy=False).dt.tz_localize("UTC")
-    for field, target in (("activity", ACTIVITY), ("channel", CHANNEL), ("department", DEPARTMENT), ("resource", RESOURCE)):
+    for field, target in (
+        ("activity", ACTIVITY),
+        ("channel", CHANNEL),
+        ("department", DEPARTMENT),
+        ("resource", RESOURCE),
+    ):
         src = mapping[field]
         if src is not None:
             cols[target] = label_column(src)
@@ -351,7 +364,9 @@ def _build(
             )
         cols[DIRECTION] = pd.Categorical([value] * m, dtype=DIRECTION_DTYPE)
     else:
-        cols[DIRECTION] = pd.Categorical.from_codes(np.full(m, -1, dtype=np.int8), dtype=DIRECTION_DTYPE)
+        cols[DIRECTION] = pd.Categorical.from_codes(
+            np.full(m, -1, dtype=np.int8), dtype=DIRECTION_DTYPE
+        )
     for src, new in extras.items():
         values = df[src].reset_index(drop=True)
         if rows is not None:
@@ -382,7 +397,9 @@ def _build(
     )
 
 
-def _check_mapping(df: pd.DataFrame, mapping: dict[str, Any], labels: dict[str, Any], func: str) -> None:
+def _check_mapping(
+    df: pd.DataFrame, mapping: dict[str, Any], labels: dict[str, Any], func: str
+) -> None:
     cols = [str(c) for c in df.columns]
     for param, col in mapping.items():
         if col is None:
@@ -454,7 +471,9 @@ def _is_text(dtype: Any) -> bool:
     return pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype)
 
 
-def _picked(encoded: tuple[np.ndarray, np.ndarray], rows: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+def _picked(
+    encoded: tuple[np.ndarray, np.ndarray], rows: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
     """The codes of the kept rows, and the labels they use (every label is used when all rows are kept)."""
     codes, labels = encoded
     return (codes, labels) if rows is None else _compact(codes[rows], labels)
@@ -484,11 +503,14 @@ _DIRECTION_WORDS = {
 }
 
 
-def _directions(codes: np.ndarray, labels: np.ndarray, missing: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _directions(
+    codes: np.ndarray, labels: np.ndarray, missing: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Direction codes (int8, -1 when missing or invalid) of an encoded column, and the invalid rows."""
     words = [str(c).strip().lower() for c in labels]
     target = np.asarray(
-        [DIRECTIONS.index(_DIRECTION_WORDS[w]) if w in _DIRECTION_WORDS else -1 for w in words] + [-1],
+        [DIRECTIONS.index(_DIRECTION_WORDS[w]) if w in _DIRECTION_WORDS else -1 for w in words]
+        + [-1],
         dtype=np.int8,
     )
     out = target[codes]  # code -1 picks the trailing -1
@@ -533,9 +555,8 @@ def _warn_rejected(rejected: pd.DataFrame, n: int, name: str | None, stacklevel:
     counts = rejected["reason"].value_counts().sort_index()
     detail = ", ".join(f"{k}: {v}" for k, v in counts.items())
     src = f" of source {name!r}" if name else ""
-    warnings.warn(
+    warn(
         f"{len(rejected)} of {n} rows{src} were rejected ({detail}); they are kept in "
         "log.rejected with a 'reason' column.",
         DataQualityWarning,
-        stacklevel=stacklevel,
     )

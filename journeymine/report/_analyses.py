@@ -471,8 +471,12 @@ def _summary(log: Any, goal: Any) -> dict[str, Any]:
         from ..derive import case_goals
 
         converted = case_goals(log, goal, func="report")["converted"].to_numpy()
+        # the analyzers' definition: ongoing journeys that have not converted yet are
+        # censored, so they count neither as converted nor as lost
+        known = converted | ~log.cases["ongoing"].to_numpy(dtype=bool)
         summary["converted_journeys"] = int(converted.sum())
-        summary["conversion_rate"] = float(converted.mean()) if len(converted) else None
+        summary["journeys_with_known_outcome"] = int(known.sum())
+        summary["conversion_rate"] = float(converted.sum() / known.sum()) if known.any() else None
     return summary
 
 

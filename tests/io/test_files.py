@@ -85,3 +85,12 @@ def test_bpi2016_messy_csv(real_data):
     assert len(raw) == len(log) + len(log.rejected) == 289
     assert log.events["customer_id"].nunique() + log.rejected["CustomerID"].nunique() >= 226
     assert set(log.events["timestamp"].dt.year.unique().tolist()) == {2015, 2016}
+
+
+def test_rejected_rows_warning_points_at_the_callers_line(tmp_path):
+    pd.DataFrame({"c": ["a", "a"], "act": ["x", None], "t": ["2025-01-01", "2025-01-02"]}).to_csv(
+        tmp_path / "e.csv", index=False
+    )
+    with pytest.warns(jm.DataQualityWarning) as caught:
+        jm.read_csv(tmp_path / "e.csv", case="c", activity="act", timestamp="t")
+    assert caught[0].filename == __file__
