@@ -206,6 +206,31 @@ def _silent(
     check_number(factor, "factor", func, low=1.0, low_open=True)
     flo = to_timedelta(floor, "floor", func, allow_none=True, positive=False) or pd.Timedelta(0)
     check_number(min_gaps, "min_gaps", func, low=1, integer=True)
+    # silent_gaps, silent_gaps_summary and pain_points all need this: compute it once per
+    # log and settings (the log is immutable; callers get copy-on-write views)
+    key = (
+        "analyzers.silent",
+        None if thr is None else thr.value,
+        float(factor),
+        flo.value,
+        int(min_gaps),
+        level,
+    )
+    if key not in log._cache:
+        log._cache[key] = _silent_tables(log, thr, float(factor), flo, int(min_gaps), level, func)
+    gaps, summary, per_journey = log._cache[key]
+    return gaps.copy(deep=False), summary.copy(deep=False), per_journey
+
+
+def _silent_tables(
+    log: JourneyLog,
+    thr: pd.Timedelta | None,
+    factor: float,
+    flo: pd.Timedelta,
+    min_gaps: int,
+    level: str,
+    func: str,
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, np.ndarray]]:
     codes, labels = C.level_codes(log, level, func)
     tr = transitions(log, level)
     src = tr["source"].cat.codes.to_numpy().astype(np.int64)
