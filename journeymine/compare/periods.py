@@ -23,15 +23,9 @@ from ..errors import InvalidParameterError
 from ..log import JourneyLog
 from ..schema import ACTIVITY, END, START
 from ._common import html_table, path_text
-from .segments import _table_test, segment_differences
+from .segments import _scipy_stats, _table_test, segment_differences
 
 __all__ = ["compare_periods", "PeriodComparison"]
-
-
-def _scipy_stats():  # scipy imported on use: ``import journeymine`` stays light
-    from scipy import stats
-
-    return stats
 
 
 @dataclass(frozen=True, repr=False)
