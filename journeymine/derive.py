@@ -230,9 +230,10 @@ def case_goals(log: JourneyLog, goal: Goal, *, param: str = "goal", func: str = 
     >>> bool(0 < g["converted"].mean() < 1)
     True
     """
-    key = ("case_goals", goal if isinstance(goal, str) else repr(goal) if not callable(goal) else id(goal))
-    if key in log._cache and not callable(goal):
-        return log._cache[key]
+    # predicates are not cached (two lambdas cannot be told apart); names are
+    key = None if callable(goal) else ("case_goals", goal if isinstance(goal, str) else repr(goal))
+    if key in log._cache:
+        return log._cache[key].copy(deep=False)
     mask = goal_mask(log, goal, param=param, func=func)
     case = log._events[CASE].cat.codes.to_numpy()
     n_cases = log.n_cases
@@ -244,9 +245,9 @@ def case_goals(log: JourneyLog, goal: Goal, *, param: str = "goal", func: str = 
         is_first = np.r_[True, hc[1:] != hc[:-1]]
         first[hc[is_first]] = hits[is_first]
     out = pd.DataFrame({"converted": first >= 0, "first_goal": first})
-    if not callable(goal):
+    if key is not None:
         log._cache[key] = out
-    return out
+    return out.copy(deep=False)
 
 
 def visits(log: JourneyLog, level: str = ACTIVITY) -> pd.DataFrame:

@@ -11,7 +11,7 @@ immutable: functions that change it (:func:`~journeymine.split_journeys`,
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -19,9 +19,6 @@ import pandas as pd
 from ._validation import check_column
 from .errors import InvalidParameterError
 from .schema import ACTIVITY, CANONICAL_COLUMNS, CASE, CUSTOMER, DIRECTIONS, TIMESTAMP
-
-if TYPE_CHECKING:
-    pass
 
 __all__ = ["JourneyLog"]
 

@@ -113,7 +113,7 @@ def read_parquet(
         df[col] = _dictionary_categorical(table.column(col))
     del table
     df = df[list(columns)]
-    log = _from_pandas(df, _text_columns=frozenset(text), _stacklevel=3, **mapping)
+    log = _from_pandas(df, _text_columns=frozenset(text), **mapping)
     # show rejected rows as pandas reads them: text, not categories
     dtypes = pd.read_parquet(_empty_parquet(schema), columns=text).dtypes
     rejected = log._rejected

@@ -166,7 +166,6 @@ def from_pandas(
         dayfirst=dayfirst,
         name=name,
         drop_duplicates=drop_duplicates,
-        _stacklevel=4,
         **unknown,
     )
 
@@ -190,7 +189,6 @@ def _from_pandas(
     name: str | None = None,
     drop_duplicates: bool = True,
     _text_columns: frozenset[str] = frozenset(),
-    _stacklevel: int = 3,
     **unknown: Any,
 ) -> JourneyLog:
     """:func:`from_pandas`, for the readers too.
@@ -198,7 +196,6 @@ def _from_pandas(
     ``_text_columns`` names categorical columns that a reader decoded from text (the
     Parquet reader reads text columns dictionary-encoded): their blank values count as
     missing, as in a text column.
-    ``_stacklevel`` points the rejected-rows warning at the user's call.
     """
     func = "from_pandas"
     if unknown:
@@ -235,7 +232,6 @@ def _from_pandas(
         name=name,
         drop_duplicates=drop_duplicates,
         func=func,
-        stacklevel=_stacklevel,
         text_columns=_text_columns,
     )
 
@@ -252,7 +248,6 @@ def _build(
     name: str | None,
     drop_duplicates: bool,
     func: str,
-    stacklevel: int,
     text_columns: frozenset[str] = frozenset(),
 ) -> JourneyLog:
     """The body of :func:`from_pandas` (``mapping`` checked here).
@@ -388,7 +383,7 @@ def _build(
             for col in (CASE, CUSTOMER):
                 frame[col] = frame[col].cat.remove_unused_categories()
     rejected = _rejected_rows(df, reasons)
-    _warn_rejected(rejected, n, name, stacklevel)
+    _warn_rejected(rejected, n, name)
     return JourneyLog._from_sorted(
         frame,
         rejected=rejected,
@@ -549,7 +544,7 @@ def _rejected_rows(df: pd.DataFrame, reasons: np.ndarray) -> pd.DataFrame:
     return rows.reset_index(drop=True)
 
 
-def _warn_rejected(rejected: pd.DataFrame, n: int, name: str | None, stacklevel: int) -> None:
+def _warn_rejected(rejected: pd.DataFrame, n: int, name: str | None) -> None:
     if not len(rejected):
         return
     counts = rejected["reason"].value_counts().sort_index()
