@@ -57,7 +57,11 @@ def encode(values: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         uniques = s.cat.categories
         # counts[0] counts the missing (-1) codes
         shifted = np.add(codes, 1, dtype=np.intp)
-        used = np.bincount(shifted, minlength=len(uniques) + 1)[1:].astype(bool) if len(uniques) else None
+        used = (
+            np.bincount(shifted, minlength=len(uniques) + 1)[1:].astype(bool)
+            if len(uniques)
+            else None
+        )
         # drop unused categories so results do not depend on them
         if used is not None and not used.all():
             kept = np.flatnonzero(used)
@@ -207,7 +211,10 @@ def parse_timestamps(
             out = _to_dt(text, fmt, dayfirst)
         else:
             aware = (
-                text.astype("string").str.contains(_OFFSET_RE, regex=True).fillna(False).to_numpy(bool)
+                text.astype("string")
+                .str.contains(_OFFSET_RE, regex=True)
+                .fillna(False)
+                .to_numpy(bool)
             )
             out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns, UTC]")
             if aware.any():

@@ -95,7 +95,9 @@ def case_table(log: JourneyLog) -> pd.DataFrame:
         table = pd.DataFrame(
             {
                 # the log's own dtype: no re-validation of a million journey ids
-                CASE: pd.Categorical.from_codes(np.arange(len(first)), dtype=ev[CASE].dtype, validate=False),
+                CASE: pd.Categorical.from_codes(
+                    np.arange(len(first)), dtype=ev[CASE].dtype, validate=False
+                ),
                 CUSTOMER: cust[first],
                 "start": start,
                 "end": end,
@@ -164,7 +166,9 @@ def transitions(log: JourneyLog, level: str = ACTIVITY) -> pd.DataFrame:
     return log._cache[key]
 
 
-def goal_mask(log: JourneyLog, goal: Goal, *, param: str = "goal", func: str = "this function") -> np.ndarray:
+def goal_mask(
+    log: JourneyLog, goal: Goal, *, param: str = "goal", func: str = "this function"
+) -> np.ndarray:
     """Boolean array over ``log.events``: True where the event is a goal event.
 
     ``goal`` is a touchpoint name, a list of names, or a predicate that takes the
@@ -216,7 +220,9 @@ def goal_mask(log: JourneyLog, goal: Goal, *, param: str = "goal", func: str = "
     return hit[codes] if len(codes) else np.zeros(0, dtype=bool)
 
 
-def case_goals(log: JourneyLog, goal: Goal, *, param: str = "goal", func: str = "this function") -> pd.DataFrame:
+def case_goals(
+    log: JourneyLog, goal: Goal, *, param: str = "goal", func: str = "this function"
+) -> pd.DataFrame:
     """Per journey: whether it converted and where its first goal event is.
 
     Returns a DataFrame in ``case_table`` order with ``converted`` (bool) and

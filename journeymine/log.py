@@ -95,8 +95,10 @@ class JourneyLog:
         self = object.__new__(cls)
         case_codes = events[CASE].cat.codes.to_numpy()
         n_cases = len(events[CASE].cat.categories)
-        counts = np.bincount(case_codes, minlength=n_cases) if len(case_codes) else np.zeros(
-            n_cases, dtype=np.int64
+        counts = (
+            np.bincount(case_codes, minlength=n_cases)
+            if len(case_codes)
+            else np.zeros(n_cases, dtype=np.int64)
         )
         self._offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
         self._events = events
@@ -176,9 +178,11 @@ class JourneyLog:
 
     def __repr__(self) -> str:
         ev = self._events
-        n_cust = int((np.bincount(ev[CUSTOMER].cat.codes.to_numpy() + 1) > 0)[1:].sum()) if len(
-            ev
-        ) else 0
+        n_cust = (
+            int((np.bincount(ev[CUSTOMER].cat.codes.to_numpy() + 1) > 0)[1:].sum())
+            if len(ev)
+            else 0
+        )
         head = f"JourneyLog: {len(ev)} events, {self.n_cases} journeys, {n_cust} customers"
         if len(ev):
             ts = ev[TIMESTAMP]
@@ -219,9 +223,7 @@ class JourneyLog:
             "first_event": None if not len(ev) else ev[TIMESTAMP].min().isoformat(),
             "last_event": None if not len(ev) else ev[TIMESTAMP].max().isoformat(),
             "median_events_per_journey": float(cases["n_events"].median()) if len(cases) else None,
-            "median_journey_duration": None
-            if not len(cases)
-            else str(cases["duration"].median()),
+            "median_journey_duration": None if not len(cases) else str(cases["duration"].median()),
         }
         return out
 
@@ -316,7 +318,9 @@ class JourneyLog:
 
 
 def _empty_rejected() -> pd.DataFrame:
-    return pd.DataFrame({"row": pd.Series([], dtype="int64"), "reason": pd.Series([], dtype=object)})
+    return pd.DataFrame(
+        {"row": pd.Series([], dtype="int64"), "reason": pd.Series([], dtype=object)}
+    )
 
 
 def sort_canonical(frame: pd.DataFrame) -> pd.DataFrame:
@@ -375,7 +379,9 @@ def _stable_argsort_codes(codes: np.ndarray) -> np.ndarray:
 def canonical_order(columns: Sequence[str]) -> list[str]:
     """Canonical columns first (in schema order), then the rest in their given order."""
     cols = list(columns)
-    return [c for c in CANONICAL_COLUMNS if c in cols] + [c for c in cols if c not in CANONICAL_COLUMNS]
+    return [c for c in CANONICAL_COLUMNS if c in cols] + [
+        c for c in cols if c not in CANONICAL_COLUMNS
+    ]
 
 
 DIRECTION_DTYPE = pd.CategoricalDtype(list(DIRECTIONS))

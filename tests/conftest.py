@@ -16,7 +16,9 @@ REAL = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "real"
 def real_data() -> Path:
     """Folder of the real public event logs; tests using it skip when it is absent."""
     if not REAL.is_dir():
-        pytest.skip(f"real event logs not found at {REAL} (they live beside the repository in shared/)")
+        pytest.skip(
+            f"real event logs not found at {REAL} (they live beside the repository in shared/)"
+        )
     return REAL
 
 
@@ -24,10 +26,21 @@ def _make_log(rows, **kwargs) -> jm.JourneyLog:
     """A log from (case, activity, timestamp[, extra...]) tuples; name extra columns in ``columns``."""
     cols = ["case", "activity", "timestamp", *kwargs.pop("columns", [])]
     df = pd.DataFrame(rows, columns=cols)
-    mapping = {c: c for c in cols[3:] if c in ("channel", "department", "resource", "direction", "customer")}
+    mapping = {
+        c: c
+        for c in cols[3:]
+        if c in ("channel", "department", "resource", "direction", "customer")
+    }
     keep = [c for c in cols[3:] if c not in mapping]
-    return jm.from_pandas(df, case="case", activity="activity", timestamp="timestamp",
-                          keep=keep or None, **mapping, **kwargs)
+    return jm.from_pandas(
+        df,
+        case="case",
+        activity="activity",
+        timestamp="timestamp",
+        keep=keep or None,
+        **mapping,
+        **kwargs,
+    )
 
 
 @pytest.fixture

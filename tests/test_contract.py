@@ -48,14 +48,23 @@ CALLS: dict[str, Callable[[jm.JourneyLog], Any]] = {
 
 
 def _frame(rows: list[tuple]) -> pd.DataFrame:
-    return pd.DataFrame(rows, columns=["case", "activity", "timestamp", "channel", "department",
-                                       "direction", "segment"])
+    return pd.DataFrame(
+        rows,
+        columns=["case", "activity", "timestamp", "channel", "department", "direction", "segment"],
+    )
 
 
 def _log(rows: list[tuple], **kw: Any) -> jm.JourneyLog:
     df = _frame(rows)
-    mapping = dict(case="case", activity="activity", timestamp="timestamp", channel="channel",
-                   department="department", direction="direction", keep=["segment"])
+    mapping = dict(
+        case="case",
+        activity="activity",
+        timestamp="timestamp",
+        channel="channel",
+        department="department",
+        direction="direction",
+        keep=["segment"],
+    )
     mapping.update(kw)
     return jm.from_pandas(df, **mapping)
 
@@ -81,12 +90,16 @@ def _cases() -> dict[str, jm.JourneyLog]:
         return {
             "normal": _log(_FULL),
             "empty": _log([]),
-            "single_event_journeys": _log([
-                ("a", "visit", "2025-01-01", "web", "marketing", "inbound", "ads"),
-                ("b", "buy", "2025-01-02", "web", "sales", "inbound", "partner"),
-                ("c", "call", "2025-01-03", "phone", "support", "inbound", "ads"),
-            ]),
-            "ties": _log([(c, a, "2025-01-01 10:00", ch, d, dr, s) for c, a, _, ch, d, dr, s in _FULL]),
+            "single_event_journeys": _log(
+                [
+                    ("a", "visit", "2025-01-01", "web", "marketing", "inbound", "ads"),
+                    ("b", "buy", "2025-01-02", "web", "sales", "inbound", "partner"),
+                    ("c", "call", "2025-01-03", "phone", "support", "inbound", "ads"),
+                ]
+            ),
+            "ties": _log(
+                [(c, a, "2025-01-01 10:00", ch, d, dr, s) for c, a, _, ch, d, dr, s in _FULL]
+            ),
             "no_direction_department": _log(_FULL, direction=None, department=None),
         }
 
@@ -105,7 +118,16 @@ def _check(result: Any, again: Any) -> None:
     elif isinstance(result, jm.JourneyLog):
         pd.testing.assert_frame_equal(result.events, again.events)
     else:
-        for attr in ("nodes", "edges", "table", "profiles", "steps", "assignment", "segments", "differences"):
+        for attr in (
+            "nodes",
+            "edges",
+            "table",
+            "profiles",
+            "steps",
+            "assignment",
+            "segments",
+            "differences",
+        ):
             if isinstance(getattr(result, attr, None), pd.DataFrame):
                 pd.testing.assert_frame_equal(getattr(result, attr), getattr(again, attr))
 

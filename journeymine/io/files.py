@@ -21,7 +21,16 @@ from .pandas import _from_pandas, from_pandas
 __all__ = ["read_csv", "read_parquet", "read_json"]
 
 _ID_FIELDS = ("case", "customer")
-_COLUMN_FIELDS = ("case", "customer", "activity", "timestamp", "channel", "department", "resource", "direction")
+_COLUMN_FIELDS = (
+    "case",
+    "customer",
+    "activity",
+    "timestamp",
+    "channel",
+    "department",
+    "resource",
+    "direction",
+)
 
 
 def read_csv(

@@ -25,7 +25,9 @@ _PM4PY_COLUMNS = {
 }
 
 
-def from_pm4py(log: Any, *, keep: bool | list[str] = True, name: str | None = None, **mapping: Any) -> JourneyLog:
+def from_pm4py(
+    log: Any, *, keep: bool | list[str] = True, name: str | None = None, **mapping: Any
+) -> JourneyLog:
     """Build a :class:`~journeymine.JourneyLog` from a pm4py DataFrame or ``EventLog``.
 
     pm4py's column convention is mapped: ``case:concept:name`` -> ``case_id``,

@@ -41,7 +41,12 @@ def test_timezones_are_converted_to_utc():
     df = _df(
         c=["a", "a", "a", "a"],
         act=["w", "x", "y", "z"],
-        t=["2025-03-01T10:00:00+01:00", "2025-03-01T10:00:00Z", "2025-03-01 12:00", "2025-03-01T08:30:00-05:00"],
+        t=[
+            "2025-03-01T10:00:00+01:00",
+            "2025-03-01T10:00:00Z",
+            "2025-03-01 12:00",
+            "2025-03-01T08:30:00-05:00",
+        ],
     )
     log = jm.from_pandas(df, case="c", activity="act", timestamp="t")
     ts = log.events.set_index("activity")["timestamp"]
@@ -66,7 +71,9 @@ def test_datetime_columns_naive_and_aware():
     log = jm.from_pandas(df, case="c", activity="act", timestamp="t", tz="America/New_York")
     assert log.events["timestamp"].iloc[0] == pd.Timestamp("2025-01-01 15:00", tz="UTC")
     aware = naive.tz_localize("Asia/Tokyo")
-    log2 = jm.from_pandas(_df(c=["a", "a"], act=["x", "y"], t=aware), case="c", activity="act", timestamp="t")
+    log2 = jm.from_pandas(
+        _df(c=["a", "a"], act=["x", "y"], t=aware), case="c", activity="act", timestamp="t"
+    )
     assert log2.events["timestamp"].iloc[0] == pd.Timestamp("2025-01-01 01:00", tz="UTC")
 
 
@@ -74,7 +81,16 @@ def test_rejected_rows_have_reasons_and_counts_reconcile():
     df = _df(
         c=["a", "a", None, "a", "b", "b", "", "b"],
         act=["x", "y", "z", None, "x", "x", "q", "y"],
-        t=["2025-01-01", "2025-01-02", "2025-01-01", "2025-01-03", "not a date", "2025-01-05", "2025-01-01", None],
+        t=[
+            "2025-01-01",
+            "2025-01-02",
+            "2025-01-01",
+            "2025-01-03",
+            "not a date",
+            "2025-01-05",
+            "2025-01-01",
+            None,
+        ],
         d=["inbound", "OUT", "inbound", "inbound", "inbound", "sideways", "inbound", "inbound"],
     )
     df = pd.concat([df, df.iloc[[0]]], ignore_index=True)  # row 8 duplicates row 0
@@ -103,15 +119,30 @@ def test_duplicates_are_exact_only():
         log = jm.from_pandas(df, case="c", activity="act", timestamp="t", resource="r")
     assert log.events["resource"].tolist() == ["ann", "bob"]
     assert log.rejected["row"].tolist() == [2]
-    kept = jm.from_pandas(df, case="c", activity="act", timestamp="t", resource="r", drop_duplicates=False)
+    kept = jm.from_pandas(
+        df, case="c", activity="act", timestamp="t", resource="r", drop_duplicates=False
+    )
     assert len(kept) == 3
 
 
 def test_constant_labels_and_kept_columns():
-    df = _df(phone=["1", "2"], reason=["bill", "cancel"], at=["2025-01-01", "2025-01-02"], mood=["ok", "bad"])
+    df = _df(
+        phone=["1", "2"],
+        reason=["bill", "cancel"],
+        at=["2025-01-01", "2025-01-02"],
+        mood=["ok", "bad"],
+    )
     log = jm.from_pandas(
-        df, customer="phone", activity="reason", timestamp="at",
-        labels={"channel": "phone", "department": "support", "direction": "inbound", "source": "calls"},
+        df,
+        customer="phone",
+        activity="reason",
+        timestamp="at",
+        labels={
+            "channel": "phone",
+            "department": "support",
+            "direction": "inbound",
+            "source": "calls",
+        },
         keep={"mood": "sentiment"},
     )
     ev = log.events
@@ -133,7 +164,9 @@ def test_case_without_customer_uses_case_as_customer():
 
 def test_missing_column_error_lists_columns():
     df = _df(c=["a"], act=["x"], t=["2025-01-01"])
-    with pytest.raises(jm.MissingColumnError, match=r"'activity' parameter of from_pandas must name a column") as exc:
+    with pytest.raises(
+        jm.MissingColumnError, match=r"'activity' parameter of from_pandas must name a column"
+    ) as exc:
         jm.from_pandas(df, case="c", activity="activty", timestamp="t")
     assert exc.value.available == ["c", "act", "t"]
     assert "Got 'activty' instead" in str(exc.value)
@@ -147,7 +180,9 @@ def test_channel_name_that_is_not_a_column_suggests_labels():
 
 def test_bad_keyword_is_named_with_suggestion():
     df = _df(c=["a"], act=["x"], t=["2025-01-01"])
-    with pytest.raises(jm.InvalidParameterError, match=r"unknown keyword 'custmer'.*Did you mean 'customer'"):
+    with pytest.raises(
+        jm.InvalidParameterError, match=r"unknown keyword 'custmer'.*Did you mean 'customer'"
+    ):
         jm.from_pandas(df, case="c", activity="act", timestamp="t", custmer="c")
 
 
@@ -160,7 +195,9 @@ def test_needs_case_or_customer():
 def test_labels_conflicting_with_mapping():
     df = _df(c=["a"], act=["x"], t=["2025-01-01"], ch=["web"])
     with pytest.raises(jm.InvalidParameterError, match="already maps"):
-        jm.from_pandas(df, case="c", activity="act", timestamp="t", channel="ch", labels={"channel": "x"})
+        jm.from_pandas(
+            df, case="c", activity="act", timestamp="t", channel="ch", labels={"channel": "x"}
+        )
 
 
 def test_numeric_timestamps_are_refused_with_advice():
@@ -175,7 +212,11 @@ def test_not_a_dataframe():
 
 
 def test_empty_input_gives_empty_log():
-    df = _df(c=pd.Series([], dtype=object), act=pd.Series([], dtype=object), t=pd.Series([], dtype=object))
+    df = _df(
+        c=pd.Series([], dtype=object),
+        act=pd.Series([], dtype=object),
+        t=pd.Series([], dtype=object),
+    )
     log = jm.from_pandas(df, case="c", activity="act", timestamp="t")
     assert len(log) == 0 and log.n_cases == 0 and len(log.rejected) == 0
     assert len(log.cases) == 0
