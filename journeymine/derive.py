@@ -56,6 +56,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._kernels import group_order
 from ._validation import near_matches
 from .errors import GoalNotFoundError, InvalidParameterError
 from .log import JourneyLog
@@ -287,31 +288,48 @@ def visits(log: JourneyLog, level: str = ACTIVITY) -> pd.DataFrame:
     key = ("visits", level)
     if key not in log._cache:
         codes, labels = log._codes(level, "visits")
+        codes = np.asarray(codes)
         case = log._events[CASE].cat.codes.to_numpy()
-        pos = np.flatnonzero(codes >= 0)
-        pair = case[pos].astype(np.int64) * max(len(labels), 1) + codes[pos]
-        order = np.argsort(pair, kind="stable")
-        sp = pair[order]
-        spos = pos[order]
-        if len(sp):
-            starts = np.flatnonzero(np.r_[True, sp[1:] != sp[:-1]])
-            ends = np.r_[starts[1:], len(sp)]
+        valid = codes >= 0
+        pos = np.arange(len(codes)) if valid.all() else np.flatnonzero(valid)
+        # rows by (value, row): a stable radix sort over the (few) values keeps each
+        # value's rows in log order, so each run of one journey is one visit; no sort
+        # by (journey, value) and none by first row (3x faster at 10M events)
+        order = pos[group_order(codes[pos], len(labels))]
+        if len(order):
+            v, c = codes[order], case[order]
+            starts = np.flatnonzero(np.r_[True, (v[1:] != v[:-1]) | (c[1:] != c[:-1])])
+            ends = np.r_[starts[1:], len(order)]
         else:
             starts = ends = np.zeros(0, dtype=np.int64)
-        first = spos[starts] if len(sp) else np.zeros(0, dtype=np.int64)
-        last = spos[ends - 1] if len(sp) else np.zeros(0, dtype=np.int64)
-        by_first = np.argsort(first, kind="stable")
-        first = first[by_first].astype(np.int64)
-        table = pd.DataFrame(
-            {
-                CASE: pd.Categorical.from_codes(
-                    case[first], categories=log._events[CASE].cat.categories
-                ),
-                "value": pd.Categorical.from_codes(codes[first], categories=labels),
-                "first": first,
-                "last": last[by_first].astype(np.int64),
-                "n_visits": (ends - starts)[by_first].astype(np.int64),
-            }
+        first_rows = order[starts]
+        # the visits in order of their first event: one scatter of (last - first, count)
+        # packed in an int64 to each visit's first row, then one pass in row order
+        packed = ((order[ends - 1] - first_rows) << 32) | (ends - starts)
+        is_first = np.zeros(len(codes), dtype=bool)
+        is_first[first_rows] = True
+        at_row = np.empty(len(codes), dtype=np.int64)
+        at_row[first_rows] = packed
+        # the three integer columns as one block: pandas would copy them into one
+        block = np.empty((3, len(first_rows)), dtype=np.int64)
+        first = block[0]
+        first[:] = np.flatnonzero(is_first)
+        packed = at_row[is_first]
+        np.add(first, packed >> 32, out=block[1])
+        np.bitwise_and(packed, 0xFFFFFFFF, out=block[2])
+        table = pd.DataFrame(block.T, columns=["first", "last", "n_visits"], copy=False)
+        # codes are valid by construction: reuse dtypes rather than re-validating
+        table.insert(
+            0,
+            CASE,
+            pd.Categorical.from_codes(case[first], dtype=log._events[CASE].dtype, validate=False),
+        )
+        table.insert(
+            1,
+            "value",
+            pd.Categorical.from_codes(
+                codes[first], dtype=pd.CategoricalDtype(labels), validate=False
+            ),
         )
         log._cache[key] = table
     return log._cache[key]

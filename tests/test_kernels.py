@@ -230,6 +230,40 @@ def test_distinct_matches_np_unique(x):
     assert K.first_occurrence(x).tolist() == np.unique(x, return_index=True)[1].tolist()
 
 
+wide_ints = st.tuples(
+    st.sampled_from([np.int8, np.uint8, np.int16, np.int32, np.int64, np.uint64]),
+    st.sampled_from([1, 100, 70_000, 2**40]),
+    st.lists(st.integers(0, 2**62), max_size=60),
+).map(
+    lambda t: (
+        np.asarray([v % t[1] for v in t[2]])
+        - (t[1] // 2 if t[0] not in (np.uint8, np.uint64) else 0)
+    ).astype(t[0])
+)
+
+
+@SETTINGS
+@given(wide_ints)
+def test_distinct_matches_np_unique_over_dtypes_and_ranges(x):
+    """Small ranges take the bincount path, wide ones the sort; int8 extremes must not wrap."""
+    assert K.distinct(x).tolist() == np.unique(x).tolist()
+    assert K.distinct(x).dtype == x.dtype
+    u, inv = K.distinct_inverse(x)
+    want_u, want_inv = np.unique(x, return_inverse=True)
+    assert u.tolist() == want_u.tolist() and inv.tolist() == want_inv.tolist()
+
+
+def test_distinct_int8_extremes_and_case_major_keys():
+    x = np.array([127, -128, 127, 0], dtype=np.int8)
+    assert K.distinct(x).tolist() == [-128, 0, 127]
+    assert K.distinct_inverse(x)[1].tolist() == [2, 0, 2, 1]
+    # journey-major keys (journey * 10**6 + code) whose range is too wide for a bincount
+    case = np.array([0, 0, 0, 1, 1, 5])
+    code = np.array([7, 3, 7, 3, 999_999, 3])
+    got = K.distinct(case * 10**6 + code, case_major=True)
+    assert got.tolist() == [3, 7, 1_000_003, 1_999_999, 5_000_003]
+
+
 @SETTINGS
 @given(journeys(), st.booleans(), st.booleans())
 def test_case_variants_match_dict_of_tuples(data, empty_variant, collide):

@@ -6,14 +6,14 @@ The numpy kernels (group quantiles, distinct values, ns to timedelta, ...) are i
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .._kernels import case_codes
+from .._kernels import case_codes, distinct
 from .._validation import check_column
 from ..derive import Goal, goal_mask
 from ..errors import InvalidParameterError, MissingColumnError
@@ -44,6 +44,47 @@ _HINTS = {
 }
 
 
+def memo(log: JourneyLog, key: tuple[Any, ...] | None, compute: Callable[[], Any]) -> Any:
+    """``compute()``, once per log and ``key`` (a log never changes, so neither does the result).
+
+    The analyzers share results this way: :func:`~journeymine.pain_points` and a
+    report ask again for what :func:`~journeymine.handoffs` and the others have
+    already computed. ``key`` must name the computation and every setting it depends
+    on; None (a goal given as a predicate: two lambdas cannot be told apart) computes
+    without caching. DataFrames come back as copy-on-write views, so a caller cannot
+    alter the cached table.
+    """
+    try:
+        hash(key)
+    except TypeError:  # a setting that is not a plain value: the analyzer raises its own error
+        key = None
+    if key is None:
+        return compute()
+    if key not in log._cache:
+        log._cache[key] = compute()
+    return _views(log._cache[key])
+
+
+def _views(value: Any) -> Any:
+    if isinstance(value, pd.DataFrame):
+        return value.copy(deep=False)
+    if isinstance(value, tuple):
+        return tuple(_views(v) for v in value)
+    return value
+
+
+def goal_key(goal: Any) -> tuple[Any, ...] | None:
+    """A cache key for a goal: its names, or None for a predicate (not cached)."""
+    if callable(goal):
+        return None
+    try:
+        key = ("goal", goal) if isinstance(goal, str) or goal is None else ("goal", *goal)
+        hash(key)
+    except TypeError:  # not names: let the analyzer raise its own error
+        return None
+    return key
+
+
 def check_log(log: Any, func: str) -> JourneyLog:
     """Raise unless ``log`` is a JourneyLog."""
     if not isinstance(log, JourneyLog):
@@ -63,8 +104,14 @@ def level_codes(
         hint = "Add stages first with jm.map_stages(log, {'stage': ['touchpoint', ...], ...})."
     if not isinstance(level, str) or level not in log._events.columns:
         check_column(log._events.columns, level, param, func, hint=hint)
-    codes, labels = log._codes(level, func)
-    return np.asarray(codes).astype(np.int64, copy=False), labels
+    key = ("analyzers.codes", level)
+    if key not in log._cache:
+        codes, labels = log._codes(level, func)
+        # once per log and column, read-only (the analyzers share it)
+        wide = np.asarray(codes).astype(np.int64)
+        wide.flags.writeable = False
+        log._cache[key] = wide, labels
+    return log._cache[key]
 
 
 def require_values(log: JourneyLog, column: str, func: str, why: str) -> np.ndarray:
@@ -91,11 +138,16 @@ def has_values(log: JourneyLog, column: str) -> bool:
 
 def direction_codes(log: JourneyLog) -> np.ndarray:
     """0 inbound, 1 outbound, 2 internal, -1 missing (the direction categories are fixed)."""
-    s = log._events[DIRECTION]
-    cats = [str(c) for c in s.cat.categories]
-    codes = s.cat.codes.to_numpy().astype(np.int64)
-    lut = np.asarray([("inbound", "outbound", "internal").index(c) for c in cats] + [-1])
-    return lut[codes] if len(codes) else codes
+    key = ("analyzers.direction",)
+    if key not in log._cache:
+        s = log._events[DIRECTION]
+        cats = [str(c) for c in s.cat.categories]
+        codes = s.cat.codes.to_numpy().astype(np.int64)
+        lut = np.asarray([("inbound", "outbound", "internal").index(c) for c in cats] + [-1])
+        out = lut[codes] if len(codes) else codes
+        out.flags.writeable = False  # shared by the analyzers
+        log._cache[key] = out
+    return log._cache[key]
 
 
 def contact_mask(
@@ -160,8 +212,24 @@ def outcome(log: JourneyLog, goal: Goal, func: str) -> Outcome:
 
 def labels_of(labels: pd.Index, codes: np.ndarray) -> np.ndarray:
     """Label strings for codes (-1 gives None), as an object array."""
-    lab = np.asarray([str(x) for x in labels] + [None], dtype=object)
-    return lab[np.asarray(codes, dtype=np.int64)]
+    codes = np.asarray(codes, dtype=np.int64)
+    out = np.full(len(codes), None, dtype=object)
+    ok = codes >= 0
+    if len(labels) > 4 * len(codes):
+        # few codes into many labels (journey ids): convert only the labels used
+        used = distinct(codes[ok])
+        out[ok] = _strings(labels[used])[np.searchsorted(used, codes[ok])]
+    else:
+        out[ok] = _strings(labels)[codes[ok]]
+    return out
+
+
+def _strings(labels: pd.Index) -> np.ndarray:
+    """The labels as an object array of Python str."""
+    if pd.api.types.is_string_dtype(labels.dtype) and labels.dtype != object:
+        # text labels are strings already: no str() per label (1M journey ids: 0.4 s)
+        return labels.to_numpy(dtype=object)
+    return np.asarray([str(x) for x in labels], dtype=object)
 
 
 def sort_key(values: Any) -> np.ndarray:

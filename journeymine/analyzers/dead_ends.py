@@ -93,6 +93,14 @@ def _dead_ends(
     """The dead-end table with an extra ``known`` column (visitors with known outcome)."""
     C.check_log(log, func)
     check_number(min_journeys, "min_journeys", func, low=1, integer=True)
+    gk = C.goal_key(goal)
+    key = None if gk is None else ("analyzers.dead_ends", gk, int(min_journeys), level)
+    return C.memo(log, key, lambda: _dead_end_table(log, goal, min_journeys, level, func))
+
+
+def _dead_end_table(
+    log: JourneyLog, goal: Goal, min_journeys: int, level: str, func: str
+) -> pd.DataFrame:
     out = C.outcome(log, goal, func)
     codes, labels = C.level_codes(log, level, func)
     n_lab = len(labels)
@@ -160,9 +168,15 @@ def reaches(
     src = tr["source"].cat.codes.to_numpy().astype(np.int64)
     dst = tr["target"].cat.codes.to_numpy().astype(np.int64)
     ok = (src >= 0) & (dst >= 0)
+    # the distinct edges first (a graph of millions of repeated pairs is slow to build)
+    key = dst[ok] * n_lab + src[ok]
+    if n_lab * n_lab <= 1 << 22:
+        edge = np.flatnonzero(np.bincount(key, minlength=n_lab * n_lab))
+    else:
+        edge = K.distinct(key)
     # reversed edges (dst -> src), plus a super node n_lab -> every goal node
-    rows = np.r_[dst[ok], np.full(len(goal_nodes), n_lab)]
-    cols = np.r_[src[ok], goal_nodes]
+    rows = np.r_[edge // n_lab, np.full(len(goal_nodes), n_lab)]
+    cols = np.r_[edge % n_lab, goal_nodes]
     graph = csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n_lab + 1, n_lab + 1))
     found = breadth_first_order(graph, n_lab, directed=True, return_predecessors=False)
     out[found[found < n_lab]] = True

@@ -102,6 +102,12 @@ def dropoffs(log: JourneyLog, *, goal: Goal, level: str = ACTIVITY) -> pd.DataFr
     """
     func = "dropoffs"
     C.check_log(log, func)
+    gk = C.goal_key(goal)
+    key = None if gk is None else ("analyzers.dropoffs", gk, level)
+    return C.memo(log, key, lambda: _dropoff_table(log, goal, level, func))
+
+
+def _dropoff_table(log: JourneyLog, goal: Goal, level: str, func: str) -> pd.DataFrame:
     out = C.outcome(log, goal, func)
     codes, labels = C.level_codes(log, level, func)
     n_lab = len(labels)

@@ -32,6 +32,8 @@ __all__ = ["silent_gaps", "silent_gaps_summary", "unanswered"]
 _WAITING = np.asarray(["company", "customer", "unknown"], dtype=object)
 _BASELINES = np.asarray(["transition", "global", "threshold"], dtype=object)
 _ITERATIONS = 3
+# up to this many groups, _sorted_groups sorts each group's slice (one Python step per group)
+_SLICE_SORT_GROUPS = 65535
 
 
 def silent_gaps(
@@ -241,7 +243,7 @@ def _silent_tables(
     pair = (src + 1) * L + (dst + 1)
     uniq, inv = K.distinct_inverse(pair)
     P = len(uniq)
-    expected, cut, base = _baselines(inv, P, gap, float(factor), flo.value, min_gaps)
+    expected, cut, base, med_all = _baselines(inv, P, gap, float(factor), flo.value, min_gaps)
     if thr is not None:
         cut = np.full(P, float(thr.value))
         base = np.full(P, 2)
@@ -258,10 +260,11 @@ def _silent_tables(
     case = K.case_codes(log)
     sil_idx = np.flatnonzero(silent)
     jkey = (
-        K.distinct(case[pos[sil_idx]] * P + inv[sil_idx]) if len(sil_idx) else np.zeros(0, np.int64)
+        K.distinct(case[pos[sil_idx]] * P + inv[sil_idx], case_major=True)
+        if len(sil_idx)
+        else np.zeros(0, np.int64)
     )
     journeys = np.bincount(jkey % P, minlength=P) if len(jkey) else np.zeros(P, np.int64)
-    med_all = K.group_quantiles(inv, gap, P, (0.5,), global_positions=True)[:, 0]
     med_sil = K.group_quantiles(inv[silent], gap[silent], P, (0.5,), global_positions=True)[:, 0]
     wait_counts = [np.bincount(inv[silent & (waiting == w)], minlength=P) for w in range(3)]
     lo, hi = wilson_ci(n_sil, n_gaps)
@@ -348,31 +351,64 @@ def _baselines(
     factor: float,
     floor_ns: int,
     min_gaps: int,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per transition: expected gap, cut-off, and baseline used (0 its own, 1 global)."""
-    n = np.bincount(inv, minlength=P)
-    exp_pair = _typical(inv, P, gap, factor, floor_ns)
-    exp_all = _typical(np.zeros(len(gap), dtype=np.int64), 1, gap, factor, floor_ns)[0]
-    use_pair = n >= min_gaps
-    expected = np.where(use_pair, exp_pair, exp_all)
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per transition: expected gap, cut-off, baseline used (0 its own, 1 global), median gap."""
+    sg, counts = _sorted_groups(inv, P, gap)
+    exp_pair = _typical(sg, counts, factor, floor_ns)
+    use_pair = counts >= min_gaps
+    if use_pair.all():
+        expected = exp_pair  # no transition needs the global baseline
+    else:
+        # the per-transition runs are sorted: a stable sort (timsort) merges them
+        exp_all = _typical(np.sort(sg, kind="stable"), np.asarray([len(sg)]), factor, floor_ns)
+        expected = np.where(use_pair, exp_pair, exp_all[0])
     base = np.where(use_pair, 0, 1)
     cut = np.maximum(factor * np.nan_to_num(expected), float(floor_ns))
-    return expected, cut, base
+    return expected, cut, base, _medians(sg, counts)
 
 
-def _typical(
-    groups: np.ndarray, G: int, gap: np.ndarray, factor: float, floor_ns: int
-) -> np.ndarray:
-    """Median of the non-silent gaps per group, by the fixed-point iteration (see module doc)."""
-    out = np.full(G, np.nan)
-    if not len(gap):
-        return out
-    order = K.group_value_order(groups, gap, G)
-    sg = gap[order].astype(float)
-    sgrp = groups[order]
+def _sorted_groups(groups: np.ndarray, G: int, gap: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The gaps as floats, by group and sorted within each group; and the group sizes."""
     counts = np.bincount(groups, minlength=G)
+    if G > _SLICE_SORT_GROUPS:
+        return gap[K.group_value_order(groups, gap, G)].astype(float), counts
+    # a (radix) stable order by group, then each group's slice sorted in place:
+    # 1.6 s instead of 4.2 s for a stable argsort of 9M gaps (group_value_order)
+    sg = gap[K.group_order(groups, G)].astype(float)
+    starts = np.cumsum(counts) - counts
+    for b, n in zip(starts.tolist(), counts.tolist(), strict=True):
+        if n > 1:
+            sg[b : b + n].sort()
+    return sg, counts
+
+
+def _medians(sg: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Per group, the median of its sorted values (as :func:`K.group_quantiles` computes it)."""
+    out = np.full(len(counts), np.nan)
+    has = counts > 0
+    if not has.any():
+        return out
+    at = (np.cumsum(counts) - counts)[has] + 0.5 * (counts[has] - 1)
+    lo = np.floor(at).astype(np.int64)
+    hi = np.ceil(at).astype(np.int64)
+    out[has] = sg[lo] + (sg[hi] - sg[lo]) * (at - lo)
+    return out
+
+
+def _typical(sg: np.ndarray, counts: np.ndarray, factor: float, floor_ns: int) -> np.ndarray:
+    """Median of the non-silent gaps per group, by the fixed-point iteration (see module doc).
+
+    ``sg`` holds the gaps of group 0, then of group 1, ..., each group's sorted.
+    """
+    G = len(counts)
+    out = np.full(G, np.nan)
+    if not len(sg):
+        return out
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
     has = counts > 0
+    bounds = list(
+        zip(np.flatnonzero(has).tolist(), starts[has].tolist(), counts[has].tolist(), strict=True)
+    )
 
     def quantile(p: np.ndarray) -> np.ndarray:
         # p: per group, in [0, 1], over the group's sorted gaps (linear interpolation)
@@ -384,7 +420,10 @@ def _typical(
     typical = quantile(np.full(G, 0.25))
     for _ in range(_ITERATIONS):
         cut = np.maximum(factor * typical, float(floor_ns))
-        below = np.bincount(sgrp, weights=(sg <= cut[sgrp]).astype(float), minlength=G)
+        # the gaps at or below the cut: one binary search in each group's sorted slice
+        below = np.zeros(G)
+        for g, b, n in bounds:
+            below[g] = np.searchsorted(sg[b : b + n], cut[g], side="right")
         # the median of the gaps at or below the cut: position (below - 1) / 2
         p = np.where(counts > 1, (below - 1) / 2 / np.maximum(counts - 1, 1), 0.0)
         typical = quantile(np.clip(p, 0.0, 1.0))
@@ -460,6 +499,13 @@ def _unanswered(
     """The unanswered table and the row in ``log.events`` of each finding."""
     C.check_log(log, func)
     check_number(min_response_rate, "min_response_rate", func, low=0.0, high=1.0)
+    key = ("analyzers.unanswered", float(min_response_rate))
+    return C.memo(log, key, lambda: _unanswered_table(log, min_response_rate, func))
+
+
+def _unanswered_table(
+    log: JourneyLog, min_response_rate: float, func: str
+) -> tuple[pd.DataFrame, np.ndarray]:
     C.require_values(log, DIRECTION, func, "to tell customer contacts from answers")
     d = C.direction_codes(log)
     case = K.case_codes(log)

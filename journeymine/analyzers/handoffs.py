@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -122,10 +123,49 @@ def handoffs(
     """
     func = "handoffs"
     C.check_log(log, func)
+    win = to_timedelta(window, "window", func, allow_none=False)
+    table, _ = _handoffs(log, by, goal, win, self_service, func)
+    return table
+
+
+def _handoffs(
+    log: JourneyLog,
+    by: str,
+    goal: Goal | None,
+    win: pd.Timedelta,
+    self_service: Sequence[str] | None,
+    func: str,
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The handoff table and its parts (for pain_points), once per log and settings."""
     C.level_codes(log, by, func, param="by")
     codes = C.require_values(log, by, func, f"whose values change at a handoff (by={by!r})")
+    skip = C.check_names(self_service, "self_service", func)
+    has_direction = C.has_values(log, DIRECTION)
+    if not has_direction:
+        warn(
+            f"{func}: the log has no 'direction' values, so repeat contacts after handoffs "
+            "cannot be found (repeat_contacts and repeat_contact_share are NaN). "
+            + C._HINTS[DIRECTION],
+            DataQualityWarning,
+        )
+    gk = C.goal_key(goal)
+    key = None if gk is None else ("analyzers.handoffs", by, gk, win.value, tuple(skip))
+    return C.memo(
+        log, key, lambda: _handoff_results(log, by, codes, goal, win, skip, has_direction, func)
+    )
+
+
+def _handoff_results(
+    log: JourneyLog,
+    by: str,
+    codes: np.ndarray,
+    goal: Goal | None,
+    win: pd.Timedelta,
+    self_service: list[str],
+    has_direction: bool,
+    func: str,
+) -> tuple[pd.DataFrame, dict[str, Any]]:
     _, labels = log._codes(by, func)
-    win = to_timedelta(window, "window", func, allow_none=False)
     out = C.outcome(log, goal, func) if goal is not None else None
     h = _handoff_table(log, codes)
     L = max(len(labels), 1)
@@ -143,21 +183,16 @@ def handoffs(
         back[:-1] = nxt_same[:-1] & (h["dst"][1:] == h["src"][:-1])
     n_pp = np.bincount(inv[back], minlength=P)
     pp_j = K.distinct_cases(inv[back], h["case"][back], n_pp)
-    if C.has_values(log, DIRECTION):
+    if has_direction:
         contact = C.contact_mask(log, self_service, func, "to find repeat contacts")
         rep = _followed_by(log, contact, h["to_row"], h["case"], win.value)
         n_rep = np.bincount(inv[rep], minlength=P).astype(float)
         rep_share = rate(n_rep, n_h)
     else:
-        warn(
-            f"{func}: the log has no 'direction' values, so repeat contacts after handoffs "
-            "cannot be found (repeat_contacts and repeat_contact_share are NaN). "
-            + C._HINTS[DIRECTION],
-            DataQualityWarning,
-        )
         n_rep = np.full(P, np.nan)
         rep_share = np.full(P, np.nan)
-    conv = _conversion_by_pair(log, out, h["case"], inv, P, back)
+    g = pair_groups(out, h["case"], inv, P, back) if out is not None else None
+    conv = _conversion_by_pair(g, P)
     table = pd.DataFrame(
         {
             "from": C.labels_of(labels, uniq // L),
@@ -185,19 +220,24 @@ def handoffs(
             -np.nan_to_num(table["conversions_lost"].to_numpy(float)),
         )
     )
-    return table.iloc[order].reset_index(drop=True)
+    parts = {"case": h["case"], "uniq": uniq, "inv": inv, "back": back, "L": L, "groups": g}
+    return table.iloc[order].reset_index(drop=True), parts
 
 
 def _handoff_table(log: JourneyLog, codes: np.ndarray) -> dict[str, np.ndarray]:
     """Handoffs over consecutive owned events: case, src, dst, from_row, to_row, delay (ns)."""
     case = K.case_codes(log)
     ts = K.event_times(log)
-    pos = np.flatnonzero(codes >= 0)
-    pc = case[pos]
-    pv = codes[pos]
-    hi = np.flatnonzero((pc[1:] == pc[:-1]) & (pv[1:] != pv[:-1])) if len(pos) > 1 else pos[:0]
-    from_row = pos[hi]
-    to_row = pos[hi + 1]
+    valid = codes >= 0
+    if valid.all():  # every event has an owner: rows are positions, no gathers
+        pc, pv = case, codes
+    else:
+        pos = np.flatnonzero(valid)
+        pc = case[pos]
+        pv = codes[pos]
+    hi = np.flatnonzero((pc[1:] == pc[:-1]) & (pv[1:] != pv[:-1])) if len(pv) > 1 else pv[:0]
+    from_row = hi if valid.all() else pos[hi]
+    to_row = hi + 1 if valid.all() else pos[hi + 1]
     return {
         "case": pc[hi],
         "src": pv[hi],
@@ -235,18 +275,13 @@ _CONVERSION_COLUMNS = (
 )
 
 
-def _conversion_by_pair(
-    log: JourneyLog,
-    out: C.Outcome | None,
-    cases: np.ndarray,
-    inv: np.ndarray,
-    P: int,
-    back: np.ndarray,
-) -> dict[str, np.ndarray]:
-    """Conversion of journeys with each pair against journeys without it, and of ping-pongs."""
-    if out is None:
+def _conversion_by_pair(g: dict[str, np.ndarray] | None, P: int) -> dict[str, np.ndarray]:
+    """Conversion of journeys with each pair against journeys without it, and of ping-pongs.
+
+    ``g`` is :func:`pair_groups`' counts, None without a goal.
+    """
+    if g is None:
         return {c: np.full(P, np.nan) for c in _CONVERSION_COLUMNS}
-    g = pair_groups(out, cases, inv, P, back)
     lo, hi = newcombe_diff_ci(g["k_with"], g["n_with"], g["k_wo"], g["n_wo"])
     p_with = rate(g["k_with"], g["n_with"])
     p_wo = rate(g["k_wo"], g["n_wo"])
@@ -276,7 +311,7 @@ def pair_groups(
     def distinct(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if not mask.any():
             return np.zeros(P, np.int64), np.zeros(P, np.int64)
-        key = K.distinct(cases[mask].astype(np.int64) * P + inv[mask])
+        key = K.distinct(cases[mask].astype(np.int64) * P + inv[mask], case_major=True)
         kc, kp = key // P, key % P
         known = out.known[kc]
         n = np.bincount(kp[known], minlength=P)

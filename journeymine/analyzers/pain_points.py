@@ -20,7 +20,7 @@ from ._stats import newcombe_diff_ci, rate
 from .dead_ends import _dead_ends
 from .dropoffs import dropoffs
 from .gaps import _silent, _unanswered
-from .handoffs import _handoff_table, handoffs, pair_groups
+from .handoffs import _handoffs
 from .repeats import _repeats, loops
 
 __all__ = ["pain_points"]
@@ -233,15 +233,21 @@ def _frame(
 
 
 def _journey_counts(
-    out: C.Outcome, cases: np.ndarray, rows: np.ndarray, R: int
+    out: C.Outcome, cases: np.ndarray, rows: np.ndarray, R: int, *, distinct: bool = False
 ) -> tuple[np.ndarray, ...]:
-    """Per row: distinct journeys, those with known outcome, and those converted."""
+    """Per row: distinct journeys, those with known outcome, and those converted.
+
+    ``distinct=True``: the (journey, row) pairs are distinct already (visits).
+    """
     ok = rows >= 0
     if not ok.any() or R == 0:
         z = np.zeros(R, dtype=np.int64)
         return z, z.copy(), z.copy()
-    key = K.distinct(cases[ok].astype(np.int64) * R + rows[ok])
-    kc, kr = key // R, key % R
+    if distinct:
+        kc, kr = cases[ok], rows[ok]
+    else:
+        key = K.distinct(cases[ok].astype(np.int64) * R + rows[ok], case_major=True)
+        kc, kr = key // R, key % R
     known = out.known[kc]
     total = np.bincount(kr, minlength=R)
     n = np.bincount(kr[known], minlength=R)
@@ -320,19 +326,12 @@ def _handoff_rows(
 ) -> list[pd.DataFrame]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataQualityWarning)
-        table = handoffs(log, by=by, goal=goal, window=win, self_service=self_service)
-    codes, labels = log._codes(by, "pain_points")
-    h = _handoff_table(log, np.asarray(codes).astype(np.int64))
-    L = max(len(labels), 1)
-    pair = h["src"] * L + h["dst"]
-    uniq, inv = K.distinct_inverse(pair)
+        table, parts = _handoffs(log, by, goal, win, self_service, "pain_points")
+    labels = log._codes(by, "pain_points")[1]
+    L, uniq, inv, back, case = (parts[k] for k in ("L", "uniq", "inv", "back", "case"))
     P = len(uniq)
-    back = np.zeros(len(inv), dtype=bool)
-    if len(inv) > 1:
-        same = h["case"][1:] == h["case"][:-1]
-        back[:-1] = same & (h["dst"][1:] == h["src"][:-1])
-    g = pair_groups(out, h["case"], inv, P, back)
-    pp_total = _journey_counts(out, h["case"][back], inv[back], P)[0]
+    g = parts["groups"]
+    pp_total = _journey_counts(out, case[back], inv[back], P)[0]
     lab = [str(x) for x in labels]
     key = {(lab[u // L], lab[u % L]): i for i, u in enumerate(uniq)}
     idx = np.asarray(
@@ -536,8 +535,9 @@ def _loop_rows(log: JourneyLog, out: C.Outcome, min_journeys: int) -> pd.DataFra
     vc = v["case_id"].cat.codes.to_numpy().astype(np.int64)
     vv = v["value"].cat.codes.to_numpy().astype(np.int64)
     multi = v["n_visits"].to_numpy() > 1
-    tot, n_l, k_l = _journey_counts(out, vc[multi], vv[multi], n_lab)
-    _, n_o, k_o = _journey_counts(out, vc[~multi], vv[~multi], n_lab)
+    # visits are distinct (journey, touchpoint) pairs
+    tot, n_l, k_l = _journey_counts(out, vc[multi], vv[multi], n_lab, distinct=True)
+    _, n_o, k_o = _journey_counts(out, vc[~multi], vv[~multi], n_lab, distinct=True)
     lab_idx = pd.Index([str(x) for x in labels])
     idx = lab_idx.get_indexer(pd.Index(lp["touchpoint"], dtype=object))
     lo, _ = newcombe_diff_ci(k_o[idx], n_o[idx], k_l[idx], n_l[idx])

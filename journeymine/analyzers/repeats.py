@@ -116,6 +116,19 @@ def _repeats(
     """The repeat-contact table, and per journey which rows it has (for pain_points)."""
     C.check_log(log, func)
     win = to_timedelta(window, "window", func, allow_none=False)
+    skip = tuple(C.check_names(self_service, "self_service", func))
+    key = ("analyzers.repeats", win.value, by, skip, bool(chains))
+    return C.memo(log, key, lambda: _repeat_tables(log, win, by, list(skip), chains, func))
+
+
+def _repeat_tables(
+    log: JourneyLog,
+    win: pd.Timedelta,
+    by: str,
+    self_service: Sequence[str] | None,
+    chains: bool,
+    func: str,
+) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
     codes, labels = C.level_codes(log, by, func, param="by")
     contact = C.contact_mask(log, self_service, func, "to tell customer contacts apart")
     case = K.case_codes(log)
@@ -134,7 +147,7 @@ def _repeats(
     uniq, inv = K.distinct_inverse(pair)
     P = len(uniq)
     n_rep = np.bincount(inv, minlength=P)
-    jkey = K.distinct(cc[i] * P + inv) if len(i) else np.zeros(0, np.int64)
+    jkey = K.distinct(cc[i] * P + inv, case_major=True) if len(i) else np.zeros(0, np.int64)
     journeys = np.bincount(jkey % P, minlength=P)
     contacts_from = np.bincount(b, minlength=L)[uniq // L]
     med = K.group_quantiles(inv, ts[cpos[i + 1]] - ts[cpos[i]], P, (0.5,), global_positions=True)[
@@ -162,7 +175,7 @@ def _repeats(
     by_from = np.argsort(row_from, kind="stable")
     per_from = np.bincount(row_from, minlength=L)
     from_start = np.concatenate([[0], np.cumsum(per_from)[:-1]])
-    ukey = K.distinct(cc * L + b) if len(cc) else np.zeros(0, np.int64)
+    ukey = K.distinct(cc * L + b, case_major=True) if len(cc) else np.zeros(0, np.int64)
     kc, kf = ukey // L, ukey % L
     n_rep_rows = per_from[kf]
     offset = np.repeat(np.cumsum(n_rep_rows) - n_rep_rows, n_rep_rows)
@@ -208,7 +221,7 @@ def _chains(
     G = len(uniq)
     n = np.bincount(gid, minlength=G)
     ccase = cc[first[keep]]
-    jkey = K.distinct(ccase * G + gid)
+    jkey = K.distinct(ccase * G + gid, case_major=True)
     journeys = np.bincount(jkey % G, minlength=G)
     last = first[keep] + length[keep] - 1
     span = ts[cpos[last]] - ts[cpos[first[keep]]]
@@ -282,6 +295,11 @@ def loops(log: JourneyLog, *, level: str = ACTIVITY) -> pd.DataFrame:
     """
     func = "loops"
     C.check_log(log, func)
+    C.level_codes(log, level, func)
+    return C.memo(log, ("analyzers.loops", level), lambda: _loop_table(log, level, func))
+
+
+def _loop_table(log: JourneyLog, level: str, func: str) -> pd.DataFrame:
     codes, labels = C.level_codes(log, level, func)
     n_lab = len(labels)
     ts = K.event_times(log)
