@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import journeymine as jm
 
@@ -153,3 +155,38 @@ def test_sample_planted_dead_end():
     row = d.set_index("touchpoint").loc["legacy help page"]
     assert row["conversion"] == 0.0 and not row["reaches_goal"]
     assert np.isclose(row["exit_share"], 1.0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.lists(st.sampled_from("ABCDEFG"), min_size=1, max_size=6), min_size=1, max_size=12),
+    st.sampled_from("ABCDEFG"),
+)
+def test_reaches_goal_matches_networkx_ancestors(paths, goal):
+    """Every touchpoint with a directed path to the goal in the directly-follows graph."""
+    nx = pytest.importorskip("networkx")
+    from journeymine.analyzers import _common as C
+    from journeymine.analyzers.dead_ends import reaches
+
+    rows = [
+        (f"c{i}", a, pd.Timestamp("2025-01-01") + pd.Timedelta(hours=j))
+        for i, p in enumerate(paths)
+        for j, a in enumerate(p)
+    ]
+    log = jm.from_pandas(
+        pd.DataFrame(rows, columns=["c", "a", "t"]), case="c", activity="a", timestamp="t"
+    )
+    codes, labels = C.level_codes(log, "activity", "t")
+    goal_events = np.asarray(log.events["activity"] == goal)
+    got = dict(
+        zip(
+            [str(x) for x in labels],
+            reaches(log, "activity", goal_events, codes, len(labels)),
+            strict=True,
+        )
+    )
+    g = nx.DiGraph()
+    g.add_nodes_from(str(x) for x in labels)
+    g.add_edges_from((a, b) for p in paths for a, b in zip(p, p[1:], strict=False))
+    want = {n: goal in g and (n == goal or goal in nx.descendants(g, n)) for n in g}
+    assert got == want
