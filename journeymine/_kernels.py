@@ -55,6 +55,8 @@ _NAT = np.iinfo(np.int64).min
 _PARTITION_GROUPS = 4096
 _MULT = np.uint64(0x9E3779B97F4A7C15)
 _LEN_MIX = np.uint64(0xC2B2AE3D27D4EB4F)
+# largest (position, code) table of hash terms (uint64 entries); past it, two gathers
+_HASH_TABLE = 1 << 18
 
 
 # --------------------------------------------------------------------------- the log's arrays
@@ -497,42 +499,63 @@ def distinct_cases(
 # --------------------------------------------------------------------------- variants
 
 
-def hash_keys(
-    code: np.ndarray, pos: np.ndarray, starts: np.ndarray, lens: np.ndarray
-) -> np.ndarray:
+def hash_keys(code: np.ndarray, starts: np.ndarray, lens: np.ndarray) -> np.ndarray:
     """One uint64 key per non-empty journey: a polynomial hash of its codes and its length.
 
-    ``sum((code + 2) * M**pos)`` modulo 2**64 over the journey's events (one
-    ``np.add.reduceat`` over the journey starts), XOR-ed with the length times a
-    second constant. Equal sequences get equal keys; :func:`case_variants` checks
-    that equal keys mean equal sequences.
+    ``sum((code + 2) * M**pos)`` modulo 2**64 over the journey's events (``pos``
+    the position in the journey), XOR-ed with the length times a second constant.
+    Equal sequences get equal keys; :func:`case_variants` checks that equal keys
+    mean equal sequences. The terms come from a table by ``(position, code)`` (one
+    gather per event when the table is small) and the sums are differences of one
+    running sum over the log (exact modulo 2**64): fewer passes than
+    ``np.add.reduceat``.
 
     Parameters
     ----------
     code : array of int
-        The code of every event (any integers, e.g. -1 for missing).
-    pos : array of int
-        Every event's position within its journey (:func:`positions`).
+        The code of every event (any integers, e.g. -1 for missing), in log order.
     starts, lens : array of int
-        The first event and the number of events of each non-empty journey.
+        The first event and the number of events of each non-empty journey, in
+        order; the journeys cover ``code``.
 
     Examples
     --------
     >>> code = np.array([4, 5, 4, 5, 5, 4])
-    >>> keys = hash_keys(code, np.array([0, 1, 0, 1, 0, 1]), np.array([0, 2, 4]), np.array([2, 2, 2]))
+    >>> keys = hash_keys(code, np.array([0, 2, 4]), np.array([2, 2, 2]))
     >>> bool(keys[0] == keys[1]), bool(keys[0] == keys[2])
     (True, False)
     """
     if not len(starts):
         return np.zeros(0, dtype=np.uint64)
-    max_len = int(lens.max())
+    code = np.asarray(code)
+    starts = np.asarray(starts, dtype=np.int64)
+    lens = np.asarray(lens, dtype=np.int64)
+    width = int(lens.max())
+    lo = int(code.min())
+    k = int(code.max()) - lo + 1
     powers = np.cumprod(
-        np.r_[np.uint64(1), np.full(max_len, _MULT, dtype=np.uint64)], dtype=np.uint64
+        np.r_[np.uint64(1), np.full(width - 1, _MULT, dtype=np.uint64)], dtype=np.uint64
     )
+    # the position of every event in its journey: a running count restarted at each journey
+    at = np.ones(len(code), dtype=np.intp)
+    at[0] = 0
+    at[starts[1:]] = 1 - lens[:-1]
+    np.cumsum(at, out=at)
     with np.errstate(over="ignore"):
-        terms = (np.asarray(code).astype(np.uint64) + np.uint64(2)) * powers[pos]
-        h = np.add.reduceat(terms, starts, dtype=np.uint64)
-        return h ^ (np.asarray(lens).astype(np.uint64) * _LEN_MIX)
+        if k * width <= _HASH_TABLE:
+            values = np.arange(lo, lo + k, dtype=np.int64).astype(np.uint64) + np.uint64(2)
+            table = (values[None, :] * powers[:, None]).ravel()
+            at *= k
+            at += code - lo
+            terms = table.take(at, mode="clip")
+        else:
+            terms = powers.take(at, mode="clip")
+            terms *= code.astype(np.int64).astype(np.uint64) + np.uint64(2)
+        np.cumsum(terms, out=terms)
+        last = terms[starts + lens - 1]
+        before = terms[np.maximum(starts - 1, 0)]
+        before[starts == 0] = 0
+        return (last - before) ^ (lens.astype(np.uint64) * _LEN_MIX)
 
 
 def case_variants(
@@ -546,8 +569,9 @@ def case_variants(
 
     Variant ids are 0, 1, ... in order of first appearance. The non-empty
     journeys are grouped by :func:`hash_keys` (``pd.factorize`` keeps the order of
-    first appearance), then every journey is compared, element by element, with
-    the first journey of its group (one gather per event); the journeys of a
+    first appearance), then every journey that is not the first of its group is
+    compared, element by element, with that first journey (most of a log's steps
+    are in journeys that are the first of their variant); the journeys of a
     group in which any differs (a hash collision) are regrouped by their exact
     code tuples, which is rare and the only Python loop. The result never
     depends on the hash.
@@ -562,7 +586,7 @@ def case_variants(
         Journeys without events form one variant of their own (numbered where the
         first of them appears); with False they get variant -1 and no variant.
     hasher : callable, default :func:`hash_keys`
-        The hash, ``(code, pos, starts, lens) -> uint64 key per non-empty journey``;
+        The hash, ``(code, starts, lens) -> uint64 key per non-empty journey``;
         tests substitute a colliding one.
 
     Returns
@@ -588,8 +612,7 @@ def case_variants(
     nonempty = np.flatnonzero(lens_all > 0)
     starts = offsets[:-1][nonempty]
     lens = lens_all[nonempty]
-    _, pos = positions(offsets)
-    group, _ = pd.factorize(hasher(code, pos, starts, lens))
+    group, _ = pd.factorize(hasher(code, starts, lens))
     group = _split_collisions(group.astype(np.int64), code, starts, lens)
     first = nonempty[_first_of_ids(group)]
     variant = np.full(len(lens_all), -1, dtype=np.int64)
@@ -616,19 +639,35 @@ def _split_collisions(
 ) -> np.ndarray:
     """Check every journey against its group's first journey; split groups that differ.
 
-    ``group`` has one id per non-empty journey (whose events are all of ``code``,
-    at ``starts`` with ``lens``), numbered in order of first appearance. Returns
-    ids with the same property in which equal ids mean equal sequences.
+    ``group`` has one id per non-empty journey (at ``starts`` with ``lens`` in
+    ``code``), numbered in order of first appearance. Returns ids with the same
+    property in which equal ids mean equal sequences.
     """
     if not len(group):
         return group
     rep = _first_of_ids(group)[group]  # the first journey of each journey's group
-    bad = lens != lens[rep]
-    # step i of a journey against step i of its representative, via a per-journey shift
-    shift = np.repeat(np.where(bad, 0, starts[rep] - starts), lens)
-    mismatch = code[np.arange(len(code), dtype=np.int64) + shift] != code
-    if mismatch.any():
-        bad[np.repeat(np.arange(len(group)), lens)[mismatch]] = True
+    other = np.flatnonzero(rep != np.arange(len(group)))
+    bad = np.zeros(len(group), dtype=bool)
+    bad[other] = lens[other] != lens[rep[other]]
+    same = other[~bad[other]]
+    n = lens[same]
+    if len(n):
+        # step i of each journey against step i of its group's first journey; the
+        # positions of the steps, and their shift to the first journey, as running sums
+        ends = np.cumsum(n)
+        at = np.ones(int(ends[-1]), dtype=np.intp)
+        at[0] = starts[same[0]]
+        at[ends[:-1]] = starts[same[1:]] - (starts[same[:-1]] + n[:-1] - 1)
+        np.cumsum(at, out=at)
+        shift = np.zeros(len(at), dtype=np.intp)
+        d = starts[rep[same]] - starts[same]
+        shift[0] = d[0]
+        shift[ends[:-1]] = np.diff(d)
+        np.cumsum(shift, out=shift)
+        shift += at
+        mismatch = code.take(at, mode="clip") != code.take(shift, mode="clip")
+        if mismatch.any():
+            bad[np.repeat(same, n)[mismatch]] = True
     if not bad.any():
         return group
     # rare: regroup the journeys of colliding groups by their exact sequences

@@ -109,7 +109,7 @@ def test_case_variants_split_hash_collisions_exactly():
     code = np.array([0, 1, 1, 0, 0, 0, 1, 0])
     offsets = np.array([0, 2, 4, 5, 7, 8])
 
-    def collide(code, pos, starts, lens):
+    def collide(code, starts, lens):
         return np.zeros(len(starts), dtype=np.uint64)
 
     variant, first = K.case_variants(code, offsets, hasher=collide)
@@ -268,7 +268,7 @@ def test_distinct_int8_extremes_and_case_major_keys():
 @given(journeys(), st.booleans(), st.booleans())
 def test_case_variants_match_dict_of_tuples(data, empty_variant, collide):
     code, offsets, seqs = data
-    hasher = (lambda c, p, s, n: n.astype(np.uint64)) if collide else K.hash_keys
+    hasher = (lambda c, s, n: n.astype(np.uint64)) if collide else K.hash_keys
     variant, first = K.case_variants(code, offsets, empty_variant=empty_variant, hasher=hasher)
     ids: dict[tuple[int, ...], int] = {}
     want, want_first = [], []
@@ -297,3 +297,27 @@ def test_positions_and_first_of_pairs_match_loops(data):
         want.append((c, x) not in seen)
         seen.add((c, x))
     assert K.first_of_pairs(case, code, 3).tolist() == want
+
+
+def _reference_hash(seq: list[int]) -> int:
+    """The documented key, with Python integers: sum((c + 2) * M**i) mod 2**64, XOR len * L."""
+    m, mix = 0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F
+    h = sum((c + 2) * pow(m, i, 2**64) for i, c in enumerate(seq)) % 2**64
+    return h ^ (len(seq) * mix % 2**64)
+
+
+@SETTINGS
+@given(journeys(), st.booleans())
+def test_hash_keys_match_the_documented_formula(data, by_powers):
+    """Both ways of computing the terms (a table by (position, code), or powers) give the key."""
+    code, offsets, seqs = data
+    lens = np.diff(offsets)
+    ne = lens > 0
+    if by_powers:
+        old, K._HASH_TABLE = K._HASH_TABLE, 0
+    try:
+        got = K.hash_keys(code, offsets[:-1][ne], lens[ne])
+    finally:
+        if by_powers:
+            K._HASH_TABLE = old
+    assert got.tolist() == [_reference_hash(list(q)) for q in seqs if q]

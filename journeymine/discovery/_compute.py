@@ -1,8 +1,10 @@
 """Computing a journey map's tables from the sorted log (private).
 
 The log is encoded once per level (:func:`_steps`, cached on the log): compact
-integer node codes per step, the journey of each step, and the directly-follows
-pairs with their gaps, from :func:`journeymine.derive.transitions`. The tables
+integer node codes per step and the journey of each step. The directly-follows
+pairs with their gaps are computed from the same arrays on first use (the
+consecutive events of one journey: one mask over the sorted log), so that
+:func:`journeymine.variants`, which needs no pairs, never pays for them. The tables
 are then a few vectorised passes: ``np.bincount`` over node and pair codes;
 distinct journeys from a 64-bit set per journey (``np.bitwise_or.reduceat``, up
 to 64 groups) or from one stable radix sort by group; gap medians and 90th
@@ -13,7 +15,8 @@ kernels are shared, in :mod:`journeymine._kernels`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -26,9 +29,8 @@ from .._kernels import (
     ns_to_timedelta,
     positions,
 )
-from ..derive import transitions
 from ..log import JourneyLog
-from ..schema import CASE, END, START
+from ..schema import CASE, END, START, TIMESTAMP
 
 __all__: list[str] = []
 
@@ -48,18 +50,51 @@ class _Steps:
     present, is the last label, :data:`MISSING`); ``case`` the journey of each step;
     ``offsets`` where each journey's steps begin. ``src``/``dst``/``gap``/``tcase``
     are the directly-follows pairs between consecutive steps of a journey, with
-    the time between them in ns.
+    the time between them in ns; they are computed on first access, from the
+    event-level codes, journeys and timestamps (``_event_code``, ``_event_case``,
+    ``_ts``; with ``collapse``, the pairs between equal values are left out, so a
+    step out of a run is timed from the run's last event).
     """
 
     labels: list[str]
     code: np.ndarray
     case: np.ndarray
     offsets: np.ndarray
-    src: np.ndarray
-    dst: np.ndarray
-    gap: np.ndarray
-    tcase: np.ndarray
     n_events: int
+    _event_code: np.ndarray = field(repr=False)
+    _event_case: np.ndarray = field(repr=False)
+    _ts: np.ndarray = field(repr=False)
+    _collapse: bool = False
+
+    @cached_property
+    def _pairs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(src, dst, gap, tcase), computed once: one mask over the event arrays."""
+        code, case, ts = self._event_code, self._event_case, self._ts
+        if len(code) < 2:
+            empty = np.zeros(0, dtype=np.int64)
+            return code[:0], code[:0], empty, case[:0]
+        # a pair starts at every event but a journey's last (and, collapsed, a run's)
+        keep = case[1:] == case[:-1]
+        if self._collapse:
+            keep &= code[1:] != code[:-1]
+        gap = np.subtract(ts[1:], ts[:-1])[keep]
+        return code[:-1][keep], code[1:][keep], gap, case[:-1][keep]
+
+    @property
+    def src(self) -> np.ndarray:
+        return self._pairs[0]
+
+    @property
+    def dst(self) -> np.ndarray:
+        return self._pairs[1]
+
+    @property
+    def gap(self) -> np.ndarray:
+        return self._pairs[2]
+
+    @property
+    def tcase(self) -> np.ndarray:
+        return self._pairs[3]
 
 
 def _steps(log: JourneyLog, level: str, collapse: bool, func: str) -> _Steps:
@@ -102,20 +137,14 @@ def _steps(log: JourneyLog, level: str, collapse: bool, func: str) -> _Steps:
             return remap[x.astype(np.int64) + 1]
 
     case_dtype = np.int32 if log.n_cases < np.iinfo(np.int32).max else np.int64
-    code = compact(raw)
-    case = log._events[CASE].cat.codes.to_numpy().astype(case_dtype, copy=False)
-    t = transitions(log, level)
-    src = compact(t["source"].cat.codes.to_numpy())
-    dst = compact(t["target"].cat.codes.to_numpy())
-    gap = np.asarray(t["gap"].array.asi8, dtype=np.int64)
-    tcase = t[CASE].cat.codes.to_numpy().astype(case_dtype, copy=False)
+    event_code = code = compact(raw)
+    event_case = case = log._events[CASE].cat.codes.to_numpy().astype(case_dtype, copy=False)
+    ts = np.asarray(log._events[TIMESTAMP].array.asi8, dtype=np.int64)
     n_cases = log.n_cases
     if collapse and len(code):
         keep = np.ones(len(code), dtype=bool)
         keep[1:] = (case[1:] != case[:-1]) | (code[1:] != code[:-1])
         code, case = code[keep], case[keep]
-        tk = src != dst
-        src, dst, gap, tcase = src[tk], dst[tk], gap[tk], tcase[tk]
         counts = np.bincount(case, minlength=n_cases)
         offsets = np.r_[0, np.cumsum(counts)].astype(np.int64)
     else:
@@ -125,11 +154,11 @@ def _steps(log: JourneyLog, level: str, collapse: bool, func: str) -> _Steps:
         code=code,
         case=case,
         offsets=offsets,
-        src=src,
-        dst=dst,
-        gap=gap,
-        tcase=tcase,
         n_events=len(raw),
+        _event_code=event_code,
+        _event_case=event_case,
+        _ts=ts,
+        _collapse=bool(collapse),
     )
     log._cache[key] = out
     return out
@@ -171,23 +200,43 @@ def _gap_stats(
 
 def _pair_ids(
     src: np.ndarray, dst: np.ndarray, k: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Dense ids of the (src, dst) pairs present: (id per row, src of id, dst of id)."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Dense ids of the (src, dst) pairs present: (id per row, src of id, dst of id, rows per id)."""
     pair = src.astype(np.int64) * k + dst
     if k * k <= max(_DENSE_PAIRS, 4 * len(pair)):
-        present = np.bincount(pair, minlength=k * k) > 0
+        per_pair = np.bincount(pair, minlength=k * k)
+        present = per_pair > 0
         remap = (np.cumsum(present) - 1).astype(np.int32)
         uniq = np.flatnonzero(present)
         ids = remap[pair]
+        counts = per_pair[uniq]
     else:
         uniq, ids = distinct_inverse(pair)
-    return ids, uniq // k, uniq % k
+        counts = np.bincount(ids, minlength=len(uniq))
+    return ids, uniq // k, uniq % k, counts
+
+
+def _name_ranks(names: list[str]) -> np.ndarray:
+    """Each name's rank in code-point order (as pandas sorts text); equal names, equal ranks."""
+    rank = np.empty(len(names), dtype=np.int64)
+    r, prev = -1, None
+    for i in sorted(range(len(names)), key=names.__getitem__):
+        if r < 0 or names[i] != prev:
+            r, prev = r + 1, names[i]
+        rank[i] = r
+    return rank
 
 
 def _tables(steps: _Steps) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The nodes and edges tables of a journey graph from encoded steps."""
+    """The nodes and edges tables of a journey graph from encoded steps.
+
+    Nodes are sorted by ``events`` (descending), then ``node``; edges by
+    ``transitions`` (descending), then ``source``, ``target`` (one ``np.lexsort``
+    over the label ranks of :func:`_name_ranks`, before the tables are built).
+    """
     labels = np.asarray(steps.labels, dtype=object)
     k = len(labels)
+    rank = _name_ranks([*steps.labels, START, END])  # the last two: START, END
     code, case, off = steps.code, steps.case, steps.offsets
     events = np.bincount(code, minlength=k)
     journeys = distinct_cases(code, case, events)
@@ -196,20 +245,20 @@ def _tables(steps: _Steps) -> tuple[pd.DataFrame, pd.DataFrame]:
     last = code[off[1:][nonempty] - 1]
     starts = np.bincount(first, minlength=k)
     ends = np.bincount(last, minlength=k)
+    o = np.lexsort((rank[:k], -events))
     nodes = pd.DataFrame(
         {
-            "node": pd.Series(labels, dtype="str"),
-            "events": events.astype(np.int64),
-            "journeys": journeys.astype(np.int64),
-            "starts": starts.astype(np.int64),
-            "ends": ends.astype(np.int64),
-        }
+            "node": pd.Series(labels[o], dtype="str"),
+            "events": events[o].astype(np.int64),
+            "journeys": journeys[o].astype(np.int64),
+            "starts": starts[o].astype(np.int64),
+            "ends": ends[o].astype(np.int64),
+        },
+        copy=False,
     )
-    nodes = nodes.sort_values(["events", "node"], ascending=[False, True], kind="mergesort")
 
-    ids, psrc, pdst = _pair_ids(steps.src, steps.dst, max(k, 1))
+    ids, psrc, pdst, counts = _pair_ids(steps.src, steps.dst, max(k, 1))
     n_pairs = len(psrc)
-    counts = np.bincount(ids, minlength=n_pairs)
     order = group_order(ids, n_pairs)
     dj = distinct_cases(ids, steps.tcase, counts, order)
     med, mean, p90 = _gap_stats(ids, steps.gap, counts, order)
@@ -217,27 +266,25 @@ def _tables(steps: _Steps) -> tuple[pd.DataFrame, pd.DataFrame]:
     e_nodes = np.flatnonzero(ends)
     nat_s = np.full(len(s_nodes), _NAT, dtype=np.int64)
     nat_e = np.full(len(e_nodes), _NAT, dtype=np.int64)
+    # entries START -> node, the directly-follows pairs, exits node -> END
+    src = np.r_[np.full(len(s_nodes), k), psrc, e_nodes]
+    dst = np.r_[s_nodes, pdst, np.full(len(e_nodes), k + 1)]
+    transitions = np.r_[starts[s_nodes], counts, ends[e_nodes]].astype(np.int64)
+    o = np.lexsort((rank[dst], rank[src], -transitions))
+    names = np.r_[labels, np.array([START, END], dtype=object)]
     edges = pd.DataFrame(
         {
-            "source": pd.Series(
-                np.r_[np.full(len(s_nodes), START, dtype=object), labels[psrc], labels[e_nodes]],
-                dtype="str",
-            ),
-            "target": pd.Series(
-                np.r_[labels[s_nodes], labels[pdst], np.full(len(e_nodes), END, dtype=object)],
-                dtype="str",
-            ),
-            "transitions": np.r_[starts[s_nodes], counts, ends[e_nodes]].astype(np.int64),
-            "journeys": np.r_[starts[s_nodes], dj, ends[e_nodes]].astype(np.int64),
-            "median_gap": ns_to_timedelta(np.r_[nat_s, med, nat_e]),
-            "mean_gap": ns_to_timedelta(np.r_[nat_s, mean, nat_e]),
-            "p90_gap": ns_to_timedelta(np.r_[nat_s, p90, nat_e]),
-        }
+            "source": pd.Series(names[src[o]], dtype="str"),
+            "target": pd.Series(names[dst[o]], dtype="str"),
+            "transitions": transitions[o],
+            "journeys": np.r_[starts[s_nodes], dj, ends[e_nodes]][o].astype(np.int64),
+            "median_gap": ns_to_timedelta(np.r_[nat_s, med, nat_e][o]),
+            "mean_gap": ns_to_timedelta(np.r_[nat_s, mean, nat_e][o]),
+            "p90_gap": ns_to_timedelta(np.r_[nat_s, p90, nat_e][o]),
+        },
+        copy=False,
     )
-    edges = edges.sort_values(
-        ["transitions", "source", "target"], ascending=[False, True, True], kind="mergesort"
-    )
-    return nodes.reset_index(drop=True), edges.reset_index(drop=True)
+    return nodes, edges
 
 
 def _first_steps(log: JourneyLog, level: str, collapse: bool) -> dict[str, float]:

@@ -1,12 +1,14 @@
 """Journey variants: the distinct paths journeys take, with how many take each.
 
 A variant is a journey's whole sequence of touchpoints (or of channels, stages,
-... with ``level``). Journeys are grouped without a Python loop over journeys by
-:func:`journeymine._kernels.case_variants`: each journey's code sequence is
-hashed with a polynomial hash in ``uint64`` (``np.add.reduceat`` over the journey
-boundaries), journeys are grouped by hash, and every journey is then checked,
-element by element, against the first journey of its group, so a hash collision
-can never merge two different paths (colliding groups are split exactly).
+... with ``level``). Journeys are grouped without a Python loop over journeys
+by :func:`journeymine._kernels.case_variants`: each journey's code sequence is hashed with a polynomial hash in ``uint64`` (a running sum over
+the log, differenced at the journey boundaries), journeys are grouped by hash,
+and every journey that is not the first of its group is then checked, element by
+element, against that first journey, so a hash collision can never merge two
+different paths (colliding groups are split exactly). The ``variant`` column is
+a :class:`~journeymine.discovery._paths.PathArray`: spans of the step codes,
+whose tuples are made only when they are read.
 """
 
 from __future__ import annotations
@@ -16,14 +18,20 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .._kernels import case_variants, distinct, group_order_stats, hash_keys
+from .._kernels import case_variants, group_order_stats, group_value_order, hash_keys
 from .._validation import check_column, check_type
 from ..errors import InvalidParameterError
 from ..log import JourneyLog
 from ..schema import ACTIVITY, CASE, TIMESTAMP
 from ._compute import _steps
+from ._paths import PathArray
 
 __all__ = ["variants"]
+
+# median durations: variants taken this often (at most _MAX_PARTITIONS of them) get a
+# partition each (:func:`journeymine._kernels.group_order_stats`); the rest share a sort
+_BIG = 64
+_MAX_PARTITIONS = 4096
 
 # module-level, so that a test can substitute a colliding hash
 _hash_keys = hash_keys
@@ -72,29 +80,6 @@ def _case_variants(log: JourneyLog, level: str, collapse: bool, func: str) -> _V
     return out
 
 
-def _paths(
-    labels: np.ndarray, code: np.ndarray, start: np.ndarray, length: np.ndarray
-) -> np.ndarray:
-    """The label tuple of each variant, as an object array.
-
-    Variants are handled one length at a time. When a length has more variants than
-    steps, one gather per step position and ``zip`` build the tuples in C; otherwise
-    each of its (few) variants is one slice. Either way there are at most as many
-    numpy calls as variants, and no loop per event.
-    """
-    out = np.empty(len(start), dtype=object)
-    for n in distinct(length).tolist():
-        which = np.flatnonzero(length == n)
-        first = start[which]
-        if len(which) >= n:
-            columns = [labels[code[first + j]].tolist() for j in range(n)]
-            out[which] = np.fromiter(zip(*columns, strict=True), dtype=object, count=len(which))
-        else:
-            for w, s in zip(which.tolist(), first.tolist(), strict=True):
-                out[w] = tuple(labels[code[s : s + n]].tolist())
-    return out
-
-
 def variants(
     log: JourneyLog, *, level: str = ACTIVITY, collapse_repeats: bool = False
 ) -> pd.DataFrame:
@@ -112,12 +97,21 @@ def variants(
     Returns
     -------
     pandas.DataFrame
-        One row per variant: ``variant`` (tuple of labels), ``length`` (its number of
-        steps), ``journeys``, ``share`` (of all journeys), ``median_duration`` (from
-        first to last event, over the variant's journeys; the mean of the middle two for
-        an even count) and ``example_case`` (the first such journey in the log).
-        Sorted by ``journeys`` (descending); ties in the order their first journeys
-        appear in the log (the order of ``log.cases``).
+        One row per variant: ``variant`` (the path: each element is a tuple of labels),
+        ``length`` (its number of steps), ``journeys``, ``share`` (of all journeys),
+        ``median_duration`` (from first to last event, over the variant's journeys; the
+        mean of the middle two for an even count) and ``example_case`` (the first such
+        journey in the log). Sorted by ``journeys`` (descending); ties in the order
+        their first journeys appear in the log (the order of ``log.cases``).
+
+    Notes
+    -----
+    The ``variant`` column has dtype ``"path"``: it is stored as integer codes and
+    makes a tuple only when an element is read (``v["variant"][0]``, iteration,
+    ``tolist()``), so that building the table costs no Python object per variant.
+    It compares, sorts, groups, prints and writes to Parquet (a list of strings)
+    as a column of tuples does; ``.str`` methods do not apply (use
+    ``v["variant"].map(" → ".join)``), and ``astype(object)`` gives the tuples.
 
     Examples
     --------
@@ -125,10 +119,15 @@ def variants(
     >>> import journeymine as jm
     >>> df = pd.DataFrame({"c": ["x", "x", "y", "y", "z"], "a": ["A", "B", "A", "B", "A"],
     ...                    "t": pd.date_range("2025-01-01", periods=5, freq="D")})
-    >>> jm.variants(jm.from_pandas(df, case="c", activity="a", timestamp="t"))
+    >>> v = jm.variants(jm.from_pandas(df, case="c", activity="a", timestamp="t"))
+    >>> v
       variant  length  journeys     share median_duration example_case
     0  (A, B)       2         2  0.666667          1 days            x
     1    (A,)       1         1  0.333333          0 days            z
+    >>> v["variant"][0], v["variant"].tolist()
+    (('A', 'B'), [('A', 'B'), ('A',)])
+    >>> v["variant"].map(" → ".join).tolist()
+    ['A → B', 'A']
     """
     func = "variants"
     if not isinstance(log, JourneyLog):
@@ -138,35 +137,68 @@ def variants(
     check_column(log.columns, level, "level", func)
     check_type(collapse_repeats, bool, "True or False", "collapse_repeats", func)
     v = _case_variants(log, level, collapse_repeats, func)
-    n_var = len(v.counts)
-    ts = log._events[TIMESTAMP].array.asi8
-    off = log._offsets
-    ok = v.rank >= 0
-    dur = ts[off[1:][ok] - 1] - ts[off[:-1][ok]]
-    grp = v.rank[ok]
-    med = np.zeros(n_var, dtype=np.int64)
-    single = v.counts[grp] == 1 if n_var else np.zeros(0, dtype=bool)
-    med[grp[single]] = dur[single]  # a variant taken once: its one duration
-    multi = np.flatnonzero(v.counts > 1)
-    if len(multi):
-        # the middle two durations of the other variants; their midpoint, rounded down
-        g = grp[~single]
-        cnt = v.counts[multi]
-        mid = group_order_stats(
-            g, dur[~single], np.bincount(g, minlength=n_var), np.c_[(cnt - 1) // 2, cnt // 2]
-        )
-        med[multi] = mid[:, 0] + (mid[:, 1] - mid[:, 0]) // 2
+    med = _median_durations(log, v)
     steps = _steps(log, level, collapse_repeats, func)
-    paths = _paths(np.asarray(v.labels, dtype=object), steps.code, steps.offsets[v.rep], v.length)
-    cases = log._events[CASE].cat.categories
-    total = int(ok.sum())
+    # the paths as spans of the step codes: no tuple is built until one is read
+    paths = PathArray._from_codes(steps.code, steps.offsets[v.rep], v.length.copy(), v.labels)
+    cases = np.asarray(log._events[CASE].cat.categories, dtype=object)
+    total = int(v.counts.sum())
+    # every column is a fresh array: no copies (copying objects costs a reference count each)
     return pd.DataFrame(
         {
-            "variant": pd.Series(paths, dtype=object),
+            "variant": pd.Series(paths, copy=False),
             "length": v.length.astype(np.int64),
             "journeys": v.counts.astype(np.int64),
             "share": v.counts / total if total else np.zeros(0),
-            "median_duration": pd.Series(med.view("m8[ns]")),
-            "example_case": pd.Series(np.asarray(cases, dtype=object)[v.rep], dtype=object),
-        }
+            "median_duration": pd.Series(med.view("m8[ns]"), copy=False),
+            "example_case": pd.Series(cases.take(v.rep), dtype=object, copy=False),
+        },
+        copy=False,
     )
+
+
+def _median_durations(log: JourneyLog, v: _Variants) -> np.ndarray:
+    """Per variant, the median time from first to last event of its journeys, in ns.
+
+    The median of an even count is the midpoint of the middle two, rounded down.
+    Variants are ranked by count, so those taken more than once come first: the
+    largest (at most ``_MAX_PARTITIONS``, each taken at least ``_BIG`` times) get
+    one partition each (linear time), the others share one sort by (variant,
+    duration).
+    """
+    n_var = len(v.counts)
+    ts = np.asarray(log._events[TIMESTAMP].array.asi8, dtype=np.int64)
+    off = log._offsets
+    grp = v.rank
+    if len(grp) and grp.min() < 0:  # journeys without events belong to no variant
+        ok = grp >= 0
+        dur = ts.take(off[1:][ok] - 1) - ts.take(off[:-1][ok])
+        grp = grp[ok]
+    else:
+        dur = ts.take(off[1:] - 1) - ts.take(off[:-1]) if len(ts) else np.zeros(0, np.int64)
+    med = np.zeros(n_var, dtype=np.int64)
+    single = v.counts.take(grp) == 1
+    med[grp[single]] = dur[single]  # a variant taken once: its one duration
+    n_multi = int((v.counts > 1).sum())
+    n_big = min(int((v.counts >= _BIG).sum()), _MAX_PARTITIONS)
+    if not n_multi:
+        return med
+    cnt = v.counts[:n_multi]
+    lo_rank, hi_rank = (cnt - 1) // 2, cnt // 2  # the middle two
+    mid = np.empty((n_multi, 2), dtype=np.int64)
+    multi = ~single
+    if n_big:  # one partition per variant
+        pick = multi & (grp < n_big)
+        g = grp[pick]
+        mid[:n_big] = group_order_stats(
+            g, dur[pick], cnt[:n_big], np.c_[lo_rank[:n_big], hi_rank[:n_big]]
+        )
+    if n_multi > n_big:  # one sort by (variant, duration)
+        pick = multi & (grp >= n_big)
+        g = grp[pick] - n_big
+        vals = dur[pick][group_value_order(g, dur[pick], n_multi - n_big)]
+        first = np.cumsum(cnt[n_big:]) - cnt[n_big:]
+        mid[n_big:, 0] = vals[first + lo_rank[n_big:]]
+        mid[n_big:, 1] = vals[first + hi_rank[n_big:]]
+    med[:n_multi] = mid[:, 0] + (mid[:, 1] - mid[:, 0]) // 2
+    return med

@@ -19,6 +19,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..discovery._paths import PathDtype
+
 __all__ = [
     "Spec",
     "SPECS",
@@ -459,7 +461,10 @@ def _export_ready(table: pd.DataFrame) -> pd.DataFrame:
     out = out.reset_index(drop=True)
     for i, col in enumerate(out.columns):
         s = out[col]
-        if s.dtype == object and len(s) and s.map(lambda v: isinstance(v, tuple | list)).any():
+        paths = isinstance(s.dtype, PathDtype)  # jm.variants' column of paths
+        if paths or (
+            s.dtype == object and len(s) and s.map(lambda v: isinstance(v, tuple | list)).any()
+        ):
             out = out.copy(deep=False) if out is table else out
             out.isetitem(i, s.map(_flat))
     return out

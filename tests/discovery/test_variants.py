@@ -127,7 +127,7 @@ def test_empty_log_and_bad_input():
 def test_hash_collisions_are_split_exactly(monkeypatch):
     """With a hash that makes every journey of the same length collide, grouping stays exact."""
 
-    def bad_hash(code, pos, starts, lens):
+    def bad_hash(code, starts, lens):
         return lens.astype(np.uint64)
 
     monkeypatch.setattr(variants_module, "_hash_keys", bad_hash)
@@ -268,3 +268,45 @@ def test_variants_equal_pm4py(real_data, pm4py):
             tuple(k): int(n) for k, n in theirs.items()
         }
         assert v["journeys"].sum() == log.n_cases
+
+
+# ----------------------------------------------------------------------------- the kernels
+
+
+def _random_codes(rng, n_journeys, k, max_len):
+    lens = rng.integers(0, max_len + 1, n_journeys)
+    # few distinct paths, so that many journeys share one
+    pool = [rng.integers(0, k, n) for n in range(max_len + 1)]
+    code = np.concatenate(
+        [pool[n][:n] if rng.random() < 0.7 else rng.integers(0, k, n) for n in lens]
+    )
+    return code.astype(np.int32), np.r_[0, np.cumsum(lens)].astype(np.int64)
+
+
+def test_median_durations_of_rare_and_frequent_variants():
+    """Variants taken 1, 2, 3 and 70 times (the last by partition, the others by sort)."""
+    rng = np.random.default_rng(5)
+    paths, durations = {}, {}
+    plan = [("A",)] * 70 + [("B", "C")] * 3 + [("C", "B")] * 2 + [("D",)]
+    for i, path in enumerate(plan):
+        case = f"c{i:03d}"
+        paths[case] = list(path) + ["end"]
+        durations[case] = int(rng.integers(1, 10_000))
+    rows = []
+    for case, acts in paths.items():
+        for k, a in enumerate(acts):
+            t = T0 + pd.Timedelta(minutes=int(rng.integers(0, 1000))) if k == 0 else None
+            rows.append({"c": case, "a": a, "k": k, "t": t})
+    df = pd.DataFrame(rows)
+    start = df.groupby("c")["t"].transform("first")
+    df["t"] = start + pd.to_timedelta(df["k"] * df["c"].map(durations), unit="s")
+    log = jm.from_pandas(df, case="c", activity="a", timestamp="t")
+    v = jm.variants(log)
+    ends = {}
+    for case, acts in paths.items():
+        ends.setdefault(tuple(acts), []).append(durations[case] * (len(acts) - 1) * 10**9)
+    for path, med in zip(v["variant"], v["median_duration"], strict=True):
+        d = sorted(ends[path])
+        lo, hi = d[(len(d) - 1) // 2], d[len(d) // 2]
+        assert med == pd.Timedelta(lo + (hi - lo) // 2, unit="ns"), path
+    assert v["journeys"].tolist() == [70, 3, 2, 1]

@@ -171,3 +171,11 @@ def test_journey_log_repr_html_escapes(make_log) -> None:
     log = make_log([("c1", "<img src=x onerror=alert(1)>", "2025-01-01 10:00")])
     html = log._repr_html_()
     assert "<img src=x" not in html and "&lt;img src=x" in html
+
+
+def test_variant_paths_are_exported_as_text() -> None:
+    """jm.variants' path column becomes "a → b" text in the exported table (CSV, Parquet, JSON)."""
+    log = jm.datasets.load_sample()
+    table = run_analyses(log, include=("variants",)).tables["variants"]
+    paths = jm.variants(log)["variant"]
+    assert table["variant"].tolist() == [" → ".join(p) for p in paths]
