@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..errors import InvalidParameterError
 from ._analyses import Findings, run_analyses
-from .html import render_fragment, render_html
+from .html import render_html, render_overview
 
 __all__ = ["report", "Report", "load_assumed"]
 
@@ -37,6 +37,12 @@ class Report:
         The headline figures (``log.summary()`` plus conversion when there is a goal).
     skipped : dict of str -> str
         Analyses that were not run, and why.
+
+    Notes
+    -----
+    Displayed in a notebook, a report shows a compact overview (headline figures, the
+    top pain points, the tables it holds; a few KB). ``IPython.display.HTML(rep.html)``
+    shows the whole report there.
 
     Examples
     --------
@@ -78,7 +84,8 @@ class Report:
         )
 
     def _repr_html_(self) -> str:
-        return render_fragment(self._findings)
+        # a compact view: the whole report is rep.html (IPython.display.HTML(rep.html))
+        return render_overview(self._findings, path=self.path)
 
 
 def _write_atomic(path: Path, text: str) -> Path:

@@ -344,6 +344,43 @@ def _footer(run: dict[str, Any] | None) -> str:
     return f"<footer><p>{esc(ABOUT_EXPLAIN)}</p><p>{'<br>'.join(lines)}</p></footer>"
 
 
+def render_overview(found: Findings, *, path: Any = None) -> str:
+    """A compact notebook view of a report: headline figures, top pain points, contents.
+
+    The whole report (every table and picture, ~300 KB for the sample) would make
+    every notebook that displays it that much bigger; this view is a few KB and
+    says where the whole report is.
+    """
+    parts = [
+        f"<style>{CSS}</style>",
+        '<div class="jm-report" style="max-width:none;padding:0">',
+        f"<p><b>{esc(found.title)}</b></p>",
+        _cards(found.summary),
+    ]
+    if "pain_points" in found.tables:
+        parts.append(
+            "<h3>Top pain points</h3>" + table_html(found.tables["pain_points"], max_rows=5)
+        )
+    contents = pd.DataFrame(
+        {
+            "table": [found.table_titles.get(n, n) for n in found.tables],
+            "name": list(found.tables),
+            "rows": [len(t) for t in found.tables.values()],
+        }
+    )
+    parts.append("<h3>Contents</h3>" + table_html(contents, max_rows=len(contents) or 1))
+    if found.skipped:
+        items = "".join(f"<li>{esc(k)}: {esc(v)}</li>" for k, v in sorted(found.skipped.items()))
+        parts.append(f"<h3>Not run</h3><ul>{items}</ul>")
+    where = f"The whole report: {esc(str(path))}. " if path else ""
+    parts.append(
+        f'<p class="jm-more">{where}Tables: <code>rep.tables["name"]</code>; the whole report '
+        "here: <code>IPython.display.HTML(rep.html)</code>; to a file: "
+        "<code>rep.save(path)</code>.</p></div>"
+    )
+    return "".join(parts)
+
+
 def render_html(found: Findings, *, run: dict[str, Any] | None = None) -> str:
     """The whole report as one self-contained HTML document."""
     return (

@@ -179,3 +179,15 @@ def test_variant_paths_are_exported_as_text() -> None:
     table = run_analyses(log, include=("variants",)).tables["variants"]
     paths = jm.variants(log)["variant"]
     assert table["variant"].tolist() == [" → ".join(p) for p in paths]
+
+
+def test_notebook_view_is_compact_and_points_to_the_whole_report(tmp_path) -> None:
+    log = jm.datasets.load_sample()
+    rep = jm.report(log, goal="purchase", path=tmp_path / "r.html")
+    view = rep._repr_html_()
+    assert len(view) < len(rep.html) / 10  # ~8 KB against ~320 KB
+    assert "Top pain points" in view and "journey_map_nodes" in view
+    assert str(tmp_path / "r.html") in view and "IPython.display.HTML(rep.html)" in view
+    top = rep.tables["pain_points"]["where"].iloc[0]
+    assert top in view
+    _no_live_markup(view.split("</style>", 1)[1])
