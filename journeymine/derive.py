@@ -1,10 +1,14 @@
 """The derived tables every analysis reads: the single place they are computed.
 
-Discovery, the analyzers and the comparisons never scan raw events on their own;
-they read these tables. Each has a fixed schema, written below, so that another
-engine (DuckDB, Spark) can produce the same tables and the analyses run on them
-unchanged. Each is computed in one vectorised pass over the sorted log and cached
-on the (immutable) log.
+Discovery, the analyzers and the comparisons are defined on these tables. Each has
+a fixed schema, written below, so that another engine (DuckDB, Spark) can produce
+the same tables and the analyses run on them unchanged. Each is computed in one
+vectorised pass over the sorted log and cached on the (immutable) log. Where an
+analysis needs only two or three arrays of a table, it may take them straight from
+the log's sorted arrays instead of building the DataFrame (the journey map's
+directly-follows pairs, the handoffs between owners: at 10M events the table costs
+more than the analysis); the tests check those against these tables or against
+brute-force loops over the events.
 
 ``case_table(log)`` — one row per journey, in log order:
 
