@@ -50,15 +50,15 @@ def memo(log: JourneyLog, key: tuple[Any, ...] | None, compute: Callable[[], Any
     The analyzers share results this way: :func:`~journeymine.pain_points` and a
     report ask again for what :func:`~journeymine.handoffs` and the others have
     already computed. ``key`` must name the computation and every setting it depends
-    on; None (a goal given as a predicate: two lambdas cannot be told apart) computes
-    without caching. DataFrames come back as copy-on-write views, so a caller cannot
-    alter the cached table.
+    on; a key with a None part (a goal given as a predicate, see :func:`goal_key`: two
+    lambdas cannot be told apart) computes without caching. DataFrames come back as
+    copy-on-write views, so a caller cannot alter the cached table.
     """
     try:
-        hash(key)
+        cacheable = None not in key
     except TypeError:  # a setting that is not a plain value: the analyzer raises its own error
-        key = None
-    if key is None:
+        cacheable = False
+    if not cacheable:
         return compute()
     if key not in log._cache:
         log._cache[key] = compute()
@@ -104,14 +104,15 @@ def level_codes(
         hint = "Add stages first with jm.map_stages(log, {'stage': ['touchpoint', ...], ...})."
     if not isinstance(level, str) or level not in log._events.columns:
         check_column(log._events.columns, level, param, func, hint=hint)
-    key = ("analyzers.codes", level)
-    if key not in log._cache:
-        codes, labels = log._codes(level, func)
-        # once per log and column, read-only (the analyzers share it)
-        wide = np.asarray(codes).astype(np.int64)
-        wide.flags.writeable = False
-        log._cache[key] = wide, labels
-    return log._cache[key]
+    return memo(log, ("analyzers.codes", level), lambda: _wide_codes(log, level, func))
+
+
+def _wide_codes(log: JourneyLog, level: str, func: str) -> tuple[np.ndarray, pd.Index]:
+    codes, labels = log._codes(level, func)
+    # once per log and column, read-only (the analyzers share it)
+    wide = np.asarray(codes).astype(np.int64)
+    wide.flags.writeable = False
+    return wide, labels
 
 
 def require_values(log: JourneyLog, column: str, func: str, why: str) -> np.ndarray:
@@ -138,16 +139,17 @@ def has_values(log: JourneyLog, column: str) -> bool:
 
 def direction_codes(log: JourneyLog) -> np.ndarray:
     """0 inbound, 1 outbound, 2 internal, -1 missing (the direction categories are fixed)."""
-    key = ("analyzers.direction",)
-    if key not in log._cache:
-        s = log._events[DIRECTION]
-        cats = [str(c) for c in s.cat.categories]
-        codes = s.cat.codes.to_numpy().astype(np.int64)
-        lut = np.asarray([("inbound", "outbound", "internal").index(c) for c in cats] + [-1])
-        out = lut[codes] if len(codes) else codes
-        out.flags.writeable = False  # shared by the analyzers
-        log._cache[key] = out
-    return log._cache[key]
+    return memo(log, ("analyzers.direction",), lambda: _direction_codes(log))
+
+
+def _direction_codes(log: JourneyLog) -> np.ndarray:
+    s = log._events[DIRECTION]
+    cats = [str(c) for c in s.cat.categories]
+    codes = s.cat.codes.to_numpy().astype(np.int64)
+    lut = np.asarray([("inbound", "outbound", "internal").index(c) for c in cats] + [-1])
+    out = lut[codes] if len(codes) else codes
+    out.flags.writeable = False  # shared by the analyzers
+    return out
 
 
 def contact_mask(

@@ -93,8 +93,7 @@ def _dead_ends(
     """The dead-end table with an extra ``known`` column (visitors with known outcome)."""
     C.check_log(log, func)
     check_number(min_journeys, "min_journeys", func, low=1, integer=True)
-    gk = C.goal_key(goal)
-    key = None if gk is None else ("analyzers.dead_ends", gk, int(min_journeys), level)
+    key = ("analyzers.dead_ends", C.goal_key(goal), int(min_journeys), level)
     return C.memo(log, key, lambda: _dead_end_table(log, goal, min_journeys, level, func))
 
 

@@ -102,8 +102,7 @@ def dropoffs(log: JourneyLog, *, goal: Goal, level: str = ACTIVITY) -> pd.DataFr
     """
     func = "dropoffs"
     C.check_log(log, func)
-    gk = C.goal_key(goal)
-    key = None if gk is None else ("analyzers.dropoffs", gk, level)
+    key = ("analyzers.dropoffs", C.goal_key(goal), level)
     return C.memo(log, key, lambda: _dropoff_table(log, goal, level, func))
 
 

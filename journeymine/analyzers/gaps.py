@@ -212,16 +212,15 @@ def _silent(
     # log and settings (the log is immutable; callers get copy-on-write views)
     key = (
         "analyzers.silent",
-        None if thr is None else thr.value,
+        "baselines" if thr is None else thr.value,
         float(factor),
         flo.value,
         int(min_gaps),
         level,
     )
-    if key not in log._cache:
-        log._cache[key] = _silent_tables(log, thr, float(factor), flo, int(min_gaps), level, func)
-    gaps, summary, per_journey = log._cache[key]
-    return gaps.copy(deep=False), summary.copy(deep=False), per_journey
+    return C.memo(
+        log, key, lambda: _silent_tables(log, thr, float(factor), flo, int(min_gaps), level, func)
+    )
 
 
 def _silent_tables(
@@ -404,7 +403,7 @@ def _typical(sg: np.ndarray, counts: np.ndarray, factor: float, floor_ns: int) -
     out = np.full(G, np.nan)
     if not len(sg):
         return out
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    starts = np.cumsum(counts) - counts
     has = counts > 0
     bounds = list(
         zip(np.flatnonzero(has).tolist(), starts[has].tolist(), counts[has].tolist(), strict=True)

@@ -148,8 +148,7 @@ def _handoffs(
             + C._HINTS[DIRECTION],
             DataQualityWarning,
         )
-    gk = C.goal_key(goal)
-    key = None if gk is None else ("analyzers.handoffs", by, gk, win.value, tuple(skip))
+    key = ("analyzers.handoffs", by, C.goal_key(goal), win.value, tuple(skip))
     return C.memo(
         log, key, lambda: _handoff_results(log, by, codes, goal, win, skip, has_direction, func)
     )
@@ -229,15 +228,11 @@ def _handoff_table(log: JourneyLog, codes: np.ndarray) -> dict[str, np.ndarray]:
     case = K.case_codes(log)
     ts = K.event_times(log)
     valid = codes >= 0
-    if valid.all():  # every event has an owner: rows are positions, no gathers
-        pc, pv = case, codes
-    else:
-        pos = np.flatnonzero(valid)
-        pc = case[pos]
-        pv = codes[pos]
+    # every event has an owner: rows are positions, no gathers
+    pos = None if valid.all() else np.flatnonzero(valid)
+    pc, pv = (case, codes) if pos is None else (case[pos], codes[pos])
     hi = np.flatnonzero((pc[1:] == pc[:-1]) & (pv[1:] != pv[:-1])) if len(pv) > 1 else pv[:0]
-    from_row = hi if valid.all() else pos[hi]
-    to_row = hi + 1 if valid.all() else pos[hi + 1]
+    from_row, to_row = (hi, hi + 1) if pos is None else (pos[hi], pos[hi + 1])
     return {
         "case": pc[hi],
         "src": pv[hi],

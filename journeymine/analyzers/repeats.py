@@ -295,7 +295,6 @@ def loops(log: JourneyLog, *, level: str = ACTIVITY) -> pd.DataFrame:
     """
     func = "loops"
     C.check_log(log, func)
-    C.level_codes(log, level, func)
     return C.memo(log, ("analyzers.loops", level), lambda: _loop_table(log, level, func))
 
 

@@ -3,6 +3,7 @@ never altered by a caller, warnings on every call, and read-only shared arrays."
 
 from __future__ import annotations
 
+import importlib
 import warnings
 
 import numpy as np
@@ -96,3 +97,31 @@ def test_labels_of_many_labels_few_codes():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert C.labels_of(labels, np.zeros(0, dtype=np.int64)).tolist() == []
+
+
+def test_silent_gaps_are_computed_once_for_three_callers(monkeypatch):
+    gaps = importlib.import_module("journeymine.analyzers.gaps")
+    calls = []
+    real = gaps._silent_tables
+    monkeypatch.setattr(gaps, "_silent_tables", lambda *a: calls.append(1) or real(*a))
+    log = jm.datasets.load_sample()
+    jm.silent_gaps(log)
+    jm.silent_gaps_summary(log)
+    jm.pain_points(log, goal=GOAL)
+    assert len(calls) == 1
+    jm.silent_gaps(log, factor=5.0)  # other settings: computed again
+    assert len(calls) == 2
+
+
+def test_a_predicate_goal_is_computed_every_time(monkeypatch):
+    dropoffs = importlib.import_module("journeymine.analyzers.dropoffs")
+    calls = []
+    real = dropoffs._dropoff_table
+    monkeypatch.setattr(dropoffs, "_dropoff_table", lambda *a: calls.append(1) or real(*a))
+    log = jm.datasets.load_sample()
+    jm.dropoffs(log, goal="purchase")
+    jm.dropoffs(log, goal=["purchase"])  # the same names: shared
+    assert len(calls) == 1
+    jm.dropoffs(log, goal=lambda ev: ev["activity"] == "purchase")
+    jm.dropoffs(log, goal=lambda ev: ev["activity"] == "purchase")
+    assert len(calls) == 3
