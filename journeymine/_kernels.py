@@ -51,7 +51,9 @@ __all__ = [
 ]
 
 _NAT = np.iinfo(np.int64).min
-# above this many groups, group_order_stats sorts once instead of partitioning per group
+# group_order_stats partitions groups of at least _PARTITION_MIN values (at most
+# _PARTITION_GROUPS of them, the largest); the other groups share one sort
+_PARTITION_MIN = 64
 _PARTITION_GROUPS = 4096
 _MULT = np.uint64(0x9E3779B97F4A7C15)
 _LEN_MIX = np.uint64(0xC2B2AE3D27D4EB4F)
@@ -391,10 +393,12 @@ def group_order_stats(
     """Per non-empty group, its values at the given ranks (0 = the group's smallest).
 
     Exact order statistics, in the values' own dtype (so int64 nanoseconds stay
-    exact). With up to 4,096 groups, each group's rows (taken in group order,
-    ``order`` from :func:`group_order`, computed if not given) are partitioned at
-    its ranks with ``np.partition`` (linear time); with more groups, one sort by
-    (group, value) serves them all.
+    exact). The large groups (at least 64 values; the 4,096 largest of them) are
+    partitioned at their ranks one by one with ``np.partition`` (linear time; their
+    rows taken in group order, ``order`` from :func:`group_order`, computed if not
+    given); the other groups share one sort of their rows by (group, value), which
+    costs less than a Python step per group when groups are many and small (the
+    variants of a log: hundreds of thousands, most taken a few times).
 
     Parameters
     ----------
@@ -423,22 +427,35 @@ def group_order_stats(
     """
     values = np.asarray(values)
     counts = np.asarray(counts)
+    groups = np.asarray(groups)
     ranks = np.asarray(ranks, dtype=np.int64).reshape(-1, np.shape(ranks)[-1])
     n_groups = len(counts)
-    has = counts > 0
+    has = np.flatnonzero(counts > 0)
     c = counts[has]
-    starts = np.r_[0, np.cumsum(counts)[:-1]].astype(np.int64)[has]
-    if n_groups <= _PARTITION_GROUPS:
+    starts = (np.cumsum(counts) - counts)[has]
+    got = np.empty(ranks.shape, dtype=values.dtype)
+    big = c >= _PARTITION_MIN
+    if big.sum() > _PARTITION_GROUPS:  # partition the largest, sort the rest
+        big[np.argsort(-c, kind="stable")[_PARTITION_GROUPS:]] = False
+    if big.any():
         if order is None:
             order = group_order(groups, n_groups)
-        vals = values[order]
-        got = np.empty(ranks.shape, dtype=values.dtype)
-        for j, (b, k) in enumerate(zip(starts, ranks, strict=True)):
-            part = np.partition(vals[b : b + c[j]], distinct(k))
-            got[j] = part[k]
-        return got
-    vals = values[group_value_order(groups, values, n_groups)]
-    return vals[starts[:, None] + ranks]
+        for j in np.flatnonzero(big).tolist():
+            b, k = starts[j], ranks[j]
+            got[j] = np.partition(values[order[b : b + c[j]]], distinct(k))[k]
+    small = ~big
+    if small.any():
+        # the small groups renumbered 0, 1, ... (in group order), then one sort
+        renum = np.full(n_groups, -1, dtype=np.int64)
+        renum[has[small]] = np.arange(int(small.sum()))
+        gid, v = renum[groups], values
+        if not small.all():
+            keep = gid >= 0
+            gid, v = gid[keep], v[keep]
+        cs = c[small]
+        vals = v[group_value_order(gid, v, len(cs))]
+        got[small] = vals[(np.cumsum(cs) - cs)[:, None] + ranks[small]]
+    return got
 
 
 def distinct_cases(

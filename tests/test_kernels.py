@@ -191,9 +191,17 @@ def test_group_order_stats_match_sorted_groups(data, k):
     rng = np.random.default_rng(len(values))
     ranks = (rng.random((len(c), k)) * c[:, None]).astype(np.int64)
     got = K.group_order_stats(groups, values, counts, ranks)
-    # the same groups among more than 4,096 (empty) ones: one sort instead of partitions
+    # the same groups among more than 4,096 (empty) ones
     many = np.r_[counts, np.zeros(5000, dtype=counts.dtype)]
     assert K.group_order_stats(groups, values, many, ranks).tolist() == got.tolist()
+    # groups partitioned and groups sorted, mixed: groups of 3+ values partitioned,
+    # at most 2 of them (the largest), the rest sorted together
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(K, "_PARTITION_MIN", 3)
+        mp.setattr(K, "_PARTITION_GROUPS", 2)
+        assert K.group_order_stats(groups, values, counts, ranks).tolist() == got.tolist()
+        mp.setattr(K, "_PARTITION_MIN", 1)
+        assert K.group_order_stats(groups, values, counts, ranks).tolist() == got.tolist()
     for row, g in enumerate(np.flatnonzero(counts)):
         mine = np.sort(values[groups == g])
         assert got[row].tolist() == mine[ranks[row]].tolist()

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .._kernels import case_variants, group_order_stats, group_value_order, hash_keys
+from .._kernels import case_variants, group_order_stats, hash_keys
 from .._validation import check_column, check_type
 from ..errors import InvalidParameterError
 from ..log import JourneyLog
@@ -27,11 +27,6 @@ from ._compute import _steps
 from ._paths import PathArray
 
 __all__ = ["variants"]
-
-# median durations: variants taken this often (at most _MAX_PARTITIONS of them) get a
-# partition each (:func:`journeymine._kernels.group_order_stats`); the rest share a sort
-_BIG = 64
-_MAX_PARTITIONS = 4096
 
 # module-level, so that a test can substitute a colliding hash
 _hash_keys = hash_keys
@@ -161,10 +156,9 @@ def _median_durations(log: JourneyLog, v: _Variants) -> np.ndarray:
     """Per variant, the median time from first to last event of its journeys, in ns.
 
     The median of an even count is the midpoint of the middle two, rounded down.
-    Variants are ranked by count, so those taken more than once come first: the
-    largest (at most ``_MAX_PARTITIONS``, each taken at least ``_BIG`` times) get
-    one partition each (linear time), the others share one sort by (variant,
-    duration).
+    A variant taken once has its one duration; the others' middle two come from
+    :func:`journeymine._kernels.group_order_stats` (large variants partitioned,
+    the rest sharing one sort).
     """
     n_var = len(v.counts)
     ts = np.asarray(log._events[TIMESTAMP].array.asi8, dtype=np.int64)
@@ -180,25 +174,11 @@ def _median_durations(log: JourneyLog, v: _Variants) -> np.ndarray:
     single = v.counts.take(grp) == 1
     med[grp[single]] = dur[single]  # a variant taken once: its one duration
     n_multi = int((v.counts > 1).sum())
-    n_big = min(int((v.counts >= _BIG).sum()), _MAX_PARTITIONS)
     if not n_multi:
         return med
+    # variants are ranked by count: those taken more than once are 0..n_multi-1
     cnt = v.counts[:n_multi]
-    lo_rank, hi_rank = (cnt - 1) // 2, cnt // 2  # the middle two
-    mid = np.empty((n_multi, 2), dtype=np.int64)
     multi = ~single
-    if n_big:  # one partition per variant
-        pick = multi & (grp < n_big)
-        g = grp[pick]
-        mid[:n_big] = group_order_stats(
-            g, dur[pick], cnt[:n_big], np.c_[lo_rank[:n_big], hi_rank[:n_big]]
-        )
-    if n_multi > n_big:  # one sort by (variant, duration)
-        pick = multi & (grp >= n_big)
-        g = grp[pick] - n_big
-        vals = dur[pick][group_value_order(g, dur[pick], n_multi - n_big)]
-        first = np.cumsum(cnt[n_big:]) - cnt[n_big:]
-        mid[n_big:, 0] = vals[first + lo_rank[n_big:]]
-        mid[n_big:, 1] = vals[first + hi_rank[n_big:]]
+    mid = group_order_stats(grp[multi], dur[multi], cnt, np.c_[(cnt - 1) // 2, cnt // 2])
     med[:n_multi] = mid[:, 0] + (mid[:, 1] - mid[:, 0]) // 2
     return med
