@@ -219,7 +219,7 @@ def _handoff_results(
             -np.nan_to_num(table["conversions_lost"].to_numpy(float)),
         )
     )
-    parts = {"case": h["case"], "uniq": uniq, "inv": inv, "back": back, "L": L, "groups": g}
+    parts = {"case": h["case"], "uniq": uniq, "inv": inv, "back": back, "groups": g, "order": order}
     return table.iloc[order].reset_index(drop=True), parts
 
 

@@ -327,16 +327,9 @@ def _handoff_rows(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataQualityWarning)
         table, parts = _handoffs(log, by, goal, win, self_service, "pain_points")
-    labels = log._codes(by, "pain_points")[1]
-    L, uniq, inv, back, case = (parts[k] for k in ("L", "uniq", "inv", "back", "case"))
-    P = len(uniq)
-    g = parts["groups"]
-    pp_total = _journey_counts(out, case[back], inv[back], P)[0]
-    lab = [str(x) for x in labels]
-    key = {(lab[u // L], lab[u % L]): i for i, u in enumerate(uniq)}
-    idx = np.asarray(
-        [key[(f, t)] for f, t in zip(table["from"], table["to"], strict=True)], dtype=np.int64
-    )
+    inv, back, case, g = (parts[k] for k in ("inv", "back", "case", "groups"))
+    pp_total = _journey_counts(out, case[back], inv[back], len(parts["uniq"]))[0]
+    idx = parts["order"]  # the pair of each row of the table
     if not len(idx):
         return []
     t = table.assign(
@@ -494,8 +487,7 @@ def _unanswered_rows(log: JourneyLog, out: C.Outcome, min_journeys: int) -> pd.D
     u, rows = _unanswered(log, 0.5, "pain_points")
     finished = ~u["ongoing"].to_numpy()
     u, rows = u[finished], rows[finished]
-    codes, labels = log._codes(ACTIVITY, "pain_points")
-    codes = np.asarray(codes).astype(np.int64)
+    codes, labels = C.level_codes(log, ACTIVITY, "pain_points")
     case = K.case_codes(log)
     lab_idx = pd.Index([str(x) for x in labels])
     u_case = case[rows]
