@@ -87,7 +87,8 @@ def case_table(log: JourneyLog) -> pd.DataFrame:
     True
     """
     key = ("case_table",)
-    if key not in log._cache:
+
+    def compute() -> pd.DataFrame:
         ev = log._events
         off = log._offsets
         first = off[:-1]
@@ -113,8 +114,9 @@ def case_table(log: JourneyLog) -> pd.DataFrame:
                 "ongoing": log._ongoing.copy(),
             }
         )
-        log._cache[key] = table
-    return log._cache[key]
+        return table
+
+    return log._cached(key, compute)
 
 
 def transitions(log: JourneyLog, level: str = ACTIVITY) -> pd.DataFrame:
@@ -140,7 +142,8 @@ def transitions(log: JourneyLog, level: str = ACTIVITY) -> pd.DataFrame:
     1       x      B      A 0 days 01:00:00     1
     """
     key = ("transitions", level)
-    if key not in log._cache:
+
+    def compute() -> pd.DataFrame:
         codes, labels = log._codes(level, "transitions")
         ev = log._events
         case = ev[CASE].cat.codes.to_numpy()
@@ -167,8 +170,9 @@ def transitions(log: JourneyLog, level: str = ACTIVITY) -> pd.DataFrame:
                 "step": step,
             }
         )
-        log._cache[key] = table
-    return log._cache[key]
+        return table
+
+    return log._cached(key, compute)
 
 
 def goal_mask(
@@ -243,22 +247,22 @@ def case_goals(
     """
     # predicates are not cached (two lambdas cannot be told apart); names are
     key = None if callable(goal) else ("case_goals", goal if isinstance(goal, str) else repr(goal))
-    if key in log._cache:
-        return log._cache[key].copy(deep=False)
-    mask = goal_mask(log, goal, param=param, func=func)
-    case = log._events[CASE].cat.codes.to_numpy()
-    n_cases = log.n_cases
-    first = np.full(n_cases, -1, dtype=np.int64)
-    hits = np.flatnonzero(mask)
-    if len(hits):
-        # hits are in row order, so the first hit of each case is where the case changes
-        hc = case[hits]
-        is_first = np.r_[True, hc[1:] != hc[:-1]]
-        first[hc[is_first]] = hits[is_first]
-    out = pd.DataFrame({"converted": first >= 0, "first_goal": first})
-    if key is not None:
-        log._cache[key] = out
-    return out.copy(deep=False)
+
+    def compute() -> pd.DataFrame:
+        mask = goal_mask(log, goal, param=param, func=func)
+        case = log._events[CASE].cat.codes.to_numpy()
+        n_cases = log.n_cases
+        first = np.full(n_cases, -1, dtype=np.int64)
+        hits = np.flatnonzero(mask)
+        if len(hits):
+            # hits are in row order, so the first hit of each case is where the case changes
+            hc = case[hits]
+            is_first = np.r_[True, hc[1:] != hc[:-1]]
+            first[hc[is_first]] = hits[is_first]
+        out = pd.DataFrame({"converted": first >= 0, "first_goal": first})
+        return out
+
+    return log._cached(key, compute)
 
 
 def visits(log: JourneyLog, level: str = ACTIVITY) -> pd.DataFrame:
@@ -290,7 +294,8 @@ def visits(log: JourneyLog, level: str = ACTIVITY) -> pd.DataFrame:
     2       y     B      3     3         1
     """
     key = ("visits", level)
-    if key not in log._cache:
+
+    def compute() -> pd.DataFrame:
         codes, labels = log._codes(level, "visits")
         codes = np.asarray(codes)
         case = log._events[CASE].cat.codes.to_numpy()
@@ -338,5 +343,6 @@ def visits(log: JourneyLog, level: str = ACTIVITY) -> pd.DataFrame:
                 codes[first], dtype=pd.CategoricalDtype(labels), validate=False
             ),
         )
-        log._cache[key] = table
-    return log._cache[key]
+        return table
+
+    return log._cached(key, compute)

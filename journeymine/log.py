@@ -10,7 +10,8 @@ immutable: functions that change it (:func:`~journeymine.split_journeys`,
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import dataclasses
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -303,18 +304,61 @@ class JourneyLog:
 
     def _codes(self, column: str, func: str = "this function") -> tuple[np.ndarray, pd.Index]:
         """Integer codes (-1 for missing) and labels of an event column."""
-        key = ("codes", column)
-        if key not in self._cache:
+        if column not in self._events.columns:
             check_column(self._events.columns, column, "level", func)
-            s = self._events[column]
-            if isinstance(s.dtype, pd.CategoricalDtype):
-                self._cache[key] = (s.cat.codes.to_numpy(), s.cat.categories)
-            else:
-                from ._encode import to_categorical
+        return self._cached(("codes", column), lambda: self._encode(column))
 
-                cat = to_categorical(s)
-                self._cache[key] = (np.asarray(cat.codes), cat.categories)
-        return self._cache[key]
+    def _encode(self, column: str) -> tuple[np.ndarray, pd.Index]:
+        s = self._events[column]
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            return s.cat.codes.to_numpy(), s.cat.categories
+        from ._encode import to_categorical
+
+        cat = to_categorical(s)
+        return np.asarray(cat.codes), cat.categories
+
+    # ------------------------------------------------------------------ the cache
+    def _cached(self, key: tuple[Any, ...] | None, compute: Callable[[], Any]) -> Any:
+        """``compute()``, once per log and ``key``: the one cache of journeymine.
+
+        A log never changes, so neither does anything computed from it. ``key`` names
+        the computation and every setting it depends on; a key that is None or holds a
+        None part (a goal given as a predicate: two lambdas cannot be told apart) is
+        computed without caching. What is stored is frozen (numpy arrays read-only, also
+        inside tuples and dataclasses) and DataFrames and Series are handed out as
+        copy-on-write views, so no caller can alter what later analyses read.
+        """
+        try:
+            cacheable = key is not None and None not in key
+        except TypeError:  # a setting that is not a plain value: the caller raises its own error
+            cacheable = False
+        if not cacheable:
+            return compute()
+        if key not in self._cache:
+            self._cache[key] = _freeze(compute())
+        return _view(self._cache[key])
+
+
+def _freeze(value: Any) -> Any:
+    """Make the arrays of a value about to be cached read-only (in place; it is ours)."""
+    if isinstance(value, np.ndarray):
+        value.flags.writeable = False
+    elif isinstance(value, tuple | list):
+        for v in value:
+            _freeze(v)
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for f in dataclasses.fields(value):
+            _freeze(getattr(value, f.name))
+    return value
+
+
+def _view(value: Any) -> Any:
+    """What a caller of the cache gets: views that cannot write through to the cache."""
+    if isinstance(value, pd.DataFrame | pd.Series):
+        return value.copy(deep=False)  # copy-on-write (pandas >= 3): a write makes a copy
+    if isinstance(value, tuple):
+        return tuple(_view(v) for v in value)
+    return value
 
 
 def _empty_rejected() -> pd.DataFrame:

@@ -45,32 +45,15 @@ _HINTS = {
 
 
 def memo(log: JourneyLog, key: tuple[Any, ...] | None, compute: Callable[[], Any]) -> Any:
-    """``compute()``, once per log and ``key`` (a log never changes, so neither does the result).
+    """``compute()``, once per log and ``key``, through the log's one cache.
 
     The analyzers share results this way: :func:`~journeymine.pain_points` and a
     report ask again for what :func:`~journeymine.handoffs` and the others have
     already computed. ``key`` must name the computation and every setting it depends
-    on; a key with a None part (a goal given as a predicate, see :func:`goal_key`: two
-    lambdas cannot be told apart) computes without caching. DataFrames come back as
-    copy-on-write views, so a caller cannot alter the cached table.
+    on; a key with a None part (a goal given as a predicate, see :func:`goal_key`)
+    computes without caching. See :meth:`JourneyLog._cached` for what is handed out.
     """
-    try:
-        cacheable = None not in key
-    except TypeError:  # a setting that is not a plain value: the analyzer raises its own error
-        cacheable = False
-    if not cacheable:
-        return compute()
-    if key not in log._cache:
-        log._cache[key] = compute()
-    return _views(log._cache[key])
-
-
-def _views(value: Any) -> Any:
-    if isinstance(value, pd.DataFrame):
-        return value.copy(deep=False)
-    if isinstance(value, tuple):
-        return tuple(_views(v) for v in value)
-    return value
+    return log._cached(key, compute)
 
 
 def goal_key(goal: Any) -> tuple[Any, ...] | None:

@@ -104,9 +104,13 @@ def _steps(log: JourneyLog, level: str, collapse: bool, func: str) -> _Steps:
     ``level`` value is one step; the step into the next value is timed from the
     run's last event (it is the original transition out of the run).
     """
-    key = ("discovery.steps", level, bool(collapse))
-    if key in log._cache:
-        return log._cache[key]
+    return log._cached(
+        ("discovery.steps", level, bool(collapse)),
+        lambda: _encode_steps(log, level, collapse, func),
+    )
+
+
+def _encode_steps(log: JourneyLog, level: str, collapse: bool, func: str) -> _Steps:
     raw, cats = log._codes(level, func)
     raw = np.asarray(raw)
     n_cat = len(cats)
@@ -160,7 +164,6 @@ def _steps(log: JourneyLog, level: str, collapse: bool, func: str) -> _Steps:
         _ts=ts,
         _collapse=bool(collapse),
     )
-    log._cache[key] = out
     return out
 
 

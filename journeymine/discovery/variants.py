@@ -50,9 +50,13 @@ class _Variants:
 
 def _case_variants(log: JourneyLog, level: str, collapse: bool, func: str) -> _Variants:
     """Group the journeys of ``log`` into variants at ``level`` (cached on the log)."""
-    key = ("discovery.variants", level, bool(collapse))
-    if key in log._cache:
-        return log._cache[key]
+    return log._cached(
+        ("discovery.variants", level, bool(collapse)),
+        lambda: _group_variants(log, level, collapse, func),
+    )
+
+
+def _group_variants(log: JourneyLog, level: str, collapse: bool, func: str) -> _Variants:
     steps = _steps(log, level, collapse, func)
     lens_all = steps.offsets[1:] - steps.offsets[:-1]
     group, rep = case_variants(steps.code, steps.offsets, empty_variant=False, hasher=_hash_keys)
@@ -71,7 +75,6 @@ def _case_variants(log: JourneyLog, level: str, collapse: bool, func: str) -> _V
     out = _Variants(
         rank=rank, counts=counts[order], rep=rep_o, length=len_o, labels=list(steps.labels)
     )
-    log._cache[key] = out
     return out
 
 
