@@ -1,17 +1,20 @@
-"""A layered left-to-right layout for journey maps (private; numpy and networkx, no Graphviz).
+"""A layered left-to-right layout for journey maps (private; numpy only, no Graphviz).
 
 The classic Sugiyama steps, kept small:
 
-1. **Layers.** Each node hangs under the neighbour most journeys reach it from
-   (a maximum spanning arborescence rooted at START); nodes are taken parents
-   first, otherwise in their typical order (the mean step at which journeys first
-   reach them), and each goes one layer right of its furthest predecessor along
-   tree edges and other frequent edges that agree with that order. Heavy paths
-   thus run straight to the right and rare detours cannot stretch them. END gets
-   the last layer.
-2. **Back edges.** Edges to the same or an earlier layer (loops, returns) are
-   drawn as arcs; forward edges that span several layers get a dummy point in
-   each layer they cross.
+1. **Layers.** The *main flow* is chosen first (see :func:`_main_flow_layers`):
+   steps ranked by a priority (in journey maps: how many journeys reach the
+   target for the first time through the step), kept greedily from the top unless
+   they close a cycle of steps already kept (a greedy maximum acyclic subgraph,
+   so each cycle loses its last-ranked step), keeping each node's first-ranked
+   step in and the significant ones. Its longest-path layering puts each of its
+   steps at least one layer right; a compaction pass keeps heavy steps short, so
+   rare detours cannot stretch the main path. START is first, END last, and no
+   step joins two nodes of one layer.
+2. **Back edges.** Steps that lead to an earlier layer (the loops back and
+   returns left out of the main flow, and rare steps outside it) are drawn as
+   arcs; forward edges that span
+   several layers get a dummy point in each layer they cross.
 3. **Crossings.** Weighted barycenter sweeps, down and up, keeping the order with
    the least weighted crossing.
 4. **Coordinates.** Layers get the width of their widest box; within a layer,
@@ -53,6 +56,7 @@ def layered_layout(
     edges: Sequence[tuple[Node, Node, float]],
     key: Mapping[Node, float],
     *,
+    priority: Mapping[tuple[Node, Node], float] | None = None,
     layer_gap: float = 60.0,
     node_gap: float = 14.0,
     dummy_gap: float = 6.0,
@@ -63,12 +67,14 @@ def layered_layout(
 
     ``key`` orders the nodes (smaller is further left); ties are broken by the
     node's string form. ``edges`` are ``(source, target, weight)`` with weights
-    that are counts. A node with a self-loop gets ``loop_room`` free space above it.
+    that are counts. ``priority`` (default: the weights) says which steps make the
+    main flow first (see :func:`_main_flow_layers`). A node with a self-loop gets
+    ``loop_room`` free space above it.
     """
     weight: dict[tuple[Node, Node], float] = {(s, t): float(w) for s, t, w in edges}
     order = sorted(nodes, key=lambda n: (key[n], str(n)))
     rank = {n: i for i, n in enumerate(order)}
-    layer = _tree_layers(order, weight, rank)
+    layer = _main_flow_layers(order, weight, rank, priority or {})
     forward: list[tuple[Node, Node]] = []
     back: list[tuple[Node, Node]] = []
     loops: list[Node] = []
@@ -108,7 +114,9 @@ def layered_layout(
         down[a].append((b, w))
         up[b].append((a, w))
 
-    layers = _reduce_crossings(layers, up, down, sweeps)
+    # a huge map (hundreds of nodes, long edges): one sweep each way, no scoring
+    small = sum(len(L) for L in layers) <= 4000
+    layers = _reduce_crossings(layers, up, down, sweeps if small else 2, score=small)
 
     # x: layer centres
     widths = [max([size[n][0] for n in L if not is_dummy[n]], default=0.0) for L in layers]
@@ -139,7 +147,7 @@ def layered_layout(
         shift = cur / 2
         for n in L:
             y[n] -= shift
-    for it in range(8):
+    for it in range(8 if small else 2):
         sides = (up,) if it % 2 == 0 else (down,)
         if it >= 6:
             sides = (up, down)
@@ -183,73 +191,162 @@ def layered_layout(
     )
 
 
-def _tree_layers(
+def _main_flow_layers(
     order: list[Node],
     weight: Mapping[tuple[Node, Node], float],
     rank: Mapping[Node, int],
-    significant: float = 0.2,
+    priority: Mapping[tuple[Node, Node], float],
+    significant: float = 0.1,
 ) -> dict[Node, int]:
-    """Layers from the heaviest tree of steps out of the first node (START).
+    """Layers in which every step of the main flow points right.
 
-    Each node hangs under the neighbour most journeys reach it from (a maximum
-    spanning arborescence; ties go to the source earlier in the typical order).
-    The nodes are then ordered parents first (among free choices, in the typical
-    order), and each node is put one layer right of its furthest predecessor along
-    tree edges and *significant* edges (at least ``significant`` of the source's
-    outflow or the target's inflow) that agree with that order. So heavy steps point
-    right and rare detours cannot stretch the main path. The last node (END) gets a
-    layer of its own.
+    1. **Acyclic steps.** Steps are taken from the highest ``priority`` down (then
+       the heaviest, then those that agree with the typical order ``rank``, then by
+       rank), and each is kept unless it closes a cycle with steps already kept: a
+       greedy maximum acyclic subgraph. A step left out is the last-ranked step of a
+       cycle of kept steps (with first-visit priorities: a return to a touchpoint
+       already visited).
+    2. **The main flow** is the kept steps that are either the first-ranked kept
+       step into their target (the step most journeys first reach it by) or
+       *significant*: at least ``significant`` of both its source's outflow and its
+       target's inflow (by weight). With first-visit priorities, the step by
+       which most journeys first reach a touchpoint ranks first into it, so it is
+       in the main flow whenever it is kept.
+    3. **Layers.** The longest-path layering of the main flow (each of its steps
+       goes at least one layer right), then compacted: each node moves, within what
+       its main-flow steps allow, towards the heavier side of them (so heavy steps
+       are short and rare detours do not stretch the main path), and empty layers
+       are removed. START gets layer 0 and END a layer of its own at the right.
+    4. **No vertical steps.** A step whose ends share a layer joins the main flow
+       (a left-out step: the kept steps leading back from its target to its source
+       do), and the layers are made again. So every step between two nodes points
+       right or left, never straight up or down.
+
+    Rare kept steps outside the main flow may then point left: they are drawn as
+    back arcs, like the left-out steps.
     """
-    import heapq
-
-    import networkx as nx
-
-    if len(order) < 2:
-        return {n: 0 for n in order}
-    root, sink = order[0], order[-1]
-    g = nx.DiGraph()
-    g.add_nodes_from(order)
     n = len(order)
+    if n < 2:
+        return {v: 0 for v in order}
+    root, sink = order[0], order[-1]
+    idx = {v: i for i, v in enumerate(order)}
+    steps = [(s, t, w) for (s, t), w in weight.items() if s != t and s in idx and t in idx]
+    steps.sort(
+        key=lambda e: (
+            -priority.get((e[0], e[1]), 0.0),
+            -e[2],
+            rank[e[1]] < rank[e[0]],
+            rank[e[0]],
+            rank[e[1]],
+        )
+    )
     out_w: dict[Node, float] = defaultdict(float)
     in_w: dict[Node, float] = defaultdict(float)
-    for (s, t), w in sorted(weight.items(), key=lambda e: (rank[e[0][0]], rank[e[0][1]])):
-        if s != t and t != root and s != sink:
-            # counts are integers: a tie-break below 1 never overrides a real difference
-            g.add_edge(s, t, w=w + 0.5 * (1.0 - rank[s] / (n + 1)))
-            out_w[s] += w
-            in_w[t] += w
-    try:
-        tree = nx.maximum_spanning_arborescence(g, attr="w", preserve_attrs=False)
-        parent = {b: a for a, b in tree.edges}
-    except (nx.NetworkXException, KeyError):
-        parent = {b: a for a, b in nx.bfs_edges(g, root)}
-    # parents first, otherwise the typical order
-    children: dict[Node, list[Node]] = defaultdict(list)
-    for b, a in parent.items():
-        children[a].append(b)
-    topo: list[Node] = []
-    heap = [(rank[v], v) for v in order if v not in parent and v != sink]
+    for s, t, w in steps:
+        out_w[s] += w
+        in_w[t] += w
+    # reach[i]: bit mask of the nodes reachable from node i along kept steps (and i)
+    reach = [1 << i for i in range(n)]
+    kept_succ: dict[Node, list[Node]] = defaultdict(list)
+    main: dict[tuple[Node, Node], float] = {}
+    left_out: list[tuple[Node, Node]] = []
+    others: list[tuple[Node, Node]] = []
+    has_tree_edge: set[Node] = set()
+    for s, t, w in steps:
+        i, j = idx[s], idx[t]
+        if t == root or s == sink or (reach[j] >> i) & 1:
+            left_out.append((s, t))
+            continue
+        kept_succ[s].append(t)
+        add = reach[j]
+        for u in range(n):
+            if (reach[u] >> i) & 1:
+                reach[u] |= add
+        if t not in has_tree_edge or w >= significant * max(out_w[s], in_w[t]):
+            main[(s, t)] = w
+        else:
+            others.append((s, t))
+        has_tree_edge.add(t)
+
+    def kept_path(a: Node, b: Node) -> list[tuple[Node, Node]]:
+        """Kept steps of a path from a to b (one exists)."""
+        parent: dict[Node, Node] = {a: a}
+        queue = [a]
+        for v in queue:
+            for u in kept_succ[v]:
+                if u not in parent:
+                    parent[u] = v
+                    queue.append(u)
+        path = []
+        while b != a:
+            path.append((parent[b], b))
+            b = parent[b]
+        return path
+
+    while True:
+        layer = _layers_of(order, main, rank, root, sink)
+        flat = [(s, t) for s, t in others if layer[s] == layer[t]]
+        for s, t in left_out:
+            if s not in (root, sink) and t not in (root, sink) and layer[s] == layer[t]:
+                flat.extend(kept_path(t, s))
+        flat = [e for e in dict.fromkeys(flat) if e not in main]
+        if not flat:
+            return layer
+        for e in flat:
+            main[e] = weight[e]
+        others = [e for e in others if e not in main]
+
+
+def _layers_of(
+    order: list[Node],
+    main: Mapping[tuple[Node, Node], float],
+    rank: Mapping[Node, int],
+    root: Node,
+    sink: Node,
+) -> dict[Node, int]:
+    """Longest-path layers of the acyclic ``main`` steps, compacted (see above)."""
+    import heapq
+
+    succ: dict[Node, list[tuple[Node, float]]] = defaultdict(list)
+    pred: dict[Node, list[tuple[Node, float]]] = defaultdict(list)
+    for (s, t), w in main.items():
+        succ[s].append((t, w))
+        pred[t].append((s, w))
+    indeg = {v: len(pred[v]) for v in order}
+    heap = [(rank[v], v) for v in order if indeg[v] == 0]
     heapq.heapify(heap)
+    topo: list[Node] = []
     while heap:
         _, v = heapq.heappop(heap)
         topo.append(v)
-        for c in children[v]:
-            if c != sink:
-                heapq.heappush(heap, (rank[c], c))
-    pos = {v: i for i, v in enumerate(topo)}
-    preds: dict[Node, list[Node]] = defaultdict(list)
-    for b, a in parent.items():
-        preds[b].append(a)
-    for (s, t), w in weight.items():
-        if s in pos and t in pos and pos[s] < pos[t] and parent.get(t) != s:
-            if w >= significant * max(out_w[s], in_w[t]):
-                preds[t].append(s)
-    layer: dict[Node, int] = {}
-    for v in topo:
-        layer[v] = max(
-            [layer[p] + 1 for p in preds[v] if p in layer], default=0 if v == root else 1
-        )
-    layer[root] = 0
+        for t, _ in succ[v]:
+            indeg[t] -= 1
+            if indeg[t] == 0:
+                heapq.heappush(heap, (rank[t], t))
+    inner = [v for v in topo if v not in (root, sink)]
+    layer: dict[Node, int] = {root: 0}
+    for v in inner:
+        layer[v] = max([layer[p] + 1 for p, _ in pred[v] if p in layer], default=1)
+    top = max(layer.values(), default=0) + 1
+    for _ in range(4 * len(order)):
+        moved = False
+        for v in inner:
+            w_in = sum(w for _, w in pred[v])
+            w_out = sum(w for t, w in succ[v] if t != sink)
+            if w_in > w_out:
+                new = max([layer[p] + 1 for p, _ in pred[v]], default=1)
+            elif w_out > w_in:
+                new = min([layer[t] - 1 for t, _ in succ[v] if t != sink], default=top - 1)
+            else:
+                continue
+            if new != layer[v]:
+                layer[v] = new
+                moved = True
+        if not moved:
+            break
+    used = sorted(set(layer.values()))
+    squeeze = {old: new for new, old in enumerate(used)}
+    layer = {v: squeeze[lv] for v, lv in layer.items()}
     layer[sink] = max(layer.values()) + 1
     return layer
 
@@ -319,12 +416,16 @@ def _reduce_crossings(
     up: Mapping[Node, list[tuple[Node, float]]],
     down: Mapping[Node, list[tuple[Node, float]]],
     sweeps: int,
+    score: bool = True,
 ) -> list[list[Node]]:
+    """Barycenter sweeps; keeps the order with the fewest weighted crossings (with
+    ``score``), else the last one."""
+
     def total(ls: list[list[Node]]) -> float:
         return sum(_crossings(ls[i], ls[i + 1], down) for i in range(len(ls) - 1))
 
     best = [list(L) for L in layers]
-    best_score = total(best)
+    best_score = total(best) if score else 0.0
     cur = [list(L) for L in layers]
     for it in range(sweeps):
         if it % 2 == 0:
@@ -348,7 +449,9 @@ def _reduce_crossings(
             cur[li] = [
                 n for _, _, n in sorted(zip(bary, slot, L, strict=True), key=lambda t: t[:2])
             ]
-        score = total(cur)
-        if score < best_score:
-            best, best_score = [list(L) for L in cur], score
-    return best
+        if not score:
+            continue
+        now = total(cur)
+        if now < best_score:
+            best, best_score = [list(L) for L in cur], now
+    return best if score else cur

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -12,7 +13,7 @@ from .._validation import check_number, check_one_of, check_type
 from ..discovery._compute import _first_steps
 from ..discovery.graph import JourneyGraph, format_duration
 from ..errors import InvalidParameterError
-from ..schema import END, START
+from ..schema import CASE, END, START
 from ._layout import Layout, layered_layout
 
 if TYPE_CHECKING:
@@ -28,6 +29,7 @@ BOX_GID = "journeymine-node-box"
 _CIRCLE = 26.0  # diameter of the START and END markers, in points
 _PAD_X, _PAD_Y = 8.0, 5.0
 _EDGE_COLOR = "#5b6b7f"
+_EDGE_TEXT = "#333333"
 _BACK_COLOR = "#b0653a"
 
 
@@ -44,14 +46,20 @@ def plot_journey(
 ) -> Axes:
     """Draw a journey map left to right, the main path straight, loops as arcs.
 
-    Columns follow the heaviest paths: each touchpoint sits one column right of
-    the touchpoint most journeys reach it from (and right of any other frequent
-    predecessor), so the main path reads left to right; within a column, boxes are
-    ordered to reduce crossings. Steps that lead to the same or an earlier column
-    (loops, returns) are drawn as orange arcs, repeats of a touchpoint as a small
-    loop above its box. Edge width shows how many journeys (or transitions) take a
-    step. START and END are the green and grey circles. A caption says what is
-    shown and, for a simplified map, what is hidden. Only matplotlib is needed.
+    Columns follow the main flow: the steps by which journeys first reach each
+    touchpoint, taken from the most journeys down and kept unless they close a
+    cycle of steps already kept, each one column or more to the right (so the
+    step by which most journeys first reach a touchpoint points right, and so do
+    the steps of the most frequent paths, unless they return to a touchpoint
+    visited before). Within a column, boxes are ordered to reduce crossings.
+    Steps back to an earlier column (loops, returns, and rare steps left out of the
+    main flow so they do not stretch it) are drawn as orange arcs, repeats of a
+    touchpoint as a small loop above its box; no step is drawn straight up or down.
+    Edge width shows how many journeys (or transitions) take a step; each edge
+    label sits on its own edge or arc where it overlaps no other text or box (a
+    label with no room is left out, and the caption says how many). START and END
+    are the green and grey circles. A caption says what is shown and, for a
+    simplified map, what is hidden. Only matplotlib is needed.
 
     Parameters
     ----------
@@ -158,7 +166,12 @@ def plot_journey(
         for s, t, w in zip(edges_df["source"], edges_df["target"], weights, strict=True)
     ]
     lay = layered_layout(
-        [START, *names, END], size, edge_list, key, layer_gap=max(60.0, 6.5 * fontsize)
+        [START, *names, END],
+        size,
+        edge_list,
+        key,
+        priority=_first_visits(graph),
+        layer_gap=max(60.0, 6.5 * fontsize),
     )
 
     # loops and back-edge arcs need room above and below the boxes
@@ -168,7 +181,7 @@ def plot_journey(
     bottom = max([y1] + [a["apex"][1] + 12 for a in arcs.values()])
     top -= 30 if lay.loops else 0
     margin = 14.0
-    caption_h = fontsize * 3
+    caption_h = fontsize * 4
     title_h = fontsize * 2.5 if title else 0.0
     ext_w = x1 - x0 + 2 * margin
     ext_h = bottom - top + 2 * margin + caption_h + title_h
@@ -200,41 +213,46 @@ def plot_journey(
     label_set = _labelled_edges(edge_list, edge_labels)
     metric_text = _edge_texts(edges_df, metric)
 
+    # edge labels are placed after everything else is drawn (see _place_edge_labels)
+    wanted: list[_Wanted] = []
+    lines: list[np.ndarray] = []  # points along the edges drawn, for labels to avoid
+    few = len(edge_list) <= 400  # else only the labelled edges are traced
+
+    def trace(path: Any, labelled: bool) -> None:
+        lines.append(_trace(path) if few or labelled else np.zeros((0, 2)))
+
     for (s, t), pts in ((e, lay.routes.get(e, [])) for e in lay.forward):
         w = weight_of[(s, t)]
         path = _forward_path(lay, size, s, t, pts)
         _arrow(ax, path, lw(w), _EDGE_COLOR, scale)
+        trace(path, (s, t) in label_set)
         if (s, t) in label_set:
-            mx, my = _midpoint(path)
-            _edge_label(ax, mx, my, metric_text[(s, t)], fs)
+            spots = _candidates(lines[-1])
+            wanted.append((w, metric_text[(s, t)], _EDGE_TEXT, spots, len(lines) - 1))
     for (s, t), arc in arcs.items():
         w = weight_of[(s, t)]
         _arrow(ax, arc["path"], lw(w), _BACK_COLOR, scale, alpha=0.8)
+        trace(arc["path"], (s, t) in label_set)
         if (s, t) in label_set:
-            _edge_label(
-                ax, arc["apex"][0], arc["apex"][1], metric_text[(s, t)], fs, color=_BACK_COLOR
-            )
+            spots = _candidates(lines[-1])
+            wanted.append((w, metric_text[(s, t)], _BACK_COLOR, spots, len(lines) - 1))
     for n in lay.loops:
         x, y = lay.x[n], lay.y[n]
         w_box, h_box = size[n]
         path = _loop_path(x, y, w_box, h_box)
         _arrow(ax, path, lw(weight_of[(n, n)]), _BACK_COLOR, scale, alpha=0.8)
+        trace(path, (n, n) in label_set)
         if (n, n) in label_set:
-            _edge_label(ax, x, y - h_box / 2 - 23, metric_text[(n, n)], fs, color=_BACK_COLOR)
+            # on the top of the loop (a cubic: 3/4 of the way to its control points)
+            ly = y - h_box / 2 - 22.5
+            half = min(18.0, w_box / 3)
+            spots = np.array([(x, ly), (x - half / 2, ly + 1), (x + half / 2, ly + 1)])
+            w = weight_of[(n, n)]
+            wanted.append((w, metric_text[(n, n)], _BACK_COLOR, spots, len(lines) - 1))
 
+    # the arrows were added without measuring each curve: the data limits are the map's
+    ax.update_datalim([(x0, top), (x1, bottom)])
     _draw_nodes(ax, lay, size, names, labels, node_value, fs)
-
-    caption = _caption(graph, metric)
-    ax.text(
-        0.005,
-        0.005,
-        caption,
-        transform=ax.transAxes,
-        ha="left",
-        va="bottom",
-        fontsize=fs * 0.85,
-        color="#555555",
-    )
     if title:
         ax.text(
             0.5,
@@ -246,7 +264,53 @@ def plot_journey(
             fontsize=fs * 1.3,
             weight="bold",
         )
+    omitted = _place_edge_labels(ax, wanted, fs, lines)
+
+    caption = _caption(graph, metric, omitted)
+    ax.text(
+        0.005,
+        0.005,
+        caption,
+        transform=ax.transAxes,
+        ha="left",
+        va="bottom",
+        fontsize=fs * 0.85,
+        color="#555555",
+    )
     return ax
+
+
+def _first_visits(graph: JourneyGraph) -> dict[tuple[str, str], float]:
+    """Per step A -> B: the journeys that reach B for the first time straight from A.
+
+    The steps by which journeys *first* reach a touchpoint are the ones that move
+    them forward; a step into a touchpoint already visited is a return. (Repeats of
+    a value are never first visits, so this is the same with or without
+    ``collapse_repeats``.) Steps out of START count the journeys starting there.
+    """
+    from ..derive import visits
+
+    log = graph._log
+    if log is None or not len(graph.edges):
+        return {}
+    codes, labels = log._codes(graph.level, "plot_journey")
+    codes = np.asarray(codes)
+    case = log._events[CASE].cat.codes.to_numpy()
+    rows = visits(log, graph.level)["first"].to_numpy()
+    prev = rows - 1
+    ok = prev >= 0
+    ok[ok] = (case[prev[ok]] == case[rows[ok]]) & (codes[prev[ok]] >= 0)
+    k = len(labels)
+    pair = codes[prev[ok]].astype(np.int64) * k + codes[rows[ok]]
+    counts = np.bincount(pair, minlength=k * k) if k else np.zeros(0, dtype=np.int64)
+    names = [str(v) for v in labels]
+    out: dict[tuple[str, str], float] = {}
+    for p in np.flatnonzero(counts):
+        out[(names[p // k], names[p % k])] = float(counts[p])
+    starts = graph.edges[graph.edges["source"] == str(START)]
+    for t, j in zip(starts["target"], starts["journeys"], strict=True):
+        out[(str(START), str(t))] = float(j)
+    return out
 
 
 def _labelled_edges(
@@ -290,22 +354,114 @@ def _forward_path(
     return Path(verts, codes)
 
 
-def _midpoint(path: Any) -> tuple[float, float]:
-    verts = path.interpolated(20).vertices
+def _trace(path: Any) -> np.ndarray:
+    """Points along a path of Bezier curves (data coordinates)."""
+    return np.concatenate(
+        [seg(np.linspace(0.0, 1.0, 17)) for seg, _ in path.iter_bezier()] or [path.vertices[:1]]
+    )
+
+
+def _candidates(verts: np.ndarray, n: int = 24) -> np.ndarray:
+    """Points along a traced path where its label may sit, best first: the middle,
+    then alternately a little before and after it."""
     seg = np.hypot(*np.diff(verts, axis=0).T)
-    cum = np.r_[0, np.cumsum(seg)]
-    half = cum[-1] / 2
-    i = int(np.searchsorted(cum, half))
-    i = min(max(i, 1), len(verts) - 1)
-    f = (half - cum[i - 1]) / (seg[i - 1] or 1)
-    p = verts[i - 1] + f * (verts[i] - verts[i - 1])
-    return float(p[0]), float(p[1])
+    cum = np.r_[0.0, np.cumsum(seg)]
+    if cum[-1] <= 0:
+        return verts[:1]
+    fr = [0.5]
+    for k in range(1, n // 2):
+        d = 0.4 * k / (n // 2 - 1)
+        fr += [0.5 - d, 0.5 + d]
+    at = np.asarray(fr) * cum[-1]
+    return np.column_stack([np.interp(at, cum, verts[:, 0]), np.interp(at, cum, verts[:, 1])])
+
+
+def _renderer(fig: Any) -> Any:
+    get = getattr(fig.canvas, "get_renderer", None)
+    return get() if get is not None else fig._get_renderer()
+
+
+#: an edge label to place: weight, text, colour, candidate points, index of its line
+_Wanted = tuple[float, str, str, np.ndarray, int]
+
+
+def _place_edge_labels(
+    ax: Axes, wanted: list[_Wanted], fs: float, lines: Sequence[np.ndarray] = ()
+) -> int:
+    """Put each edge label on its own edge where it overlaps no other text or box.
+
+    Labels are placed heaviest edge first, each at the first of its candidate points
+    (along its path, middle first) where its window extent, as the renderer measures
+    it, is clear of the node boxes, all texts and the labels already placed, and
+    preferably where no other edge of ``lines`` runs under it (not on a crossing).
+    A label with no clear point is left out; returns how many were.
+    """
+    fig = ax.figure
+    ax.apply_aspect()
+    renderer = _renderer(fig)
+    pad = 1.5 * fig.dpi / 72
+    taken = [t.get_window_extent(renderer) for t in ax.texts]
+    taken += [p.get_window_extent(renderer) for p in ax.patches if p.get_gid() == BOX_GID]
+    boxes = [np.array([b.x0, b.y0, b.x1, b.y1]) for b in taken]
+    owner = np.repeat(np.arange(len(lines)), [len(v) for v in lines])
+    # other edges are avoided when that is cheap (always on maps of a few hundred edges)
+    under = ax.transData.transform(np.concatenate(lines)) if 0 < len(owner) <= 60_000 else None
+    omitted = 0
+    for _, text, color, pts, own in sorted(wanted, key=lambda e: -e[0]):
+        if not text:
+            continue
+        t = _edge_label(ax, float(pts[0][0]), float(pts[0][1]), text, fs, color=color)
+        ext = t.get_window_extent(renderer)
+        anchor = ax.transData.transform(pts[:1])[0]
+        lo = np.array([ext.x0, ext.y0]) - anchor - pad
+        hi = np.array([ext.x1, ext.y1]) - anchor + pad
+        disp = ax.transData.transform(pts)
+        arr = np.array(boxes) if boxes else np.zeros((0, 4))
+        line = lines[own] if len(lines) > own and len(lines[own]) else pts
+        ends = ax.transData.transform(line[[0, -1]])
+        reach = (hi[0] - lo[0]) / 2 + 10 * fig.dpi / 72
+        best = None
+        for k, d in enumerate(disp):
+            a, b = d + lo, d + hi
+            clash = (
+                (np.minimum(b[0], arr[:, 2]) - np.maximum(a[0], arr[:, 0]) > 0)
+                & (np.minimum(b[1], arr[:, 3]) - np.maximum(a[1], arr[:, 1]) > 0)
+            ).any()
+            if clash:
+                continue
+            if best is None:
+                best = k
+            if under is None or (np.hypot(*(ends - d).T) < reach).any():
+                continue  # crossings are avoided, but not by sliding onto an arrow head
+            crossed = (
+                (under[:, 0] > a[0])
+                & (under[:, 0] < b[0])
+                & (under[:, 1] > a[1])
+                & (under[:, 1] < b[1])
+                & (owner != own)
+            ).any()
+            if not crossed:
+                best = k
+                break
+        if best is None:
+            t.remove()
+            omitted += 1
+            continue
+        t.set_position((float(pts[best][0]), float(pts[best][1])))
+        boxes.append(np.r_[disp[best] + lo, disp[best] + hi])
+    return omitted
 
 
 def _arc_geometry(
     lay: Layout, size: dict[Any, tuple[float, float]]
 ) -> dict[tuple[str, str], dict[str, Any]]:
-    """Back edges: arcs below the boxes (or above, for nodes in the upper half)."""
+    """Back edges: arcs below the boxes or above them (the side where the arc's ends
+    cross fewer boxes of their columns; otherwise above for nodes in the upper half).
+
+    Short arcs are placed first, each just outside the boxes it spans and outside
+    the arcs already placed on that side over an overlapping stretch (a skyline), so
+    nested arcs never share their bottom (top) and each label has its own arc.
+    """
     from matplotlib.path import Path
 
     out: dict[tuple[str, str], dict[str, Any]] = {}
@@ -313,30 +469,34 @@ def _arc_geometry(
         return out
     ys = list(lay.y.values())
     mid = (min(ys) + max(ys)) / 2
-    for k, (s, t) in enumerate(sorted(lay.back, key=lambda e: (lay.x[e[0]] - lay.x[e[1]], str(e)))):
+    placed: dict[int, list[tuple[float, float, float]]] = {1: [], -1: []}
+    for s, t in sorted(lay.back, key=lambda e: (lay.x[e[0]] - lay.x[e[1]], str(e))):
         xs_, xt = lay.x[s], lay.x[t]
-        below = (lay.y[s] + lay.y[t]) / 2 >= mid
-        sign = 1 if below else -1
+        # the side where the vertical legs cross fewer boxes of their own columns
+        below = sum(lay.x[n] == lay.x[m] and lay.y[n] > lay.y[m] for m in (s, t) for n in lay.x)
+        above = sum(lay.x[n] == lay.x[m] and lay.y[n] < lay.y[m] for m in (s, t) for n in lay.x)
+        if below != above:
+            sign = 1 if below < above else -1
+        else:
+            sign = 1 if (lay.y[s] + lay.y[t]) / 2 >= mid else -1
+        p0 = (xs_ - size[s][0] * 0.15, lay.y[s] + sign * size[s][1] / 2)
+        p3 = (xt + size[t][0] * 0.15, lay.y[t] + sign * size[t][1] / 2)
         lo, hi = min(xs_, xt), max(xs_, xt)
         between = [n for n in lay.x if lo <= lay.x[n] <= hi]
-        if below:
-            edge_y = max(lay.y[n] + size[n][1] / 2 for n in between)
-        else:
-            edge_y = min(lay.y[n] - size[n][1] / 2 for n in between)
-        span = hi - lo
-        depth = 14 + 0.06 * span + 5 * (k % 4)
-        sy = lay.y[s] + sign * size[s][1] / 2
-        ty = lay.y[t] + sign * size[t][1] / 2
-        apex_y = edge_y + sign * depth
-        # cubic from s down (up) and across to t; control points at the apex level
-        c = apex_y + sign * depth * 0.33
-        p0, p3 = (xs_ - size[s][0] * 0.15, sy), (xt + size[t][0] * 0.15, ty)
+        edge_y = max(sign * (lay.y[n] + sign * size[n][1] / 2) for n in between)
+        level = edge_y + 14 + 0.03 * (hi - lo)
+        for a, b, depth in placed[sign]:
+            if a <= p0[0] + 6 and b >= p3[0] - 6:
+                level = max(level, depth + 11)
+        placed[sign].append((p3[0], p0[0], level))
+        apex_y = sign * level
+        # a cubic with both control points at height c has its extreme at
+        # 0.25 * (ends) + 0.75 * c: put that on the skyline level
+        c = (apex_y - 0.25 * (p0[1] + p3[1]) / 2) / 0.75
         path = Path(
             [p0, (p0[0], c), (p3[0], c), p3], [Path.MOVETO, Path.CURVE4, Path.CURVE4, Path.CURVE4]
         )
-        # the apex of a cubic with equal control heights is at 3/4 of the way down
-        ay = 0.25 * (sy + ty) / 2 + 0.75 * c
-        out[(s, t)] = {"path": path, "apex": ((p0[0] + p3[0]) / 2, ay)}
+        out[(s, t)] = {"path": path, "apex": ((p0[0] + p3[0]) / 2, apex_y)}
     return out
 
 
@@ -357,7 +517,8 @@ def _arrow(
 ) -> None:
     from matplotlib.patches import FancyArrowPatch
 
-    ax.add_patch(
+    # add_artist: add_patch would measure every Bezier segment for the data limits
+    ax.add_artist(
         FancyArrowPatch(
             path=path,
             arrowstyle="-|>,head_length=0.7,head_width=0.4",
@@ -370,10 +531,8 @@ def _arrow(
     )
 
 
-def _edge_label(ax: Axes, x: float, y: float, text: str, fs: float, color: str = "#333333") -> None:
-    if not text:
-        return
-    ax.text(
+def _edge_label(ax: Axes, x: float, y: float, text: str, fs: float, color: str = _EDGE_TEXT) -> Any:
+    return ax.text(
         x,
         y,
         text,
@@ -448,7 +607,7 @@ def _draw_nodes(
         )
 
 
-def _caption(graph: JourneyGraph, metric: str) -> str:
+def _caption(graph: JourneyGraph, metric: str, omitted: int = 0) -> str:
     what = {
         "journeys": "journeys per step",
         "transitions": "transitions per step",
@@ -465,4 +624,6 @@ def _caption(graph: JourneyGraph, metric: str) -> str:
             f"{h['journeys']:,} journeys ({100 * h['journeys'] / max(graph.n_journeys, 1):.0f}%) "
             "use a hidden step; counts are over all journeys"
         )
+    if omitted:
+        text += f"\n{omitted} edge label{'s' if omitted > 1 else ''} left out for lack of room"
     return text
