@@ -7,6 +7,7 @@ only inside the functions that use them, so ``import journeymine`` stays light.
 
 from . import datasets
 from .analyzers import (
+    affected_journeys,
     dead_ends,
     dropoffs,
     funnel,
@@ -30,6 +31,7 @@ from .compare import (
     personas,
 )
 from .derive import case_goals, case_table, transitions
+from .directions import classify_direction
 from .discovery import JourneyGraph, discover, discover_model, variants
 from .errors import (
     ConfigError,
@@ -62,6 +64,7 @@ __all__ = [
     "combine",
     "split_journeys",
     "map_stages",
+    "classify_direction",
     # Derived tables every analysis reads
     "case_table",
     "transitions",
@@ -95,6 +98,7 @@ __all__ = [
     "silent_gaps",
     "silent_gaps_summary",
     "unanswered",
+    "affected_journeys",
     # Report
     "report",
     "Report",

@@ -7,13 +7,17 @@ Each helper raises :class:`~journeymine.errors.InvalidParameterError` or
 
 from __future__ import annotations
 
+import datetime
 import difflib
+import numbers
 import os
+import re
 import sys
 import warnings
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .errors import InvalidParameterError, MissingColumnError
@@ -98,33 +102,85 @@ def check_number(
     return value
 
 
+_BARE_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
+def parse_duration(value: Any) -> pd.Timedelta:
+    """Parse a duration that states its unit; raise ``ValueError`` saying why not.
+
+    The one owner of "what is a duration" for every public function, the configuration
+    file and the assumed-journey specification. Accepted: strings with a unit
+    (``"30D"``, ``"12h"``, ``"1 days 02:00:00"``, ``"02:00:00"``, ``"P1D"``),
+    :class:`pandas.Timedelta`, :class:`datetime.timedelta` and :class:`numpy.timedelta64`
+    with a unit. Refused: numbers of any kind (``30``, ``np.int64(30)``, ``1.5``) and
+    strings that are only a number (``"30"``, ``" 30 "``, ``"-2"``), which pandas would
+    silently read as nanoseconds, generic ``np.timedelta64(30)`` and NaT. The sign is not
+    checked here.
+
+    Examples
+    --------
+    >>> parse_duration("30D"), parse_duration("12h")
+    (Timedelta('30 days 00:00:00'), Timedelta('0 days 12:00:00'))
+    >>> parse_duration("30")
+    Traceback (most recent call last):
+    ...
+    ValueError: a bare number has no unit
+    """
+    if isinstance(value, bool | np.bool_ | numbers.Number) and not isinstance(
+        value, pd.Timedelta | datetime.timedelta | np.timedelta64
+    ):
+        raise ValueError("a bare number has no unit")
+    if isinstance(value, str) and _BARE_NUMBER.fullmatch(value.strip()):
+        raise ValueError("a bare number has no unit")
+    if isinstance(value, np.timedelta64) and np.datetime_data(value.dtype)[0] == "generic":
+        raise ValueError("a numpy timedelta64 without a unit has no unit")
+    if not isinstance(value, str | pd.Timedelta | datetime.timedelta | np.timedelta64):
+        raise ValueError(f"a {type(value).__name__} is not a duration")
+    try:
+        td = pd.Timedelta(value)
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise ValueError("it cannot be read as a duration") from exc
+    if td is pd.NaT:
+        raise ValueError("it is not a duration (NaT)")
+    return td
+
+
 def to_timedelta(
     value: Any, param: str, func: str, *, allow_none: bool = True, positive: bool = True
 ) -> pd.Timedelta | None:
-    """Parse ``value`` ("30D", "2h", a Timedelta or timedelta) into a Timedelta."""
+    """Parse ``value`` ("30D", "2h", a Timedelta or timedelta) into a Timedelta.
+
+    Every duration parameter of a public function goes through here (see
+    :func:`parse_duration` for what is accepted): a bare number such as ``30`` or ``"30"``
+    is refused, never read as nanoseconds.
+
+    Examples
+    --------
+    >>> to_timedelta("30D", "inactivity", "split_journeys")
+    Timedelta('30 days 00:00:00')
+    >>> to_timedelta("30", "inactivity", "split_journeys")
+    Traceback (most recent call last):
+    ...
+    journeymine.errors.InvalidParameterError: The 'inactivity' parameter of split_journeys must be a duration with a unit such as '30D' or '12h' (a bare number has no unit). Got '30' instead.
+    """
     if value is None:
         if allow_none:
             return None
         raise InvalidParameterError(
-            f"The {param!r} parameter of {func} must be a duration such as '7D' or '2h'. "
-            "Got None instead."
-        )
-    if isinstance(value, bool) or isinstance(value, int | float):
-        raise InvalidParameterError(
-            f"The {param!r} parameter of {func} must be a duration such as '7D' or '2h' "
-            f"(a bare number has no unit). Got {_show(value)} instead."
+            f"The {param!r} parameter of {func} must be a duration with a unit such as '30D' or "
+            "'12h'. Got None instead."
         )
     try:
-        td = pd.Timedelta(value)
-    except (ValueError, TypeError) as exc:
+        td = parse_duration(value)
+    except ValueError as exc:
         raise InvalidParameterError(
-            f"The {param!r} parameter of {func} must be a duration such as '7D' or '2h'. "
-            f"Got {_show(value)} instead."
-        ) from exc
-    if td is pd.NaT or (positive and td <= pd.Timedelta(0)):
+            f"The {param!r} parameter of {func} must be a duration with a unit such as '30D' or "
+            f"'12h' ({exc}). Got {_show(value)} instead."
+        ) from None
+    if positive and td <= pd.Timedelta(0):
         raise InvalidParameterError(
-            f"The {param!r} parameter of {func} must be a positive duration such as '7D'. "
-            f"Got {_show(value)} instead."
+            f"The {param!r} parameter of {func} must be a positive duration such as '30D' or "
+            f"'12h'. Got {_show(value)} instead."
         )
     return td
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import numbers
 import os
 import shutil
 import sys
@@ -168,7 +169,7 @@ def _printable(text: str) -> str:
 
 def _run(args: argparse.Namespace, progress: Progress) -> int:
     from . import __version__
-    from .config import load_config, load_log
+    from .config import ANALYSES, check_analyses, load_config, load_log, requested_analyses
     from .errors import ConfigError
     from .report import load_assumed
     from .report._analyses import run_analyses
@@ -185,15 +186,18 @@ def _run(args: argparse.Namespace, progress: Progress) -> int:
     loaded = load_log(cfg, progress)
     for w in loaded.warnings:
         progress.info(f"warning: {w}")
-    assumed = (
-        load_assumed(cfg.assumed, param="assumed", func=str(args.config)) if cfg.assumed else None
-    )
+    # analyses.run naming one that the settings or data cannot feed is an error; the others
+    # that cannot run are said before the run starts
+    blocked = check_analyses(cfg, loaded.log)
+    for name in requested_analyses(cfg) or ANALYSES:
+        if name in blocked:
+            progress.info(f"not run: {name} {blocked[name].reason()}")
     found = run_analyses(
         loaded.log,
         goal=cfg.goal,
         funnel=cfg.funnel,
-        assumed=assumed,
-        include=cfg.analyses,
+        assumed=load_assumed(cfg.assumed),
+        include=requested_analyses(cfg),  # by default every one the settings and data allow
         options=cfg.options,
         title=cfg.title,
         progress=progress,
@@ -221,8 +225,6 @@ def _run(args: argparse.Namespace, progress: Progress) -> int:
         else {k: (cfg.display_path(v) if k == "file" else v) for k, v in cfg.identity.items()},
         "assumed": cfg.display_path(cfg.assumed) if cfg.assumed else None,
     }
-    for name, reason in found.skipped.items():
-        progress.info(f"skipped {name}: {reason}")
     run = {
         "journeymine_version": __version__,
         "config_file": Path(args.config).name,
@@ -234,7 +236,7 @@ def _run(args: argparse.Namespace, progress: Progress) -> int:
     shown = os.path.relpath(output) if not os.path.relpath(output).startswith("..") else str(output)
     progress.info(
         f"wrote {shown}{os.sep} (report.html, results.json, {len(found.tables)} tables, "
-        f"{len(found.figures)} pictures)"
+        f"{len(found.figures)} picture{'s' if len(found.figures) != 1 else ''})"
     )
     if not args.quiet:
         _print_summary(found, shown)
@@ -258,12 +260,9 @@ def _print_summary(found: Any, shown: str) -> None:
     pain = found.tables.get("pain_points")
     if pain is not None and len(pain):
         lines.append("top pain points:")
-        for row in pain.head(5).itertuples(index=False):
-            lost = getattr(row, "conversions_lost", float("nan"))
-            lost_txt = f", ~{lost:,.0f} conversions lost" if lost == lost else ""
+        for row in pain.head(5).to_dict("records"):
             lines.append(
-                f"  {row.rank}. {row.kind}: {row.where} "
-                f"({row.journeys_affected:,} journeys{lost_txt})"
+                f"  {row.get('rank', '-')}. {row.get('kind')}: {row.get('where')}{_costs(row)}"
             )
     maps = [f for f in found.figures if "journey_map" in str(f)]
     where = os.path.join(shown, "figures", "journey_map.png") if maps else None
@@ -273,8 +272,28 @@ def _print_summary(found: Any, shown: str) -> None:
     print("\n".join(lines))
 
 
+#: What a pain point costs, in the order printed: (column, how a value reads). Columns that a
+#: version of pain_points does not have are left out.
+_COSTS = (
+    ("journeys_affected", "{:,.0f} journeys"),
+    ("conversions_lost", "~{:,.0f} conversions lost"),
+    ("hours_lost", "~{:,.0f} hours of waiting"),
+    ("extra_effort", "~{:,.0f} extra handoffs and contacts"),
+)
+
+
+def _costs(row: dict[str, Any]) -> str:
+    """`` (1,059 journeys, ~16 conversions lost)``: the positive costs a pain-point row has."""
+    parts = []
+    for col, fmt in _COSTS:
+        value = row.get(col)
+        if isinstance(value, numbers.Real) and value == value and value > 0:
+            parts.append(fmt.format(value))
+    return f" ({', '.join(parts)})" if parts else ""
+
+
 def _validate(args: argparse.Namespace, progress: Progress) -> int:
-    from .config import load_config, load_log
+    from .config import ANALYSES, check_analyses, load_config, load_log, requested_analyses
     from .derive import goal_mask
     from .report._safe import neutralise_frame
 
@@ -290,12 +309,21 @@ def _validate(args: argparse.Namespace, progress: Progress) -> int:
         if cfg.funnel:
             goal_mask(log, cfg.funnel, param="funnel", func=str(args.config))
         step.done("goal and funnel steps found" if cfg.goal or cfg.funnel else "nothing to check")
+    with progress.step("checking what the analyses need") as step:
+        blocked = check_analyses(cfg, log)
+        names = requested_analyses(cfg) or ANALYSES
+        step.done(f"{sum(n not in blocked for n in names)} of {len(names)} can run")
     rejected = log.rejected
     out = sys.stdout
     out.write(f"{args.config}: valid\n")
     for name, n in loaded.per_source.items():
         out.write(f"  source {name}: {n:,} events\n")
     out.write(f"  {log!r}\n")
+    out.write("  analyses (checked against the columns of the loaded data):\n")
+    out.write(f"    will run: {', '.join(n for n in names if n not in blocked)}\n")
+    for name in names:
+        if name in blocked:
+            out.write(f"    not run: {name} {_printable(blocked[name].reason())}\n")
     if len(rejected):
         cols = [c for c in ("source", "reason") if c in rejected.columns]
         counts = rejected.groupby(cols, dropna=False, observed=True).size()
@@ -367,6 +395,7 @@ activity = "event_name"
 timestamp = "event_time"
 department = "site_section"
 labels = { channel = "web", direction = "inbound" }
+drop_duplicates = true   # the web tracker sends some events twice
 
 [sources.app]
 path = "app_events.jsonl"
@@ -421,6 +450,7 @@ department = "department"
 direction = "direction"
 resource = "agent"
 keep = ["ticket_id"]
+drop_duplicates = true
 
 # Which identifiers belong to one person: each source's customer ids are a column here.
 [identity]

@@ -45,7 +45,7 @@ from typing import Any
 
 import pandas as pd
 
-from ._validation import near_matches
+from ._validation import near_matches, parse_duration
 from .errors import ConfigError, JourneymineError, MissingColumnError
 
 __all__ = [
@@ -59,6 +59,8 @@ __all__ = [
     "parse_config",
     "load_log",
     "LoadedLog",
+    "check_analyses",
+    "requested_analyses",
 ]
 
 #: Every analysis a run can include, in report order.
@@ -114,8 +116,9 @@ SOURCE_SCHEMA: dict[str, Field] = {
     ),
     "case": Field("str", _MAPPING_DOC.format("journey (case) id, if the source has journeys")),
     "customer": Field("str", _MAPPING_DOC.format("customer identifier")),
-    "activity": Field("str", _MAPPING_DOC.format("touchpoint name"), required=True),
-    "timestamp": Field("str", _MAPPING_DOC.format("event time"), required=True),
+    # required except in XES sources, whose standard keys are the defaults (see _check_sources)
+    "activity": Field("str", _MAPPING_DOC.format("touchpoint name")),
+    "timestamp": Field("str", _MAPPING_DOC.format("event time")),
     "channel": Field("str", _MAPPING_DOC.format("channel")),
     "department": Field("str", _MAPPING_DOC.format("owning department")),
     "resource": Field("str", _MAPPING_DOC.format("agent or system")),
@@ -127,6 +130,9 @@ SOURCE_SCHEMA: dict[str, Field] = {
     "tz": Field("str", "time zone of naive timestamps (default UTC)"),
     "timestamp_format": Field("str", "strftime format of the timestamps (default: inferred)"),
     "dayfirst": Field("bool", "read 01/02/2025 as 1 February"),
+    "drop_duplicates": Field(
+        "bool", "set aside rows equal to an earlier row (rejected as 'duplicate'; default false)"
+    ),
     "sep": Field("str", "CSV field separator (default ',')"),
     "encoding": Field("str", "CSV text encoding (default UTF-8)"),
     "key": Field("str", "the crosswalk column this source's customer ids belong to"),
@@ -180,6 +186,12 @@ SCHEMA: dict[str, Field] = {
             ),
         },
     ),
+    "direction_rules": Field(
+        "rules",
+        "how events are classified inbound/outbound/internal: 'process' (the default "
+        "rules for process logs) or [[direction_rules]] tables with column, pattern, "
+        "direction and optionally match ('exact' or 'regex'), first match wins",
+    ),
     "stages": Field(
         "map",
         "stage name -> its touchpoints, in journey order",
@@ -191,7 +203,8 @@ SCHEMA: dict[str, Field] = {
         children={
             "run": Field(
                 "str_list",
-                "the analyses to run (default: all that the settings allow)",
+                "the analyses to run (default: every one that the settings and the data's "
+                "columns allow)",
                 choices=ANALYSES,
             ),
             "journey_map": Field(
@@ -211,7 +224,11 @@ SCHEMA: dict[str, Field] = {
                     "by": Field(
                         "str", "the column whose changes are handoffs (default department)"
                     ),
-                    "window": Field("duration", "handoffs further apart than this are not counted"),
+                    "window": Field(
+                        "duration",
+                        "how soon after a handoff a customer contact counts as a repeat "
+                        'contact (default "7D")',
+                    ),
                 },
             ),
         },
@@ -230,6 +247,7 @@ _KIND_TEXT = {
     "keep": "a list of column names, a table {source = new name}, or true",
     "table": "a table",
     "map": "a table",
+    "rules": "'process' or a list of rules (tables with column, pattern and direction)",
 }
 
 
@@ -342,6 +360,7 @@ def parse_config(
             f"{file}: the configuration must be a table of keys. Got {type(data).__name__}."
         )
     _check_table(data, SCHEMA, "", problems)
+    _check_sources(data, problems)
     if problems:
         raise _error(file, problems)
     base = Path(folder) if folder is not None else Path.cwd()
@@ -409,6 +428,43 @@ def parse_config(
         options={k: dict(v) for k, v in analyses_cfg.items()},
         sha256=sha256,
     )
+
+
+def requested_analyses(cfg: Config) -> tuple[str, ...] | None:
+    """The analyses ``analyses.run`` names, in report order; None when it is not set."""
+    run = (cfg.data.get("analyses") or {}).get("run")
+    return tuple(a for a in ANALYSES if a in run) if run else None
+
+
+def check_analyses(cfg: Config, log: Any) -> dict[str, Any]:
+    """What keeps each analysis from running on ``log`` with ``cfg``'s settings.
+
+    Returns the :class:`~journeymine.report._analyses.Blocker` of each analysis that
+    cannot run (it is skipped, with that reason). Raises ConfigError when one that
+    ``analyses.run`` names cannot run, or when an option names a column the log does
+    not have (``analyses.handoffs.by``).
+    """
+    from .report._analyses import blockers, spec
+
+    blocked = blockers(
+        log, goal=cfg.goal, funnel=cfg.funnel, assumed=cfg.assumed, options=cfg.options
+    )
+    problems = []
+    for name, opts in cfg.options.items():
+        for key, _ in spec(name).option_columns:
+            if key in opts and opts[key] not in log.columns:
+                near = near_matches(str(opts[key]), log.columns)
+                hint = f" Did you mean {near[0]!r}?" if near else ""
+                problems.append(
+                    f"analyses.{name}.{key}: {opts[key]!r} is not a column of the data.{hint} "
+                    f"The columns are {log.columns!r}."
+                )
+    for name in requested_analyses(cfg) or ():
+        if name in blocked:
+            problems.append(f"analyses.run: {name!r} {blocked[name].reason()}.")
+    if problems:
+        raise _error(_where(cfg), problems)
+    return blocked
 
 
 def _error(file: str, problems: list[str]) -> ConfigError:
@@ -488,6 +544,7 @@ _CHECKS: dict[str, Callable[[Any], bool]] = {
     ),
     "table": lambda v: isinstance(v, Mapping),
     "map": lambda v: isinstance(v, Mapping),
+    "rules": lambda v: isinstance(v, str | list),
 }
 
 
@@ -512,19 +569,24 @@ def _check_value(value: Any, spec: Field, dotted: str, problems: list[str]) -> N
         return
     if spec.kind == "table":
         _check_table(value, spec.children or {}, dotted + ".", problems)
+    elif spec.kind == "rules":
+        from ._rules import rule_problems
+
+        problems += rule_problems(value, dotted)
     elif spec.kind == "map":
         assert spec.value is not None
         for k, v in value.items():
             _check_value(v, spec.value, f"{dotted}.{k}", problems)
     elif spec.kind == "duration":
         try:
-            td = pd.Timedelta(value)
-            ok = td is not pd.NaT and td > pd.Timedelta(0)
-        except (ValueError, TypeError):
-            ok = False
+            ok = parse_duration(value) > pd.Timedelta(0)
+            why = ""
+        except ValueError as exc:
+            ok, why = False, f" ({exc})"
         if not ok:
             problems.append(
-                f'{dotted}: must be a positive duration such as "30D" or "2h". Got {value!r}.'
+                f'{dotted}: must be a positive duration with a unit such as "30D" or "2h"{why}. '
+                f"Got {value!r}."
             )
     if spec.choices is not None:
         values = value if isinstance(value, list) else [value]
@@ -535,6 +597,29 @@ def _check_value(value: Any, spec: Field, dotted: str, problems: list[str]) -> N
                 problems.append(f"{dotted}: {v!r} is not one of {list(spec.choices)!r}.{hint}")
 
 
+def _is_xes(src: Mapping[str, Any]) -> bool:
+    """An XES source may leave out case, activity and timestamp: read_xes defaults them."""
+    fmt = src.get("format")
+    path = src.get("path")
+    if fmt is None and isinstance(path, str):
+        fmt = _format_of(Path(path))
+    return fmt == "xes"
+
+
+def _check_sources(data: Mapping[str, Any], problems: list[str]) -> None:
+    """Every source names its activity and timestamp columns, except an XES source."""
+    sources = data.get("sources")
+    if not isinstance(sources, Mapping):
+        return
+    for name, src in sources.items():
+        if not isinstance(src, Mapping) or _is_xes(src):
+            continue
+        for key in ("activity", "timestamp"):
+            if key not in src:
+                doc = SOURCE_SCHEMA[key].doc
+                problems.append(f"sources.{name}.{key}: missing; {doc} is required here.")
+
+
 def _check_meaning(data: Mapping[str, Any], problems: list[str]) -> None:
     """Rules that span keys: journey ids, crosswalk keys, analyses that need settings."""
     sources = data["sources"]
@@ -543,7 +628,7 @@ def _check_meaning(data: Mapping[str, Any], problems: list[str]) -> None:
             "sources: name at least one source, e.g. [sources.web] with path, activity, timestamp."
         )
     for name, src in sources.items():
-        if "case" not in src and "customer" not in src:
+        if "case" not in src and "customer" not in src and not _is_xes(src):
             problems.append(
                 f"sources.{name}: needs a journey identifier: set 'customer' (or 'case') to a column name."
             )
@@ -663,6 +748,18 @@ def _read_crosswalk(cfg: Config) -> pd.DataFrame:
         ) from exc
 
 
+def _classify(cfg: Config, log: Any) -> Any:
+    """The log with ``direction`` set by the configuration's ``direction_rules``."""
+    from ._rules import column_problems
+    from .directions import classify_direction
+
+    rules = cfg.data["direction_rules"]
+    bad = column_problems(rules, log.columns, "direction_rules")
+    if bad:
+        raise _error(_where(cfg), bad)
+    return classify_direction(log, rules)
+
+
 def load_log(cfg: Config, progress: Any = None) -> LoadedLog:
     """Load every source, stitch identities, cut journeys and map stages, as ``cfg`` says.
 
@@ -710,6 +807,10 @@ def load_log(cfg: Config, progress: Any = None) -> LoadedLog:
             step.done(f"{log.n_cases:,} customers")
     else:
         log = next(iter(logs.values()))
+    if cfg.data.get("direction_rules") is not None:
+        with progress.step("classifying directions") as step:
+            log = _classify(cfg, log)
+            step.done(f"{int(log.events['direction'].notna().sum()):,} events with a direction")
     if cfg.journeys:
         with progress.step("cutting journeys") as step:
             j = cfg.journeys

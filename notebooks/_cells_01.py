@@ -225,18 +225,21 @@ CELLS = [
         ## 5. What to fix first
 
         `pain_points` runs every analyzer (drop-offs, dead ends, ping-pong handoffs,
-        silent gaps, repeat contacts, unanswered contacts, loops) and ranks the
-        findings. Each row says how many journeys are affected, how they convert
-        against comparable journeys that are not, and how many conversions that gap
-        is worth (`conversions_lost`, with a 95% interval). The table interleaves the
-        kinds, so the worst problem of every kind is in the top rows.
+        silent gaps, repeat contacts, unanswered contacts, loops) and keeps only the
+        problems that cost something. Each row is one problem (findings at the same
+        place that describe the same journeys are merged; `kind` lists them) with its
+        cost in three currencies, each with a 95% interval: conversions lost, hours
+        customers spent waiting on the company beyond the usual, and extra effort
+        (handoffs, contacts and bounces beyond comparable journeys). The default
+        ranking (`rank="balanced"`) adds, per currency, the share of the log's total
+        that the problem costs at least.
         """
     ),
     py(
         """
         pain = jm.pain_points(journeys, goal="purchase")
-        pain[["rank", "kind", "where", "journeys_affected", "conversion_affected",
-              "conversion_unaffected", "conversions_lost"]].head(8).round(3)
+        pain[["rank", "kind", "where", "journeys_affected", "conversions_lost",
+              "hours_lost", "extra_effort", "score"]].head(8).round(2)
         """
     ),
     py(
@@ -275,12 +278,16 @@ CELLS = [
             "dead_end": "legacy help page",
             "repeat_contact": "email → chat",
         }
-        ranks = pain.set_index(["kind", "where"])
+        def found(kind, where):
+            # the pain point at `where` whose kinds include `kind` (merged rows list several)
+            hit = pain[(pain["where"] == where) & pain["kind"].str.split("+").map(lambda k: kind in k)]
+            return hit.iloc[0] if len(hit) else None
+
         pd.DataFrame(
             [
                 {"kind": kind, "planted at": where,
-                 "rank": ranks.loc[(kind, where), "rank"] if (kind, where) in ranks.index else None,
-                 "rank within its kind": ranks.loc[(kind, where), "kind_rank"] if (kind, where) in ranks.index else None}
+                 "rank": None if found(kind, where) is None else found(kind, where)["rank"],
+                 "row": None if found(kind, where) is None else found(kind, where)["kind"]}
                 for kind, where in planted.items()
             ]
         )
@@ -288,10 +295,12 @@ CELLS = [
     ),
     md(
         """
-        Every planted problem is found, first or second of its kind. The ones above
-        them are real too: *cancel* is a dead end by definition (nobody buys after
-        cancelling), and chat contacts followed by a phone call are the second half of
-        the planted email → chat → phone chain.
+        Every planted problem is in the table, and the planted silent gap and payment
+        drop-off lead it. The planted dead end is one row with the drop-off at the
+        same page and the handoff that leads into it: they describe the same
+        journeys, so they are counted once. The rows between them are real too:
+        *cancel* is a dead end by definition (nobody buys after cancelling), and the
+        onboarding ↔ support bounces cost customers handoffs they should not need.
 
         ## Next
 

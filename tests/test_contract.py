@@ -41,6 +41,7 @@ CALLS: dict[str, Callable[[jm.JourneyLog], Any]] = {
     "compare": lambda log: jm.compare(jm.AssumedJourney.from_steps(["visit", "call", GOAL]), log),
     "split_journeys": lambda log: jm.split_journeys(log, inactivity="1D"),
     "map_stages": lambda log: jm.map_stages(log, {"a": ["visit"], "b": ["call", GOAL]}),
+    "classify_direction": lambda log: jm.classify_direction(log, "process"),
     "case_table": lambda log: jm.case_table(log),
     "transitions": lambda log: jm.transitions(log),
     "case_goals": lambda log: jm.case_goals(log, GOAL),

@@ -162,7 +162,9 @@ def test_split_needs_a_rule_and_a_valid_duration():
     log = jm.from_pandas(df, customer="c", activity="what", timestamp="when")
     with pytest.raises(jm.InvalidParameterError, match="'inactivity' parameter"):
         jm.split_journeys(log)
-    with pytest.raises(jm.InvalidParameterError, match="must be a duration such as '7D'"):
+    with pytest.raises(
+        jm.InvalidParameterError, match="must be a duration with a unit such as '30D'"
+    ):
         jm.split_journeys(log, inactivity="soon")
     with pytest.raises(jm.InvalidParameterError, match="bare number has no unit"):
         jm.split_journeys(log, inactivity=30)

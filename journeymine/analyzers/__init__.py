@@ -11,9 +11,11 @@ one row per finding, sorted by importance:
 * :func:`dead_ends` — touchpoints after which journeys rarely reach the goal;
 * :func:`repeat_contacts` and :func:`loops` — customers coming back, touchpoints
   repeated;
-* :func:`pain_points` — all of the above in one ranked table.
+* :func:`pain_points` — all of the above in one prioritised list of problems;
+* :func:`affected_journeys` — the journeys behind any row of these tables.
 """
 
+from .affected import affected_journeys
 from .dead_ends import dead_ends
 from .dropoffs import dropoffs, funnel
 from .gaps import silent_gaps, silent_gaps_summary, unanswered
@@ -22,6 +24,7 @@ from .pain_points import pain_points
 from .repeats import loops, repeat_contacts
 
 __all__ = [
+    "affected_journeys",
     "dead_ends",
     "dropoffs",
     "funnel",

@@ -11,6 +11,7 @@ from ..derive import Goal, transitions, visits
 from ..log import JourneyLog
 from ..schema import ACTIVITY
 from . import _common as C
+from ._provenance import stamp
 from ._stats import rate, wilson_ci
 
 __all__ = ["dead_ends"]
@@ -24,9 +25,15 @@ def dead_ends(
     For each touchpoint, the journeys that visit it *before converting* (or never
     convert) are followed: how many reach a goal event at or after their first visit,
     against the overall conversion rate. Journeys that had already converted when they
-    first visit it (e.g. post-purchase support) are left out: they say nothing about
-    whether the touchpoint leads on. Ongoing journeys that have not converted are
-    censored: they count in ``journeys`` but not in the rates.
+    first visit it (e.g. post-purchase support) are left out of the rates: they say
+    nothing about whether the touchpoint leads on. Ongoing journeys that have not
+    converted are censored: they count in ``journeys_before_goal`` but not in the rates.
+
+    ``journeys`` counts every journey that visits the touchpoint, the same number as
+    ``journeys`` in :func:`~journeymine.dropoffs` and the node's ``journeys`` on the
+    journey map (:func:`~journeymine.discover`); ``journeys_before_goal`` is the part of
+    them the rates are about, and ``journeys - journeys_before_goal`` are the journeys
+    that visited it only after converting.
 
     Parameters
     ----------
@@ -34,7 +41,8 @@ def dead_ends(
     goal : str, list of str or callable
         The goal touchpoint(s) or a predicate over the events.
     min_journeys : int, default 20
-        Touchpoints visited by fewer journeys are left out.
+        Touchpoints with fewer ``journeys_before_goal`` (the base of the rates) are
+        left out.
     level : str, default "activity"
         The column to analyse (``"stage"`` after :func:`~journeymine.map_stages`, ...).
 
@@ -43,24 +51,26 @@ def dead_ends(
     pandas.DataFrame
         One row per touchpoint, columns:
 
-        ==================  ==============================================================
-        touchpoint          the touchpoint
-        journeys            journeys visiting it before converting (or never converting)
-        converted           of those, journeys with a goal event at or after the visit
-        conversion          ``converted`` over the ones with known outcome
-        conversion_low,     95% Wilson interval of ``conversion``
+        ======================  ==============================================================
+        touchpoint              the touchpoint
+        journeys                journeys visiting it (as in dropoffs and the journey map)
+        journeys_before_goal    of those, journeys visiting it before converting or never
+                                converting (ongoing ones included): the base of the rates
+        converted               of these, journeys with a goal event at or after the visit
+        conversion              ``converted`` over the ones with known outcome
+        conversion_low,         95% Wilson interval of ``conversion``
         conversion_high
-        overall_conversion  conversion of all journeys with known outcome
-        difference          ``conversion - overall_conversion``
-        exit_share          share of the (known) visiting journeys whose last event is this
-                            touchpoint, unconverted
-        conversions_lost    ``known visiting journeys x (overall - conversion)``
-        reaches_goal        whether the directly-follows graph of the whole log has any
-                            path from this touchpoint to a goal touchpoint
-        dead_end            no path to the goal, or ``conversion_high`` below half the
-                            overall conversion (it converts at most half as often as the
-                            average journey, with 95% confidence)
-        ==================  ==============================================================
+        overall_conversion      conversion of all journeys with known outcome
+        difference              ``conversion - overall_conversion``
+        exit_share              share of the (known) visiting journeys whose last event is this
+                                touchpoint, unconverted
+        conversions_lost        ``known visiting journeys x (overall - conversion)``
+        reaches_goal            whether the directly-follows graph of the whole log has any
+                                path from this touchpoint to a goal touchpoint
+        dead_end                no path to the goal, or ``conversion_high`` below half the
+                                overall conversion (it converts at most half as often as the
+                                average journey, with 95% confidence)
+        ======================  ==============================================================
 
         Dead ends first, then by ``conversions_lost`` (descending), then name: among
         touchpoints where journeys get stuck, the ones that cost the most conversions
@@ -77,14 +87,15 @@ def dead_ends(
     ... })
     >>> log = jm.from_pandas(df, case="c", activity="tp", timestamp="t")
     >>> d = jm.dead_ends(log, goal="buy", min_journeys=1)
-    >>> d[["touchpoint", "journeys", "conversion", "reaches_goal", "dead_end"]]
-      touchpoint  journeys  conversion  reaches_goal  dead_end
-    0    old faq         1    0.000000         False      True
-    1       home         3    0.666667          True     False
-    2        buy         2    1.000000          True     False
+    >>> d[["touchpoint", "journeys", "journeys_before_goal", "conversion", "dead_end"]]
+      touchpoint  journeys  journeys_before_goal  conversion  dead_end
+    0    old faq         1                     1    0.000000      True
+    1       home         3                     3    0.666667     False
+    2        buy         2                     2    1.000000     False
     """
     table = _dead_ends(log, goal, min_journeys, level, "dead_ends")
-    return table.drop(columns="known").reset_index(drop=True)
+    table = table.drop(columns="known").reset_index(drop=True)
+    return stamp(table, log, "dead_ends", goal=goal, min_journeys=min_journeys, level=level)
 
 
 def _dead_ends(
@@ -115,7 +126,8 @@ def _dead_end_table(
     def count(mask: np.ndarray) -> np.ndarray:
         return np.bincount(vval[mask], minlength=n_lab).astype(np.int64)
 
-    journeys = count(at_risk)
+    journeys = np.bincount(vval, minlength=n_lab).astype(np.int64)
+    before_goal = count(at_risk)
     n_known = count(known)
     n_conv = count(conv_after)
     n_exit = count(exits & at_risk)
@@ -128,6 +140,7 @@ def _dead_end_table(
         {
             "touchpoint": [str(x) for x in labels],
             "journeys": journeys,
+            "journeys_before_goal": before_goal,
             "converted": n_conv,
             "conversion": conv,
             "conversion_low": lo,
@@ -141,7 +154,7 @@ def _dead_end_table(
             "known": n_known,
         }
     )
-    table = table[table["journeys"] >= min_journeys]
+    table = table[table["journeys_before_goal"] >= min_journeys]
     order = np.lexsort(
         (
             table["touchpoint"].to_numpy(),

@@ -15,6 +15,7 @@ from ..errors import GoalNotFoundError, InvalidParameterError
 from ..log import JourneyLog
 from ..schema import ACTIVITY
 from . import _common as C
+from ._provenance import stamp
 from ._stats import rate
 
 __all__ = ["dropoffs", "funnel"]
@@ -103,7 +104,8 @@ def dropoffs(log: JourneyLog, *, goal: Goal, level: str = ACTIVITY) -> pd.DataFr
     func = "dropoffs"
     C.check_log(log, func)
     key = ("analyzers.dropoffs", C.goal_key(goal), level)
-    return C.memo(log, key, lambda: _dropoff_table(log, goal, level, func))
+    table = C.memo(log, key, lambda: _dropoff_table(log, goal, level, func))
+    return stamp(table, log, func, goal=goal, level=level)
 
 
 def _dropoff_table(log: JourneyLog, goal: Goal, level: str, func: str) -> pd.DataFrame:
@@ -268,40 +270,7 @@ def funnel(
     n = len(codes)
     K = len(step_codes)
     win_ns = None if win is None else win.value
-
-    # candidates: occurrences of step 1 (only the first per journey when no window)
-    starts = np.flatnonzero(codes == step_codes[0])
-    if mode == "eventual" and win_ns is None and len(starts):
-        starts = starts[first_per_group(case[starts])]
-    cand_case = case[starts]
-    alive = np.ones(len(starts), dtype=bool)
-    cur = starts.copy()
-    pos_by_step = [cur.copy()]
-    alive_by_step = [alive.copy()]
-    for k in range(1, K):
-        if mode == "eventual":
-            occ = np.flatnonzero(codes == step_codes[k])
-            idx = np.searchsorted(occ, cur, side="right")
-            ok = idx < len(occ)
-            nxt = occ[np.minimum(idx, max(len(occ) - 1, 0))] if len(occ) else cur
-        else:
-            nxt = starts + k
-            ok = nxt < n
-            nxt = np.where(ok, nxt, 0)
-            ok &= codes[nxt] == step_codes[k] if n else ok
-        ok &= case[nxt] == cand_case if n else ok
-        if win_ns is not None:
-            ok &= (ts[nxt] - ts[starts]) <= win_ns
-        alive = alive & ok
-        cur = np.where(alive, nxt, cur)
-        pos_by_step.append(cur.copy())
-        alive_by_step.append(alive.copy())
-
-    # per step: the earliest live candidate of every journey that reaches it
-    chosen: list[np.ndarray] = []
-    for k in range(K):
-        idx = np.flatnonzero(alive_by_step[k])
-        chosen.append(idx[first_per_group(cand_case[idx])])
+    cand_case, chosen, pos_by_step = _reach(log, step_codes, mode, win_ns, func)
     reached = np.asarray([len(c) for c in chosen], dtype=np.int64)
     medians = np.full(K, np.nan)
     for k in range(1, K):
@@ -315,10 +284,7 @@ def funnel(
     lost_next: list[list[tuple[str, int]]] = [[] for _ in range(K)]
     ongoing_case = np.asarray(log._ongoing, dtype=bool)
     for k in range(K - 1):
-        c = chosen[k]
-        nxt_cases = np.zeros(log.n_cases, dtype=bool)
-        nxt_cases[cand_case[chosen[k + 1]]] = True
-        drop = c[~nxt_cases[cand_case[c]]]
+        drop = _dropped(log, cand_case, chosen, k)
         dropped[k] = len(drop)
         dcase = cand_case[drop]
         is_on = ongoing_case[dcase]
@@ -355,7 +321,63 @@ def funnel(
         }
     )
     table.loc[0, "conversion_from_previous"] = np.nan
-    return table
+    return stamp(table, log, func, steps=list(steps), mode=mode, within=within)
+
+
+def _reach(
+    log: JourneyLog, step_codes: list[int], mode: str, win_ns: int | None, func: str
+) -> tuple[np.ndarray, list[np.ndarray], list[np.ndarray]]:
+    """Funnel matching: the candidates' journeys, per step the chosen candidates (the
+    earliest live one of every journey reaching it), and per step each candidate's row."""
+    codes, _ = C.level_codes(log, ACTIVITY, func)
+    case = case_codes(log)
+    ts = event_times(log)
+    n = len(codes)
+    K = len(step_codes)
+    # candidates: occurrences of step 1 (only the first per journey when no window)
+    starts = np.flatnonzero(codes == step_codes[0])
+    if mode == "eventual" and win_ns is None and len(starts):
+        starts = starts[first_per_group(case[starts])]
+    cand_case = case[starts]
+    alive = np.ones(len(starts), dtype=bool)
+    cur = starts.copy()
+    pos_by_step = [cur.copy()]
+    alive_by_step = [alive.copy()]
+    for k in range(1, K):
+        if mode == "eventual":
+            occ = np.flatnonzero(codes == step_codes[k])
+            idx = np.searchsorted(occ, cur, side="right")
+            ok = idx < len(occ)
+            nxt = occ[np.minimum(idx, max(len(occ) - 1, 0))] if len(occ) else cur
+        else:
+            nxt = starts + k
+            ok = nxt < n
+            nxt = np.where(ok, nxt, 0)
+            ok &= codes[nxt] == step_codes[k] if n else ok
+        ok &= case[nxt] == cand_case if n else ok
+        if win_ns is not None:
+            ok &= (ts[nxt] - ts[starts]) <= win_ns
+        alive = alive & ok
+        cur = np.where(alive, nxt, cur)
+        pos_by_step.append(cur.copy())
+        alive_by_step.append(alive.copy())
+
+    # per step: the earliest live candidate of every journey that reaches it
+    chosen: list[np.ndarray] = []
+    for k in range(K):
+        idx = np.flatnonzero(alive_by_step[k])
+        chosen.append(idx[first_per_group(cand_case[idx])])
+    return cand_case, chosen, pos_by_step
+
+
+def _dropped(
+    log: JourneyLog, cand_case: np.ndarray, chosen: list[np.ndarray], k: int
+) -> np.ndarray:
+    """Positions in ``chosen[k]`` of the journeys that reach step ``k`` but not the next."""
+    nxt_cases = np.zeros(log.n_cases, dtype=bool)
+    if k + 1 < len(chosen):
+        nxt_cases[cand_case[chosen[k + 1]]] = True
+    return chosen[k][~nxt_cases[cand_case[chosen[k]]]]
 
 
 def _step_codes(log: JourneyLog, steps: Any, func: str) -> list[int]:

@@ -10,30 +10,38 @@ three quarters of the gaps are silent) and then takes, three times over, the med
 of the gaps at or below the current cut-off ``max(factor x typical, floor)``; that
 fixed point is the median of the answered cluster whether 0%, a third or half of
 the gaps are silent, because the silent gaps above the cut-off never enter it.
+A step on a timer (``baseline == "scheduled"``) and a wait the user sets
+(``"set"``) take precedence; :mod:`journeymine.analyzers._baselines` estimates them.
+
+Whose turn a gap is comes from :func:`_turns`: the direction of the last inbound or
+outbound event of the journey, carried forward (one forward fill, no loop).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from .. import _kernels as K
-from .._validation import check_number, to_timedelta
+from .._validation import check_number, near_matches, to_timedelta
 from ..derive import transitions
+from ..errors import InvalidParameterError
 from ..log import JourneyLog
 from ..schema import ACTIVITY, CHANNEL, DEPARTMENT, DIRECTION
+from . import _baselines as B
 from . import _common as C
+from ._provenance import stamp
 from ._stats import rate, wilson_ci
 
 __all__ = ["silent_gaps", "silent_gaps_summary", "unanswered"]
 
 _WAITING = np.asarray(["company", "customer", "unknown"], dtype=object)
-_BASELINES = np.asarray(["transition", "global", "threshold"], dtype=object)
-_ITERATIONS = 3
-# up to this many groups, _sorted_groups sorts each group's slice (one Python step per group)
-_SLICE_SORT_GROUPS = 65535
+# names of the baseline codes of _baselines (TRANSITION, GLOBAL, THRESHOLD, SCHEDULED, SET)
+_BASELINES = np.asarray(["transition", "global", "threshold", "scheduled", "set"], dtype=object)
+_NS_PER_HOUR = 3.6e12
 
 
 def silent_gaps(
@@ -44,6 +52,7 @@ def silent_gaps(
     floor: str | pd.Timedelta = "1D",
     min_gaps: int = 20,
     level: str = ACTIVITY,
+    baselines: Sequence[Mapping[str, Any]] | None = None,
 ) -> pd.DataFrame:
     """Every abnormally long gap between consecutive events of a journey, and whose turn it was.
 
@@ -66,6 +75,26 @@ def silent_gaps(
     fewer than ``min_gaps`` gaps is too rare to learn from: it gets the baseline of all
     gaps of the log (the global fallback; ``baseline`` says which was used).
 
+    **Scheduled steps.** A step that runs on a timer (an automatic close 7 days after
+    the resolution, a weekly batch, a reminder after 48 hours) is judged against its
+    own schedule instead: when at least half of a transition's gaps (and at least
+    ``min_gaps`` in all) lie in one narrow window ``[v, 1.2 v]`` at or above ``floor``,
+    ``expected_gap`` is the median of the gaps in the densest such window and
+    ``baseline`` is ``"scheduled"``. Human waits are never that tight (a lognormal wait
+    with log-spread 0.8 puts at most 9% of its gaps in such a window, one with 0.2 at
+    most 36%), a timer puts nearly all its gaps there; the quick share of the step
+    (cases closed by hand) does not hide it, as windows below ``floor`` are ignored.
+
+    **Your own baselines.** ``baselines`` sets the usual wait of named transitions
+    (``baseline`` is ``"set"``); it wins over the estimates above.
+
+    **Whose turn.** The turn is a state of the journey: an inbound event (customer to
+    company) hands it to the company, an outbound one to the customer, and internal or
+    unclassified events leave it as it was; before the first inbound or outbound event
+    of a journey it is unknown. A gap's ``waiting_on`` is the turn in force after the
+    event before it. Without a ``direction`` column, set one by rules with
+    :func:`~journeymine.classify_direction` (e.g. ``rules="process"``).
+
     Parameters
     ----------
     log : JourneyLog
@@ -80,6 +109,12 @@ def silent_gaps(
         Fewest gaps of a transition for it to get its own baseline.
     level : str, default "activity"
         The column naming the two ends of a transition.
+    baselines : list of dict, optional
+        The usual wait of transitions you know, e.g.
+        ``[{"from": "Resolved", "to": "Closed", "wait": "7D"}]``: each a mapping with
+        exactly the keys ``from`` and ``to`` (``level`` values of the log; an unknown
+        name is an error) and ``wait`` (a duration). The transition's cut-off is then
+        ``max(factor x wait, floor)``.
 
     Returns
     -------
@@ -92,14 +127,16 @@ def silent_gaps(
         to_activity     touchpoint after it
         start, end      times of the two events
         gap             ``end - start``
-        expected_gap    the transition's typical (non-silent) gap
+        expected_gap    the transition's usual gap (see ``baseline``)
         threshold       the cut-off the gap exceeded
         ratio           ``gap / expected_gap`` (NaN when that is 0)
-        waiting_on      ``"company"`` when the event before the gap is inbound (the
-                        customer was left waiting), ``"customer"`` when it is outbound,
-                        else ``"unknown"`` (internal or missing direction)
-        baseline        where ``expected_gap`` comes from: ``"transition"`` or
-                        ``"global"`` (``"threshold"`` with ``threshold``)
+        waiting_on      whose turn it was: ``"company"`` (the last inbound-or-outbound
+                        event before the gap was inbound: the customer was left
+                        waiting), ``"customer"`` (it was outbound), else ``"unknown"``
+        baseline        where ``expected_gap`` comes from: ``"transition"`` (its
+                        typical non-silent gap), ``"global"`` (too rare: all gaps'),
+                        ``"scheduled"`` (its schedule), ``"set"`` (``baselines``);
+                        ``"threshold"`` for every row with ``threshold``
         ==============  ==============================================================
 
         Sorted by the transition's rank in :func:`silent_gaps_summary`, then longest
@@ -126,7 +163,9 @@ def silent_gaps(
     0      c0 14 days 0 days 05:30:00    company
     1      c1 14 days 0 days 05:30:00    company
     """
-    gaps, _, _ = _silent(log, threshold, factor, floor, min_gaps, level, "silent_gaps")
+    gaps, _, _ = _silent(
+        log, threshold, factor, floor, min_gaps, level, "silent_gaps", baselines=baselines
+    )
     return gaps
 
 
@@ -138,6 +177,7 @@ def silent_gaps_summary(
     floor: str | pd.Timedelta = "1D",
     min_gaps: int = 20,
     level: str = ACTIVITY,
+    baselines: Sequence[Mapping[str, Any]] | None = None,
 ) -> pd.DataFrame:
     """Silent gaps counted per transition: how often, how long, and whose turn it was.
 
@@ -157,21 +197,24 @@ def silent_gaps_summary(
         share_low,            95% Wilson interval of ``share``
         share_high
         journeys              journeys with at least one silent gap on it
-        expected_gap          the typical (non-silent) gap
+        expected_gap          the usual gap (see ``baseline``)
         threshold             the cut-off
         median_gap            median of all its gaps
         median_silent_gap     median of its silent gaps
-        waiting_on_company    silent gaps after an inbound event
-        waiting_on_customer   silent gaps after an outbound event
+        waiting_on_company    silent gaps in the company's turn (see silent_gaps)
+        waiting_on_customer   silent gaps in the customer's turn
         waiting_on_unknown    the others
-        baseline              ``"transition"``, ``"global"`` or ``"threshold"``
+        hours_lost            the time its silent gaps cost customers, in hours: the
+                              sum of ``gap - expected_gap`` over its silent gaps that
+                              were not the customer's turn (company or unknown)
+        baseline              ``"transition"``, ``"global"``, ``"scheduled"``,
+                              ``"set"`` or ``"threshold"`` (see :func:`silent_gaps`)
         ====================  ========================================================
 
-        Sorted by ``share_low`` (the share, discounted for small counts), then
-        ``silent`` (both descending), then names: a transition where silence is the
-        rule comes before one where a large volume gives a few long gaps by chance.
-        Transitions too rare for their own baseline (``baseline == "global"``) come
-        after all the others.
+        Sorted by ``hours_lost`` (descending): the waits that cost customers most time
+        come first, and a wait on the customer (after an outbound event: the company
+        has answered) counts for nothing. Ties by ``share_low`` (the share, discounted
+        for small counts), then ``silent`` (both descending), then names.
 
     Examples
     --------
@@ -189,8 +232,12 @@ def silent_gaps_summary(
       from_activity to_activity  gaps  silent  waiting_on_company
     0        ticket       reply     6       2                   2
     """
-    _, summary, _ = _silent(log, threshold, factor, floor, min_gaps, level, "silent_gaps_summary")
-    return summary
+    func = "silent_gaps_summary"
+    _, summary, _ = _silent(
+        log, threshold, factor, floor, min_gaps, level, func, baselines=baselines
+    )
+    params = {"threshold": threshold, "factor": factor, "floor": floor, "min_gaps": min_gaps}
+    return stamp(summary, log, func, **params, level=level, baselines=baselines)
 
 
 def _silent(
@@ -201,6 +248,7 @@ def _silent(
     min_gaps: Any,
     level: str,
     func: str,
+    baselines: Any = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, np.ndarray]]:
     """Silent gaps, their summary, and per journey which summary rows it has (for pain_points)."""
     C.check_log(log, func)
@@ -208,6 +256,8 @@ def _silent(
     check_number(factor, "factor", func, low=1.0, low_open=True)
     flo = to_timedelta(floor, "floor", func, allow_none=True, positive=False) or pd.Timedelta(0)
     check_number(min_gaps, "min_gaps", func, low=1, integer=True)
+    C.level_codes(log, level, func)  # a missing level column is an error before the cache
+    fixed = _check_baselines(log, baselines, level, func)
     # silent_gaps, silent_gaps_summary and pain_points all need this: compute it once per
     # log and settings (the log is immutable; callers get copy-on-write views)
     key = (
@@ -217,10 +267,63 @@ def _silent(
         flo.value,
         int(min_gaps),
         level,
+        tuple(sorted(fixed.items())),
     )
     return C.memo(
-        log, key, lambda: _silent_tables(log, thr, float(factor), flo, int(min_gaps), level, func)
+        log,
+        key,
+        lambda: _silent_tables(log, thr, float(factor), flo, int(min_gaps), level, func, fixed),
     )
+
+
+def _check_baselines(
+    log: JourneyLog, baselines: Any, level: str, func: str
+) -> dict[tuple[str, str], int]:
+    """``{(from, to): wait in ns}`` from ``[{"from": ..., "to": ..., "wait": ...}, ...]``."""
+    if baselines is None:
+        return {}
+    what = (
+        "a list of {'from': touchpoint, 'to': touchpoint, 'wait': duration} mappings, e.g. "
+        "[{'from': 'Resolved', 'to': 'Closed', 'wait': '7D'}]"
+    )
+    if isinstance(baselines, Mapping | str) or not isinstance(baselines, Sequence):
+        raise InvalidParameterError(
+            f"The 'baselines' parameter of {func} must be {what}. Got {baselines!r} instead."
+        )
+    out: dict[tuple[str, str], int] = {}
+    names = {str(x) for x in C.level_codes(log, level, func)[1]}
+    unknown: list[str] = []
+    for i, item in enumerate(baselines):
+        keys = set(item) if isinstance(item, Mapping) else set()
+        if keys != {"from", "to", "wait"} or not all(
+            isinstance(item[k], str) for k in ("from", "to")
+        ):
+            raise InvalidParameterError(
+                f"The 'baselines' parameter of {func} must be {what}. "
+                f"Got {item!r} at index {i} instead."
+            )
+        wait = to_timedelta(item["wait"], f"baselines[{i}].wait", func)
+        pair = (item["from"], item["to"])
+        if pair in out:
+            raise InvalidParameterError(
+                f"The 'baselines' parameter of {func} must give each transition once. "
+                f"Got {pair[0]!r} -> {pair[1]!r} twice (index {i})."
+            )
+        unknown += [n for n in pair if n not in names and n not in unknown]
+        assert wait is not None
+        out[pair] = int(wait.value)
+    if unknown:
+        hints = [
+            f"{n!r} (did you mean {near_matches(n, names)[0]!r}?)"
+            if near_matches(n, names)
+            else repr(n)
+            for n in unknown
+        ]
+        raise InvalidParameterError(
+            f"The 'baselines' parameter of {func} must name {level} values of the log. "
+            f"Got unknown {', '.join(hints)} instead."
+        )
+    return out
 
 
 def _silent_tables(
@@ -231,6 +334,7 @@ def _silent_tables(
     min_gaps: int,
     level: str,
     func: str,
+    fixed: dict[tuple[str, str], int],
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, np.ndarray]]:
     codes, labels = C.level_codes(log, level, func)
     tr = transitions(log, level)
@@ -242,16 +346,18 @@ def _silent_tables(
     pair = (src + 1) * L + (dst + 1)
     uniq, inv = K.distinct_inverse(pair)
     P = len(uniq)
-    expected, cut, base, med_all = _baselines(inv, P, gap, float(factor), flo.value, min_gaps)
+    expected, cut, base, med_all = B.estimate(
+        inv, P, gap, float(factor), flo.value, min_gaps, _fixed_waits(fixed, labels, uniq, L)
+    )
     if thr is not None:
         cut = np.full(P, float(thr.value))
-        base = np.full(P, 2)
+        base = np.full(P, B.THRESHOLD)
     silent = gap > cut[inv]
-    if DIRECTION in log._events.columns:
-        d = C.direction_codes(log)[pos]
-    else:
-        d = np.full(len(pos), -1)
-    waiting = np.where(d == 0, 0, np.where(d == 1, 1, 2))
+    # whose turn it is during each gap: the turn in force after the event before it
+    waiting = _turns(log)[pos]
+    excess = np.where(silent, gap - np.nan_to_num(expected[inv]), 0.0)
+    lost = silent & (waiting != 1)  # the customer was not the one to act
+    hours_lost = np.bincount(inv[lost], weights=excess[lost], minlength=P) / _NS_PER_HOUR
 
     # summary per transition
     n_gaps = np.bincount(inv, minlength=P)
@@ -286,6 +392,7 @@ def _silent_tables(
             "waiting_on_company": wait_counts[0].astype(np.int64),
             "waiting_on_customer": wait_counts[1].astype(np.int64),
             "waiting_on_unknown": wait_counts[2].astype(np.int64),
+            "hours_lost": hours_lost,
             "baseline": _BASELINES[base],
         }
     )
@@ -295,7 +402,7 @@ def _silent_tables(
             C.sort_key(summary["from_activity"]),
             -summary["silent"].to_numpy(),
             -np.nan_to_num(summary["share_low"].to_numpy()),
-            base == 1,
+            -np.round(hours_lost, 6),
         )
     )
     rank = np.empty(P, dtype=np.int64)
@@ -310,6 +417,10 @@ def _silent_tables(
         "row_transition": row_of[inv],
         "case_silent": tr_case[sil_idx],
         "row_silent": row_of[inv[sil_idx]],
+        # per transition: how much longer than expected a silent gap lasted (0 otherwise)
+        "excess_transition": excess,
+        # per transition: 0 the company's turn, 1 the customer's, 2 unknown
+        "turn_transition": waiting.astype(np.int8),
     }
 
     # one row per silent gap
@@ -343,100 +454,60 @@ def _silent_tables(
     return gaps, summary, internals
 
 
-def _baselines(
-    inv: np.ndarray,
-    P: int,
-    gap: np.ndarray,
-    factor: float,
-    floor_ns: int,
-    min_gaps: int,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Per transition: expected gap, cut-off, baseline used (0 its own, 1 global), median gap."""
-    sg, counts = _sorted_groups(inv, P, gap)
-    exp_pair = _typical(sg, counts, factor, floor_ns)
-    use_pair = counts >= min_gaps
-    if use_pair.all():
-        expected = exp_pair  # no transition needs the global baseline
-    else:
-        # the per-transition runs are sorted: a stable sort (timsort) merges them
-        exp_all = _typical(np.sort(sg, kind="stable"), np.asarray([len(sg)]), factor, floor_ns)
-        expected = np.where(use_pair, exp_pair, exp_all[0])
-    base = np.where(use_pair, 0, 1)
-    cut = np.maximum(factor * np.nan_to_num(expected), float(floor_ns))
-    return expected, cut, base, _medians(sg, counts)
-
-
-def _sorted_groups(groups: np.ndarray, G: int, gap: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The gaps as floats, by group and sorted within each group; and the group sizes."""
-    counts = np.bincount(groups, minlength=G)
-    if G > _SLICE_SORT_GROUPS:
-        return gap[K.group_value_order(groups, gap, G)].astype(float), counts
-    # a (radix) stable order by group, then each group's slice sorted in place:
-    # 1.6 s instead of 4.2 s for a stable argsort of 9M gaps (group_value_order)
-    sg = gap[K.group_order(groups, G)].astype(float)
-    starts = np.cumsum(counts) - counts
-    for b, n in zip(starts.tolist(), counts.tolist(), strict=True):
-        if n > 1:
-            sg[b : b + n].sort()
-    return sg, counts
-
-
-def _medians(sg: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """Per group, the median of its sorted values (as :func:`K.group_quantiles` computes it)."""
-    out = np.full(len(counts), np.nan)
-    has = counts > 0
-    if not has.any():
+def _fixed_waits(
+    fixed: dict[tuple[str, str], int], labels: pd.Index, uniq: np.ndarray, L: int
+) -> np.ndarray:
+    """Per transition (``uniq`` pair codes), the wait the user set for it, NaN where none."""
+    out = np.full(len(uniq), np.nan)
+    if not fixed:
         return out
-    at = (np.cumsum(counts) - counts)[has] + 0.5 * (counts[has] - 1)
-    lo = np.floor(at).astype(np.int64)
-    hi = np.ceil(at).astype(np.int64)
-    out[has] = sg[lo] + (sg[hi] - sg[lo]) * (at - lo)
+    code = {str(x): i for i, x in enumerate(labels)}
+    for (a, b), ns in fixed.items():
+        at = np.searchsorted(uniq, (code[a] + 1) * L + (code[b] + 1))
+        if at < len(uniq) and uniq[at] == (code[a] + 1) * L + (code[b] + 1):
+            out[at] = float(ns)
     return out
 
 
-def _typical(sg: np.ndarray, counts: np.ndarray, factor: float, floor_ns: int) -> np.ndarray:
-    """Median of the non-silent gaps per group, by the fixed-point iteration (see module doc).
+def _turns(log: JourneyLog) -> np.ndarray:
+    """Per event, whose turn it is after it: 0 the company's, 1 the customer's, 2 unknown.
 
-    ``sg`` holds the gaps of group 0, then of group 1, ..., each group's sorted.
+    An inbound event hands the turn to the company, an outbound one to the customer;
+    internal and unclassified events leave it as it was, and before the first inbound
+    or outbound event of a journey it is unknown. One forward fill over event
+    positions, cut at journey boundaries.
     """
-    G = len(counts)
-    out = np.full(G, np.nan)
-    if not len(sg):
-        return out
-    starts = np.cumsum(counts) - counts
-    has = counts > 0
-    bounds = list(
-        zip(np.flatnonzero(has).tolist(), starts[has].tolist(), counts[has].tolist(), strict=True)
-    )
+    return C.memo(log, ("analyzers.turns",), lambda: _turn_codes(log))
 
-    def quantile(p: np.ndarray) -> np.ndarray:
-        # p: per group, in [0, 1], over the group's sorted gaps (linear interpolation)
-        pos = starts + p * np.maximum(counts - 1, 0)
-        lo = np.clip(np.floor(pos).astype(np.int64), 0, len(sg) - 1)
-        hi = np.clip(np.ceil(pos).astype(np.int64), 0, len(sg) - 1)
-        return sg[lo] + (sg[hi] - sg[lo]) * (pos - np.floor(pos))
 
-    typical = quantile(np.full(G, 0.25))
-    for _ in range(_ITERATIONS):
-        cut = np.maximum(factor * typical, float(floor_ns))
-        # the gaps at or below the cut: one binary search in each group's sorted slice
-        below = np.zeros(G)
-        for g, b, n in bounds:
-            below[g] = np.searchsorted(sg[b : b + n], cut[g], side="right")
-        # the median of the gaps at or below the cut: position (below - 1) / 2
-        p = np.where(counts > 1, (below - 1) / 2 / np.maximum(counts - 1, 1), 0.0)
-        typical = quantile(np.clip(p, 0.0, 1.0))
-    out[has] = typical[has]
+def _turn_codes(log: JourneyLog) -> np.ndarray:
+    n = len(log._events)
+    if not n or not C.has_values(log, DIRECTION):
+        out = np.full(n, 2, dtype=np.int8)
+    else:
+        d = C.direction_codes(log)
+        directed = (d == 0) | (d == 1)
+        # the position of the last inbound/outbound event at or before each event
+        last = np.maximum.accumulate(np.where(directed, np.arange(n), -1))
+        ok = last >= log._offsets[K.case_codes(log)]  # that event is in the same journey
+        out = np.where(ok, d[np.maximum(last, 0)], 2).astype(np.int8)
+    out.flags.writeable = False
     return out
 
 
-def unanswered(log: JourneyLog, *, min_response_rate: float = 0.5) -> pd.DataFrame:
+def unanswered(
+    log: JourneyLog,
+    *,
+    min_response_rate: float = 0.5,
+    self_service: str | list[str] | tuple[str, ...] | None = C.SELF_SERVICE,
+) -> pd.DataFrame:
     """Journeys whose last customer contact got no answer.
 
-    An inbound event is *answered* when the next inbound-or-outbound event of its
-    journey (internal events are skipped) is outbound. A journey is unanswered when
-    its last inbound-or-outbound event is inbound and that touchpoint is normally
-    answered: at least ``min_response_rate`` of its inbound events get an answer
+    A *customer contact* is an inbound event that is not on a self-service channel
+    (a page view on the web expects no answer). A contact is *answered* when the next
+    contact-or-outbound event of its journey (internal and self-service events are
+    skipped) is outbound. A journey is unanswered when its last contact-or-outbound
+    event is a contact and that touchpoint is normally answered: at least ``min_response_rate`` of its inbound events get an answer
     (so a journey that simply ends on a web page view is not a finding, but one that
     ends on a support ticket nobody replied to is). Ongoing journeys are flagged:
     their customer may simply still be waiting.
@@ -447,6 +518,9 @@ def unanswered(log: JourneyLog, *, min_response_rate: float = 0.5) -> pd.DataFra
     min_response_rate : float, default 0.5
         How often a touchpoint must normally be answered for silence after it to
         count, in [0, 1].
+    self_service : list of str or None, default ("web", "app")
+        Channels whose inbound events are self-service use, not contacts (matched
+        ignoring case); None makes every inbound event a contact.
 
     Returns
     -------
@@ -489,27 +563,32 @@ def unanswered(log: JourneyLog, *, min_response_rate: float = 0.5) -> pd.DataFra
       case_id activity waited  response_rate
     0       c   ticket 0 days       0.666667
     """
-    return _unanswered(log, min_response_rate, "unanswered")[0]
+    return _unanswered(log, min_response_rate, "unanswered", self_service)[0]
 
 
 def _unanswered(
-    log: JourneyLog, min_response_rate: float, func: str
+    log: JourneyLog,
+    min_response_rate: float,
+    func: str,
+    self_service: str | list[str] | tuple[str, ...] | None = C.SELF_SERVICE,
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """The unanswered table and the row in ``log.events`` of each finding."""
     C.check_log(log, func)
     check_number(min_response_rate, "min_response_rate", func, low=0.0, high=1.0)
-    key = ("analyzers.unanswered", float(min_response_rate))
-    return C.memo(log, key, lambda: _unanswered_table(log, min_response_rate, func))
+    skip = tuple(C.check_names(self_service, "self_service", func))
+    key = ("analyzers.unanswered", float(min_response_rate), skip)
+    return C.memo(log, key, lambda: _unanswered_table(log, min_response_rate, list(skip), func))
 
 
 def _unanswered_table(
-    log: JourneyLog, min_response_rate: float, func: str
+    log: JourneyLog, min_response_rate: float, self_service: list[str], func: str
 ) -> tuple[pd.DataFrame, np.ndarray]:
-    C.require_values(log, DIRECTION, func, "to tell customer contacts from answers")
+    contact = C.contact_mask(log, self_service, func, "to tell customer contacts from answers")
     d = C.direction_codes(log)
     case = K.case_codes(log)
     codes, labels = C.level_codes(log, ACTIVITY, func)
-    directed = np.flatnonzero((d == 0) | (d == 1))
+    # contacts and answers; internal events and self-service use are skipped
+    directed = np.flatnonzero(contact | (d == 1))
     dc = case[directed]
     last_dir = np.r_[dc[1:] != dc[:-1], True] if len(dc) else np.zeros(0, bool)
     nxt_out = np.zeros(len(directed), dtype=bool)

@@ -9,15 +9,19 @@ import numpy as np
 import pandas as pd
 
 from .. import _kernels as K
-from .._validation import to_timedelta, warn
+from .._validation import check_number, to_timedelta, warn
 from ..derive import Goal
 from ..errors import DataQualityWarning
 from ..log import JourneyLog
 from ..schema import DEPARTMENT, DIRECTION
 from . import _common as C
+from ._provenance import stamp
 from ._stats import newcombe_diff_ci, rate
 
 __all__ = ["handoffs"]
+
+#: How soon after a handoff a contact is a repeat contact, when ``window`` is not given.
+_DEFAULT_WINDOW = pd.Timedelta("7D")
 
 
 def handoffs(
@@ -25,8 +29,9 @@ def handoffs(
     *,
     by: str = DEPARTMENT,
     goal: Goal | None = None,
-    window: str | pd.Timedelta = "7D",
+    window: str | pd.Timedelta | None = None,
     self_service: Sequence[str] | None = C.SELF_SERVICE,
+    min_handoffs: int = 20,
 ) -> pd.DataFrame:
     """Per ordered pair (from, to): how often work passes between owners, and what it costs.
 
@@ -45,11 +50,16 @@ def handoffs(
     goal : str, list of str or callable, optional
         With a goal, compare the conversion of journeys with each handoff against
         journeys without it.
-    window : str or Timedelta, default "7D"
-        How soon after a handoff a customer contact counts as a repeat contact.
+    window : str or Timedelta, optional
+        How soon after a handoff a customer contact counts as a repeat contact; 7 days
+        when omitted. Giving it asks for the repeat-contact columns: on a log without
+        ``direction`` values that is warned about (otherwise they are NaN silently).
     self_service : list of str or None, default ("web", "app")
         Channels whose inbound events are self-service use rather than customer
         contacts (matched ignoring case); None counts every inbound event.
+    min_handoffs : int, default 20
+        Pairs with fewer handoffs are kept but placed after all the others, so a pair
+        seen twice never leads the table however costly its two handoffs look.
 
     Returns
     -------
@@ -62,6 +72,8 @@ def handoffs(
         journeys               journeys with at least one
         median_delay           median time between the two events of the handoff
         p90_delay              90th percentile of that time
+        customer_hours         ``handoffs x median_delay`` in hours: the time customers'
+                               journeys spend across this handoff (the sort key)
         ping_pongs             handoffs from -> to whose next handoff goes straight back
                                (from -> to -> from)
         ping_pong_journeys     journeys with such a ping-pong
@@ -86,11 +98,14 @@ def handoffs(
 
         Conversion columns are NaN without ``goal``; rates are over journeys whose
         outcome is known (ongoing journeys that have not converted are left out).
-        Sorted by ``conversions_lost`` (with a goal), then by "bad handoffs"
-        (``ping_pongs + repeat_contacts``: bounced back, or the customer had to come
-        back), then ``handoffs`` (all descending), then names. Ping-pongs also occur in
-        healthy flows (payment in billing, purchase in sales, receipt from billing);
-        with a goal, the ones that cost conversions come first.
+        Sorted by cost: pairs with at least ``min_handoffs`` handoffs first (the smaller
+        ones are kept, after them), each part by ``customer_hours`` (how often the
+        handoff happens times its median delay, which a few stray months-long gaps do
+        not dominate as they would a sum of delays), then ``conversions_lost`` (with a
+        goal), then "bad handoffs" (``ping_pongs + repeat_contacts``: bounced back, or the
+        customer had to come back), then ``handoffs`` (all descending), then names.
+        Ping-pongs and conversion effects are columns to sort by, not the default order:
+        :func:`~journeymine.pain_points` weighs them against comparable journeys.
 
     Raises
     ------
@@ -100,7 +115,8 @@ def handoffs(
     Warns
     -----
     DataQualityWarning
-        If the log has no ``direction`` values: the repeat-contact columns are NaN.
+        If ``window`` is given but the log has no ``direction`` values: the
+        repeat-contact columns it asks for are NaN.
 
     Examples
     --------
@@ -116,16 +132,33 @@ def handoffs(
     ... })
     >>> log = jm.from_pandas(df, case="c", activity="tp", timestamp="t",
     ...                      department="dept", direction="dir")
-    >>> jm.handoffs(log)[["from", "to", "handoffs", "ping_pongs", "repeat_contacts"]]
-          from       to  handoffs  ping_pongs  repeat_contacts
-    0  support  billing         1           1                1
-    1  billing  support         1           0                1
+    >>> jm.handoffs(log)[["from", "to", "handoffs", "customer_hours", "ping_pongs"]]
+          from       to  handoffs  customer_hours  ping_pongs
+    0  billing  support         1        0.333333           0
+    1  support  billing         1        0.166667           1
     """
     func = "handoffs"
     C.check_log(log, func)
-    win = to_timedelta(window, "window", func, allow_none=False)
-    table, _ = _handoffs(log, by, goal, win, self_service, func)
-    return table
+    win = _DEFAULT_WINDOW if window is None else to_timedelta(window, "window", func)
+    check_number(min_handoffs, "min_handoffs", func, low=1, integer=True)
+    if window is not None and not C.has_values(log, DIRECTION):
+        warn(
+            f"{func}: the log has no 'direction' values, so repeat contacts after handoffs "
+            "cannot be found (repeat_contacts and repeat_contact_share are NaN). "
+            + C._HINTS[DIRECTION],
+            DataQualityWarning,
+        )
+    table, _ = _handoffs(log, by, goal, win, self_service, func, min_handoffs=min_handoffs)
+    return stamp(
+        table,
+        log,
+        func,
+        by=by,
+        goal=goal,
+        window=window,
+        self_service=self_service,
+        min_handoffs=min_handoffs,
+    )
 
 
 def _handoffs(
@@ -135,22 +168,26 @@ def _handoffs(
     win: pd.Timedelta,
     self_service: Sequence[str] | None,
     func: str,
+    *,
+    min_handoffs: int = 20,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """The handoff table and its parts (for pain_points), once per log and settings."""
+    """The handoff table and its parts (for pain_points), once per log and settings.
+
+    ``parts["order"][i]`` is the pair (an index into ``parts["uniq"]``) of row ``i`` of
+    the table. Never warns: the caller knows whether the repeat-contact columns (which
+    need ``direction``) were asked for.
+    """
     C.level_codes(log, by, func, param="by")
     codes = C.require_values(log, by, func, f"whose values change at a handoff (by={by!r})")
     skip = C.check_names(self_service, "self_service", func)
     has_direction = C.has_values(log, DIRECTION)
-    if not has_direction:
-        warn(
-            f"{func}: the log has no 'direction' values, so repeat contacts after handoffs "
-            "cannot be found (repeat_contacts and repeat_contact_share are NaN). "
-            + C._HINTS[DIRECTION],
-            DataQualityWarning,
-        )
-    key = ("analyzers.handoffs", by, C.goal_key(goal), win.value, tuple(skip))
+    key = ("analyzers.handoffs", by, C.goal_key(goal), win.value, tuple(skip), min_handoffs)
     return C.memo(
-        log, key, lambda: _handoff_results(log, by, codes, goal, win, skip, has_direction, func)
+        log,
+        key,
+        lambda: _handoff_results(
+            log, by, codes, goal, win, skip, has_direction, func, min_handoffs
+        ),
     )
 
 
@@ -163,6 +200,7 @@ def _handoff_results(
     self_service: list[str],
     has_direction: bool,
     func: str,
+    min_handoffs: int = 20,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     _, labels = log._codes(by, func)
     out = C.outcome(log, goal, func) if goal is not None else None
@@ -200,6 +238,7 @@ def _handoff_results(
             "journeys": jour,
             "median_delay": K.ns_to_timedelta(q[:, 0]),
             "p90_delay": K.ns_to_timedelta(q[:, 1]),
+            "customer_hours": n_h * np.nan_to_num(q[:, 0]) / 3.6e12,
             "ping_pongs": n_pp.astype(np.int64),
             "ping_pong_journeys": pp_j,
             "repeat_contacts": n_rep,
@@ -217,6 +256,8 @@ def _handoff_results(
             -table["handoffs"].to_numpy(),
             -bad,
             -np.nan_to_num(table["conversions_lost"].to_numpy(float)),
+            -table["customer_hours"].to_numpy(),
+            table["handoffs"].to_numpy() < min_handoffs,  # small pairs last
         )
     )
     parts = {"case": h["case"], "uniq": uniq, "inv": inv, "back": back, "groups": g, "order": order}

@@ -1,121 +1,141 @@
-"""One ranked table of what to fix first: every analyzer's findings, with the conversions at stake."""
+"""One prioritised list of what to fix: every analyzer's findings, merged, with what they cost."""
 
 from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from .. import _kernels as K
-from .._validation import check_number, to_timedelta, warn
-from ..derive import Goal, visits
+from .._validation import check_number, check_one_of, to_timedelta, warn
+from ..derive import Goal
 from ..errors import DataQualityWarning
 from ..log import JourneyLog
-from ..schema import ACTIVITY, DEPARTMENT, DIRECTION
+from ..schema import ACTIVITY, CHANNEL, DEPARTMENT, DIRECTION
 from . import _common as C
-from ._stats import newcombe_diff_ci, rate
+from . import _members as M
+from ._problems import _CURRENCIES, KINDS, _dept_of, _Found, _impacts, _merge
+from ._provenance import stamp
 from .dead_ends import _dead_ends
 from .dropoffs import dropoffs
 from .gaps import _silent, _unanswered
-from .handoffs import _handoffs
+from .handoffs import _followed_by, _handoff_table, _handoffs
 from .repeats import _repeats, loops
 
 __all__ = ["pain_points"]
 
-#: The kinds of finding, in the order used to break ties.
-KINDS: tuple[str, ...] = (
-    "drop_off",
-    "dead_end",
-    "ping_pong",
-    "handoff",
-    "silent_gap",
-    "repeat_contact",
-    "unanswered",
-    "loop",
-)
-
+#: The ``rank`` settings.
+RANKS: tuple[str, ...] = ("balanced", "conversions", "time", "effort")
 _COLUMNS = (
     "rank",
     "kind",
     "where",
     "journeys_affected",
-    "conversion_affected",
-    "conversion_unaffected",
-    "conversion_gap",
-    "conversions_lost",
-    "conversions_lost_low",
-    "conversions_lost_high",
-    "kind_rank",
+    *(f"{c}{s}" for c in _CURRENCIES for s in ("", "_low", "_high")),
+    "score",
+    "members",
     "detail",
 )
+_HOUR = 3_600e9
 
 
 def pain_points(
     log: JourneyLog,
     *,
     goal: Goal,
-    by: str = DEPARTMENT,
+    rank: str = "balanced",
+    level: str = ACTIVITY,
+    department: str = DEPARTMENT,
     window: str | pd.Timedelta = "7D",
     min_journeys: int = 20,
     factor: float = 7.0,
     floor: str | pd.Timedelta = "1D",
     self_service: Sequence[str] | None = C.SELF_SERVICE,
 ) -> pd.DataFrame:
-    """All findings of the analyzers in one table, ranked: what to fix first.
+    """One prioritised list of problems: what each costs in conversions, waiting and effort.
 
-    Each row is one finding of one kind, with the journeys it affects and how their
-    conversion compares with comparable journeys it does not affect:
+    Every analyzer's findings are gathered, one candidate per finding:
 
     ==============  ==================  ==================================  ====================================
-    kind            where               affected journeys                   compared with (unaffected)
+    kind            where               affected journeys                   comparable journeys
     ==============  ==================  ==================================  ====================================
-    drop_off        touchpoint          end there without converting        reached it and did not end there
+    drop_off        touchpoint          end there, finished, unconverted    reached it and did not end there
                                         (:func:`dropoffs`)
-    dead_end        touchpoint          visit it before converting          all other journeys
-                                        (:func:`dead_ends`, flagged ones)
+    dead_end        touchpoint          visit it before converting (or      all other journeys
+                                        never convert), for touchpoints
+                                        flagged by :func:`dead_ends`
     ping_pong       "A → B → A"         bounced A -> B -> A                 had the A -> B handoff, no bounce
-                                                                            (all journeys without the bounce
-                                                                            when fewer than ``min_journeys``)
-    handoff         "A → B"             have the handoff                    all other journeys
+                                                                            (all others when fewer than
+                                                                            ``min_journeys``)
+    handoff         "A → B"             have the handoff                    were in department A, without it
                                         (:func:`handoffs`)
-    silent_gap      "A → B"             a silent gap on A -> B              had A -> B, with no silent gap
+    silent_gap      "X → Y"             a silent gap on X -> Y              had X -> Y, with no silent gap
                                         (:func:`silent_gaps_summary`)
     repeat_contact  "email → phone"     a contact repeated on the other     had a contact on the first channel,
                                         channel within ``window``           not repeated that way
-                                        (:func:`repeat_contacts`)
-    unanswered      touchpoint          end on it unanswered                had it (inbound) without ending
-                                        (:func:`unanswered`, finished)      unanswered on it
+    unanswered      touchpoint          end on a customer contact there     had a customer contact there,
+                                        nobody answered (finished)          not ending unanswered
     loop            touchpoint          visit it more than once             visit it once
-                                        (:func:`loops`)
     ==============  ==================  ==================================  ====================================
 
-    ``conversions_lost = affected x (conversion_unaffected - conversion_affected)``,
-    over journeys with known outcome, with a 95% interval from Newcombe's interval of
-    the difference; it is negative where the affected journeys convert *better*.
+    **One row per problem.** Two candidates at the same place that share at least
+    80% of their journeys (``|A ∩ B| >= 0.8 max(|A|, |B|)``) are one problem: a
+    drop-off and an unanswered contact on the same touchpoint, a ping-pong and its
+    handoff, a dead end and the handoff leading into it. *Same place* means: the same
+    ``where``; a ping-pong or handoff and another on the same two departments (either
+    direction); a handoff or ping-pong and a touchpoint finding whose touchpoint
+    belongs mostly to one of its two departments; a silent-gap transition and a
+    touchpoint finding at one of its two ends; a transition and a handoff between the
+    departments its two ends belong to. Merging is transitive. The merged row's
+    ``kind`` joins its kinds (``"drop_off+unanswered"``), ``where`` is its first
+    member's, ``members`` lists them all, and its impact is computed on the *union*
+    of their journeys (against the union of their comparable journeys), never by
+    adding impacts.
 
-    **Which findings.** A row needs at least ``min_journeys`` affected journeys. Kinds
-    that are always present in a log need evidence of harm: a drop-off must lose
-    conversions (those who go on from it convert), a dead end must be flagged by
-    :func:`dead_ends`, a handoff must have a conversion difference whose whole
-    interval is below zero, a ping-pong must cost conversions (``conversions_lost > 0``;
-    a bounce that costs none is usually a normal flow such as payment in billing, purchase
-    in sales, receipt from billing), a loop must have ``conversions_lost_low > 0``; silent
-    gaps need a transition with its own baseline.
+    **Impact, in three currencies**, each with a 95% interval, each comparing the
+    affected journeys with comparable journeys that did not meet the problem:
 
-    **Ranking.** Within each kind, findings keep the order of their own table (drop-offs
-    and handoffs by conversions lost, dead ends as in :func:`dead_ends`, silent gaps by
-    their share, repeat contacts and unanswered contacts by count, ping-pongs and
-    loops by conversions lost); that position is ``kind_rank``. The table then
-    interleaves the kinds: first every kind's worst finding, ordered among themselves
-    by ``conversions_lost``, then every kind's second finding, and so on. Conversions
-    lost alone would bury the problems that hurt the customer without showing in
-    conversion (a two-week silence, a customer who has to call three times) under
-    variations of one funnel problem; interleaving puts the worst problem of every
-    kind in the top ten rows, each with its cost in conversions next to it. Ties are
-    broken by kind (in the order of the table above) and ``where``, so the order is
+    * ``conversions_lost = affected x (conversion of comparable - conversion of
+      affected)``, over journeys with known outcome; interval from Newcombe's
+      hybrid score interval of the difference of two proportions;
+    * ``hours_lost``: customer time spent waiting on the company beyond what is
+      typical — per journey, the excess of its silent gaps over their transition's
+      expected gap (:func:`silent_gaps`), counted when it was not the customer's
+      turn — as ``affected x (mean of affected - mean of comparable)``;
+    * ``extra_effort``: per journey, handoffs (``department`` changes) + customer
+      contacts (inbound, not self-service) + ping-pong bounces, as ``affected x
+      (mean of affected - mean of comparable)``. For a handoff the handoff itself is
+      not counted (it is the finding, and a designed flow has it): what counts is
+      what comes with it.
+
+    Mean differences get the Welch normal interval ``d ± 1.96 sqrt(s1²/n1 + s2²/n2)``
+    (the delta method for a difference of means). **A row is listed only when at
+    least one currency's lower bound is above zero**, and when it has at least
+    ``min_journeys`` affected journeys: a finding that costs nothing, or helps, is
+    never listed. A dead end must also be flagged by :func:`dead_ends`, and a silent
+    gap needs a transition with its own baseline.
+
+    **Ranking** (``rank``):
+
+    * ``"balanced"`` (default): ``score = Σ max(0, low_c) / total_c`` over the three
+      currencies, where ``low_c`` is the row's lower bound in currency *c* and
+      ``total_c`` the log-wide total of that currency (converted journeys; hours of
+      excess waiting on the company; handoffs + contacts + bounces). Each term is
+      the share of all the log's conversions, waiting or effort that the problem
+      costs at least (95% confidence): shares can be added where hours and
+      conversions cannot, and the lower bound keeps a large but uncertain estimate
+      from outranking a smaller certain one. A ping-pong that bounces a quarter of
+      the journeys costs a large share of all effort and ranks high without costing
+      a conversion;
+    * ``"conversions"``, ``"time"``, ``"effort"``: ``score`` is the lower bound of
+      ``conversions_lost``, ``hours_lost`` or ``extra_effort`` (ties broken by the
+      balanced score).
+
+    Then by kind (in the order of the table above) and ``where``: the order is
     deterministic.
 
     Parameters
@@ -123,13 +143,18 @@ def pain_points(
     log : JourneyLog
     goal : str, list of str or callable
         The goal touchpoint(s) or a predicate over the events.
-    by : str, default "department"
-        The column for handoffs and ping-pongs (skipped, with a warning, when it has no
-        values).
+    rank : {"balanced", "conversions", "time", "effort"}, default "balanced"
+        How to order the problems (see above).
+    level : str, default "activity"
+        The column naming touchpoints (drop-offs, dead ends, silent gaps, unanswered
+        contacts, loops).
+    department : str, default "department"
+        The column for handoffs and ping-pongs (skipped, with a warning, when it has
+        no values).
     window : str or Timedelta, default "7D"
         For repeat contacts (also after handoffs).
     min_journeys : int, default 20
-        Fewest affected journeys for a finding to be listed.
+        Fewest affected journeys for a problem to be listed.
     factor, floor
         Passed to :func:`silent_gaps`.
     self_service : list of str or None, default ("web", "app")
@@ -138,17 +163,19 @@ def pain_points(
     Returns
     -------
     pandas.DataFrame
-        One row per finding, columns ``rank`` (1, 2, ...), ``kind``, ``where``,
-        ``journeys_affected``, ``conversion_affected``, ``conversion_unaffected``,
-        ``conversion_gap`` (unaffected - affected), ``conversions_lost``,
-        ``conversions_lost_low``, ``conversions_lost_high``, ``kind_rank`` and
-        ``detail`` (one sentence with the finding's own figures).
+        One row per problem, columns ``rank`` (1, 2, ...), ``kind``, ``where``,
+        ``journeys_affected``, ``conversions_lost``, ``hours_lost`` and
+        ``extra_effort`` each with ``_low`` and ``_high`` (95% interval), ``score``,
+        ``members`` (the findings it merges, e.g. ``"drop_off at cart; unanswered
+        at cart"``) and ``detail`` (one sentence with its own figures).
+        :func:`affected_journeys` lists the journeys behind a row.
 
     Warns
     -----
     DataQualityWarning
         When kinds are skipped because the log has no ``direction`` values (repeat
-        contacts, unanswered contacts) or no ``by`` values (handoffs, ping-pongs).
+        contacts, unanswered contacts) or no ``department`` values (handoffs,
+        ping-pongs).
 
     Examples
     --------
@@ -156,103 +183,146 @@ def pain_points(
     >>> pp = jm.pain_points(jm.datasets.load_sample(), goal="purchase")
     >>> list(pp.columns[:4])
     ['rank', 'kind', 'where', 'journeys_affected']
-    >>> pp["rank"].is_monotonic_increasing
+    >>> bool((pp[["conversions_lost_low", "hours_lost_low", "extra_effort_low"]] > 0).any(axis=1).all())
     True
     """
     func = "pain_points"
     C.check_log(log, func)
+    check_one_of(rank, RANKS, "rank", func)
     check_number(min_journeys, "min_journeys", func, low=1, integer=True)
+    check_number(factor, "factor", func, low=1.0, low_open=True)
     win = to_timedelta(window, "window", func, allow_none=False)
-    out = C.outcome(log, goal, func)
-    parts = [
-        _drop_off_rows(log, goal, min_journeys),
-        _dead_end_rows(log, goal, out, min_journeys),
-    ]
+    flo = to_timedelta(floor, "floor", func, allow_none=True, positive=False) or pd.Timedelta(0)
+    skip = tuple(C.check_names(self_service, "self_service", func))
+    C.level_codes(log, level, func)
+    C.outcome(log, goal, func)  # GoalNotFoundError before anything else
+    has_dept = C.has_values(log, department)
+    has_dir = C.has_values(log, DIRECTION)
     skipped: list[str] = []
-    if C.has_values(log, by):
-        parts += _handoff_rows(log, by, goal, out, win, self_service, min_journeys)
-    else:
-        skipped.append(f"handoffs and ping-pongs (no {by!r} values; {C._HINTS.get(by, '')})")
-    parts.append(_silent_rows(log, out, factor, floor, min_journeys))
-    if C.has_values(log, DIRECTION):
-        parts.append(_repeat_rows(log, out, win, self_service, min_journeys))
-        parts.append(_unanswered_rows(log, out, min_journeys))
-    else:
+    if not has_dept:
+        skipped.append(
+            f"handoffs and ping-pongs (no {department!r} values; {C._HINTS.get(department, '')})"
+        )
+    if not has_dir:
         skipped.append(
             f"repeat contacts and unanswered contacts (no 'direction' values; {C._HINTS[DIRECTION]})"
         )
-    parts.append(_loop_rows(log, out, min_journeys))
     if skipped:
         warn(f"{func} skipped " + "; and ".join(skipped), DataQualityWarning)
-    return _rank(
-        pd.concat([p for p in parts if len(p)], ignore_index=True)
-        if any(len(p) for p in parts)
-        else _empty()
+    table, _ = _problems(log, goal, level, department, win, min_journeys, factor, flo, skip)
+    params = {
+        "goal": goal,
+        "level": level,
+        "department": department,
+        "window": window,
+        "min_journeys": min_journeys,
+        "factor": factor,
+        "floor": floor,
+        "self_service": self_service,
+    }
+    return stamp(_rank(table, rank), log, func, rank=rank, **params)
+
+
+def _problems(
+    log: JourneyLog,
+    goal: Goal,
+    level: str,
+    department: str,
+    win: pd.Timedelta,
+    min_journeys: int,
+    factor: float,
+    flo: pd.Timedelta,
+    skip: tuple[str, ...],
+) -> tuple[pd.DataFrame, tuple[np.ndarray, ...]]:
+    """The unranked problems and, per row, its affected journeys (case codes), once per log."""
+    key = (
+        "analyzers.pain_points",
+        C.goal_key(goal),
+        level,
+        department,
+        win.value,
+        int(min_journeys),
+        float(factor),
+        flo.value,
+        skip,
     )
+    s = _Settings(goal, level, department, win, int(min_journeys), float(factor), flo, list(skip))
+    return C.memo(log, key, lambda: _compute(log, s))
 
 
-# --------------------------------------------------------------------------- helpers
+@dataclass(frozen=True)
+class _Settings:
+    goal: Goal
+    level: str
+    department: str
+    win: pd.Timedelta
+    min_journeys: int
+    factor: float
+    floor: pd.Timedelta
+    skip: list[str]
 
 
-def _empty() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            c: []
-            for c in (
-                "kind",
-                "where",
-                "journeys_affected",
-                "n_aff",
-                "k_aff",
-                "n_un",
-                "k_un",
-                "kind_rank",
-                "detail",
-            )
-        }
-    )
+def _compute(log: JourneyLog, s: _Settings) -> tuple[pd.DataFrame, tuple[np.ndarray, ...]]:
+    func = "pain_points"
+    out = C.outcome(log, s.goal, func)
+    has_dept = C.has_values(log, s.department)
+    has_dir = C.has_values(log, DIRECTION)
+    hours, effort, w, parts = _per_journey(log, s, has_dept, has_dir)
+    f = _Found()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)
+        _drop_offs(f, log, s, out)
+        _dead_end_rows(f, log, s, out)
+        if has_dept:
+            _handoff_rows(f, log, s, parts, w, has_dir)
+        _silent_rows(f, log, s)
+        if has_dir:
+            _repeat_rows(f, log, s)
+            _unanswered_rows(f, log, s)
+        _loop_rows(f, log, s)
+    groups = _merge(f, _dept_of(log, s.level, s.department) if has_dept else {})
+    conv = out.known & out.converted
+    totals = (float(conv.sum()), float(hours.sum()), float(effort.sum()))
+    table, sets = _impacts(f, groups, out, hours, effort, totals, s.min_journeys)
+    table.attrs["totals"] = dict(zip(_CURRENCIES, totals, strict=True))
+    return table, sets
 
 
-def _frame(
-    kind: str, where: Any, journeys: Any, n_aff: Any, k_aff: Any, n_un: Any, k_un: Any, detail: Any
-) -> pd.DataFrame:
-    n = len(where)
-    return pd.DataFrame(
-        {
-            "kind": [kind] * n,
-            "where": list(where),
-            "journeys_affected": np.asarray(journeys, dtype=np.int64),
-            "n_aff": np.asarray(n_aff, dtype=np.int64),
-            "k_aff": np.asarray(k_aff, dtype=np.int64),
-            "n_un": np.asarray(n_un, dtype=np.int64),
-            "k_un": np.asarray(k_un, dtype=np.int64),
-            "kind_rank": np.arange(1, n + 1, dtype=np.int64),
-            "detail": list(detail),
-        }
-    )
+# --------------------------------------------------------------------------- per journey
 
 
-def _journey_counts(
-    out: C.Outcome, cases: np.ndarray, rows: np.ndarray, R: int, *, distinct: bool = False
-) -> tuple[np.ndarray, ...]:
-    """Per row: distinct journeys, those with known outcome, and those converted.
+def _per_journey(
+    log: JourneyLog, s: _Settings, has_dept: bool, has_dir: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, Any] | None]:
+    """Per journey: hours waiting on the company beyond the typical, and effort; and per
+    transition (consecutive events) the hours counted."""
+    n = log.n_cases
+    _, _, it = _silent(log, None, s.factor, s.floor, 20, s.level, "pain_points")
+    hours = np.zeros(n)
+    w = np.zeros(len(it["case_transition"]))
+    if "excess_transition" in it and len(w):
+        w = np.where(it["turn_transition"] != 1, it["excess_transition"], 0.0) / _HOUR
+        hours = np.bincount(it["case_transition"], weights=w, minlength=n)
+    effort = np.zeros(n)
+    parts = None
+    if has_dept:
+        _, parts = _handoffs(log, s.department, s.goal, s.win, s.skip, "pain_points")
+        hc = parts["case"]
+        effort += np.bincount(hc, minlength=n) + np.bincount(hc[parts["back"]], minlength=n)
+    if has_dir:
+        contact = C.contact_mask(log, s.skip, "pain_points", "to count customer contacts")
+        effort += np.bincount(K.case_codes(log)[contact], minlength=n)
+    return hours, effort, w, parts
 
-    ``distinct=True``: the (journey, row) pairs are distinct already (visits).
-    """
-    ok = rows >= 0
-    if not ok.any() or R == 0:
-        z = np.zeros(R, dtype=np.int64)
-        return z, z.copy(), z.copy()
-    if distinct:
-        kc, kr = cases[ok], rows[ok]
-    else:
-        key = K.distinct(cases[ok].astype(np.int64) * R + rows[ok], case_major=True)
-        kc, kr = key // R, key % R
-    known = out.known[kc]
-    total = np.bincount(kr, minlength=R)
-    n = np.bincount(kr[known], minlength=R)
-    k = np.bincount(kr[known & out.converted[kc]], minlength=R)
-    return total, n, k
+
+def _split(rows: np.ndarray, cases: np.ndarray, n_cases: int, keep: np.ndarray) -> list:
+    """Per row in ``keep``, the sorted distinct cases paired with it."""
+    key = K.distinct(rows.astype(np.int64) * max(n_cases, 1) + cases.astype(np.int64))
+    r = key // max(n_cases, 1)
+    c = key % max(n_cases, 1)
+    lo = np.searchsorted(r, keep, side="left")
+    hi = np.searchsorted(r, keep, side="right")
+    return [c[a:b] for a, b in zip(lo.tolist(), hi.tolist(), strict=True)]
 
 
 def _pct(x: float) -> str:
@@ -262,323 +332,229 @@ def _pct(x: float) -> str:
 def _dur(td: Any) -> str:
     if td is None or pd.isna(td):
         return "n/a"
-    s = pd.Timedelta(td).total_seconds()
+    sec = pd.Timedelta(td).total_seconds()
     for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
-        if s >= size:
-            return f"{s / size:.1f}{unit}".replace(".0" + unit, unit)
-    return f"{s:.0f}s"
+        if sec >= size:
+            return f"{sec / size:.1f}{unit}".replace(".0" + unit, unit)
+    return f"{sec:.0f}s"
 
 
 # --------------------------------------------------------------------------- one builder per kind
 
 
-def _drop_off_rows(log: JourneyLog, goal: Goal, min_journeys: int) -> pd.DataFrame:
-    d = dropoffs(log, goal=goal)
-    d = d[(d["lost"] >= min_journeys) & (d["conversions_lost"] > 0)]
-    known = d["journeys"] - d["ongoing"]
-    detail = [
-        f"{_pct(r.exit_rate)} of the {r.journeys} journeys reaching it end there unconverted; "
-        f"{_pct(r.continuing_conversion)} of those that go on convert"
-        for r in d.itertuples()
-    ]
-    return _frame(
-        "drop_off",
-        d["touchpoint"],
-        d["lost"],
-        d["lost"],
-        np.zeros(len(d)),
-        known - d["lost"],
-        d["converted"],
-        detail,
-    )
+def _drop_offs(f: _Found, log: JourneyLog, s: _Settings, out: C.Outcome) -> None:
+    vcase, vval, _, _ = M.visit_pairs(log, s.level)
+    lost = M.lost_at(log, out, s.level, "pain_points")
+    _, labels = C.level_codes(log, s.level, "pain_points")
+    n_lost = np.bincount(vval[lost], minlength=len(labels))
+    keep = np.flatnonzero(n_lost >= s.min_journeys)
+    if not len(keep):
+        return
+    d = dropoffs(log, goal=s.goal, level=s.level).set_index("touchpoint")
+    aff = _split(vval[lost], vcase[lost], log.n_cases, keep)
+    exp = _split(vval, vcase, log.n_cases, keep)
+    for v, a, e in zip(keep.tolist(), aff, exp, strict=True):
+        x = str(labels[v])
+        r = d.loc[x]
+        detail = (
+            f"{_pct(r['exit_rate'])} of the {int(r['journeys'])} journeys reaching it end there "
+            f"unconverted; {_pct(r['continuing_conversion'])} of those that go on convert"
+        )
+        f.add("drop_off", x, detail, ("tp", x), a, e)
 
 
-def _dead_end_rows(log: JourneyLog, goal: Goal, out: C.Outcome, min_journeys: int) -> pd.DataFrame:
-    d = _dead_ends(log, goal, min_journeys, ACTIVITY, "pain_points")
+def _dead_end_rows(f: _Found, log: JourneyLog, s: _Settings, out: C.Outcome) -> None:
+    d = _dead_ends(log, s.goal, s.min_journeys, s.level, "pain_points")
     d = d[d["dead_end"]]
-    n_all = int(out.known.sum())
-    k_all = int((out.known & out.converted).sum())
-    detail = [
-        f"{_pct(r.conversion)} of visiting journeys convert afterwards vs {_pct(r.overall_conversion)} "
-        f"overall" + ("; no path to the goal" if not r.reaches_goal else "")
-        for r in d.itertuples()
-    ]
-    return _frame(
-        "dead_end",
-        d["touchpoint"],
-        d["journeys"],
-        d["known"],
-        d["converted"],
-        n_all - d["known"],
-        k_all - d["converted"],
-        detail,
-    )
+    if not len(d):
+        return
+    _, labels = C.level_codes(log, s.level, "pain_points")
+    vcase, vval, _, _ = M.visit_pairs(log, s.level)
+    risk = M.at_risk(log, out, s.level)
+    codes = pd.Index([str(x) for x in labels]).get_indexer(d["touchpoint"])
+    aff = _split(vval[risk], vcase[risk], log.n_cases, codes)
+    for r, a in zip(d.itertuples(), aff, strict=True):
+        detail = (
+            f"{_pct(r.conversion)} of visiting journeys convert afterwards vs "
+            f"{_pct(r.overall_conversion)} overall"
+            + ("; no path to the goal" if not r.reaches_goal else "")
+        )
+        f.add("dead_end", r.touchpoint, detail, ("tp", r.touchpoint), a, None)
 
 
 def _handoff_rows(
-    log: JourneyLog,
-    by: str,
-    goal: Goal,
-    out: C.Outcome,
-    win: pd.Timedelta,
-    self_service: Sequence[str] | None,
-    min_journeys: int,
-) -> list[pd.DataFrame]:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DataQualityWarning)
-        table, parts = _handoffs(log, by, goal, win, self_service, "pain_points")
-    inv, back, case, g = (parts[k] for k in ("inv", "back", "case", "groups"))
-    pp_total = _journey_counts(out, case[back], inv[back], len(parts["uniq"]))[0]
-    idx = parts["order"]  # the pair of each row of the table
-    if not len(idx):
-        return []
-    t = table.assign(
-        _n_with=g["n_with"][idx],
-        _k_with=g["k_with"][idx],
-        _n_wo=g["n_wo"][idx],
-        _k_wo=g["k_wo"][idx],
-        _n_pp=g["n_pp"][idx],
-        _k_pp=g["k_pp"][idx],
-        _pp_total=pp_total[idx],
-    )
+    f: _Found, log: JourneyLog, s: _Settings, parts: dict[str, Any], w: np.ndarray, has_dir: bool
+) -> None:
+    table, _ = _handoffs(log, s.department, s.goal, s.win, s.skip, "pain_points")
+    inv, back, case, order = parts["inv"], parts["back"], parts["case"], parts["order"]
+    n = log.n_cases
+    P = len(parts["uniq"])
+    if not P:
+        return
+    codes, labels = log._codes(s.department, "pain_points")
+    L = max(len(labels), 1)
+    src = parts["uniq"] // L
+    # what a handoff itself costs: the excess waiting between its two events (a
+    # transition's index is its first event's row minus its journey's code), and the
+    # bounce and repeat contact that follow it
+    h = _handoff_table(log, np.asarray(codes, dtype=np.int64))
+    t_from = h["from_row"] - h["case"]
+    cum = np.r_[0.0, np.cumsum(w)]
+    h_wait = cum[t_from + (h["to_row"] - h["from_row"])] - cum[t_from]
+    h_effort = back.astype(float)
+    if has_dir:
+        contact = C.contact_mask(log, s.skip, "pain_points", "to find repeat contacts")
+        h_effort += _followed_by(log, contact, h["to_row"], h["case"], s.win.value)
+    # per (pair, journey): the journeys with the pair, and what its handoffs cost them
+    key, inverse = K.distinct_inverse(inv.astype(np.int64) * n + case)
+    j_wait = np.bincount(inverse, weights=h_wait, minlength=len(key))
+    j_effort = np.bincount(inverse, weights=h_effort, minlength=len(key))
+    kp, kc = key // n, key % n
+    jour = np.bincount(kp, minlength=P)
+    pp_key = K.distinct(inv[back].astype(np.int64) * n + case[back])
+    pp_jour = np.bincount(pp_key // n, minlength=P)
+    rows = np.arange(P)
+    with_pair = _split(kp, kc, n, rows)
+    lo = np.searchsorted(kp, rows, side="left")
+    hi = np.searchsorted(kp, rows, side="right")
+    bounced = _split(pp_key // n, pp_key % n, n, rows)
+    # journeys handing work on from each department (to any other)
+    dsrc = np.unique(src)
+    out_of = dict(zip(dsrc.tolist(), _split(src[kp], kc, n, dsrc), strict=True))
     arrow = C.ARROW
-    # handoffs whose conversion difference is below zero with 95% confidence
-    hs = t[(t["journeys"] >= min_journeys) & (t["difference_high"] < 0)]
-    h_lost = (hs["_n_with"] * -hs["conversion_difference"]).to_numpy(float)
-    hs = hs.iloc[np.lexsort((C.sort_key(hs["to"]), C.sort_key(hs["from"]), -h_lost))]
-    h_detail = [
-        f"{n} handoffs, median delay {_dur(d)}"
-        + ("" if pd.isna(rs) else f"; {_pct(rs)} followed by a repeat contact")
-        for n, d, rs in zip(
-            hs["handoffs"], hs["median_delay"], hs["repeat_contact_share"], strict=True
+    for i, p in enumerate(order.tolist()):
+        r = table.iloc[i]
+        a_name, b_name = str(r["from"]), str(r["to"])
+        if jour[p] >= s.min_journeys:
+            detail = f"{r['handoffs']} handoffs, median delay {_dur(r['median_delay'])}" + (
+                ""
+                if pd.isna(r["repeat_contact_share"])
+                else f"; {_pct(r['repeat_contact_share'])} followed by a repeat contact"
+            )
+            place = ("dept", a_name, b_name)
+            direct = (j_wait[lo[p] : hi[p]], j_effort[lo[p] : hi[p]])
+            f.add("handoff", a_name + arrow + b_name, detail, place, with_pair[p], None, direct)
+        if pp_jour[p] >= s.min_journeys:
+            few = jour[p] - pp_jour[p] < s.min_journeys
+            if few and len(out_of[int(src[p])]) - pp_jour[p] < s.min_journeys:
+                continue  # nothing comparable: every hand-over from A is this bounce
+            versus = (
+                f"journeys handing over from {a_name} without it"
+                if few
+                else f"the other {a_name}{arrow}{b_name} handoffs"
+            )
+            detail = (
+                f"{r['ping_pongs']} ping-pongs in {pp_jour[p]} journeys: {b_name} hands "
+                f"straight back to {a_name} (compared with {versus})"
+            )
+            where = a_name + arrow + b_name + arrow + a_name
+            place = ("dept", a_name, b_name)
+            exp = out_of[int(src[p])] if few else with_pair[p]
+            f.add("ping_pong", where, detail, place, bounced[p], exp)
+
+
+def _silent_rows(f: _Found, log: JourneyLog, s: _Settings) -> None:
+    _, t, it = _silent(log, None, s.factor, s.floor, 20, s.level, "pain_points")
+    R = len(t)
+    n = log.n_cases
+    rows = np.arange(R)
+    sil = _split(it["row_silent"], it["case_silent"], n, rows)
+    ok = it["row_transition"] >= 0
+    had = _split(it["row_transition"][ok], it["case_transition"][ok], n, rows)
+    base = t["baseline"].to_numpy()
+    for i, r in enumerate(t.itertuples()):
+        if base[i] == "global" or len(sil[i]) < s.min_journeys:
+            continue
+        detail = (
+            f"{_pct(r.share)} of {r.gaps} waits last over {_dur(r.threshold)} (typically "
+            f"{_dur(r.expected_gap)}); median silent wait {_dur(r.median_silent_gap)}"
+            + (
+                f"; {r.waiting_on_company} with the customer waiting on the company"
+                if r.waiting_on_company
+                else ""
+            )
         )
-    ]
-    h_rows = _frame(
-        "handoff",
-        hs["from"] + arrow + hs["to"],
-        hs["journeys"],
-        hs["_n_with"],
-        hs["_k_with"],
-        hs["_n_wo"],
-        hs["_k_wo"],
-        h_detail,
-    )
-    pp = t[t["_pp_total"] >= min_journeys]
-    n_npp = (pp["_n_with"] - pp["_n_pp"]).to_numpy()
-    k_npp = (pp["_k_with"] - pp["_k_pp"]).to_numpy()
-    # when (nearly) every A -> B handoff bounces, compare with all journeys without the bounce
-    few = n_npp < min_journeys
-    n_all = int(out.known.sum())
-    k_all = int((out.known & out.converted).sum())
-    n_npp = np.where(few, n_all - pp["_n_pp"].to_numpy(), n_npp)
-    k_npp = np.where(few, k_all - pp["_k_pp"].to_numpy(), k_npp)
-    versus = np.where(few, "all journeys without it", "the other journeys with the ")
-    lost = pp["_n_pp"].to_numpy() * (
-        rate(k_npp, n_npp) - rate(pp["_k_pp"].to_numpy(), pp["_n_pp"].to_numpy())
-    )
+        x, y = str(r.from_activity), str(r.to_activity)
+        f.add("silent_gap", x + C.ARROW + y, detail, ("tr", x, y), sil[i], had[i])
+
+
+def _repeat_rows(f: _Found, log: JourneyLog, s: _Settings) -> None:
+    r, it = _repeats(log, s.win, CHANNEL, s.skip, False, "pain_points")
+    n = log.n_cases
+    rows = np.arange(len(r))
+    rep = _split(it["row_repeat"], it["case_repeat"], n, rows)
+    con = _split(it["row_contact"], it["case_contact"], n, rows)
+    for i, row in enumerate(r.itertuples(index=False)):
+        if len(rep[i]) < s.min_journeys:
+            continue
+        a = "(missing)" if row[0] is None else str(row[0])
+        b = "(missing)" if row[1] is None else str(row[1])
+        detail = (
+            f"{_pct(row.share)} of {a} contacts are followed by another contact, on {b}, "
+            f"within {_dur(s.win)} (median {_dur(row.median_interval)} later)"
+        )
+        f.add("repeat_contact", a + C.ARROW + b, detail, ("ch", a, b), rep[i], con[i])
+
+
+def _unanswered_rows(f: _Found, log: JourneyLog, s: _Settings) -> None:
+    u, at = _unanswered(log, 0.5, "pain_points", s.skip)
+    finished = ~u["ongoing"].to_numpy()
+    u, at = u[finished], at[finished]
+    codes, labels = C.level_codes(log, s.level, "pain_points")
+    case = K.case_codes(log)
+    n = log.n_cases
+    val = codes[at]
+    cnt = np.bincount(val[val >= 0], minlength=len(labels))
+    keep = np.flatnonzero(cnt >= s.min_journeys)
+    if not len(keep):
+        return
+    contact = C.contact_mask(log, s.skip, "pain_points", "to find customer contacts")
+    aff = _split(val, case[at], n, keep)
+    exp = _split(codes[contact], case[contact], n, keep)
+    resp = u["response_rate"].to_numpy()
+    for v, a, e in zip(keep.tolist(), aff, exp, strict=True):
+        x = str(labels[v])
+        detail = (
+            f"{cnt[v]} finished journeys end on a customer contact here that nobody "
+            f"answered; it is answered {_pct(float(np.nanmedian(resp[val == v])))} of the time"
+        )
+        f.add("unanswered", x, detail, ("tp", x), a, e)
+
+
+def _loop_rows(f: _Found, log: JourneyLog, s: _Settings) -> None:
+    lp = loops(log, level=s.level)
+    lp = lp[lp["looping_journeys"] >= s.min_journeys]
+    if not len(lp):
+        return
+    _, labels = C.level_codes(log, s.level, "pain_points")
+    vcase, vval, _, nv = M.visit_pairs(log, s.level)
+    multi = nv > 1
+    codes = pd.Index([str(x) for x in labels]).get_indexer(lp["touchpoint"])
+    aff = _split(vval[multi], vcase[multi], log.n_cases, codes)
+    exp = _split(vval, vcase, log.n_cases, codes)
+    for r, a, e in zip(lp.itertuples(), aff, exp, strict=True):
+        detail = (
+            f"{_pct(r.loop_share)} of the journeys visiting it repeat it ({r.extra_visits} extra "
+            f"visits; median {_dur(r.median_extra_time)} from first to last)"
+        )
+        f.add("loop", r.touchpoint, detail, ("tp", r.touchpoint), a, e)
+
+
+def _rank(table: pd.DataFrame, rank: str) -> pd.DataFrame:
+    score = table["balanced"].to_numpy(float)
+    if rank != "balanced":
+        name = {"conversions": "conversions_lost", "time": "hours_lost", "effort": "extra_effort"}
+        score = table[name[rank] + "_low"].to_numpy(float)
+    kind_order = np.asarray([KINDS.index(str(k).split("+")[0]) for k in table["kind"]], dtype=int)
     order = np.lexsort(
         (
-            C.sort_key(pp["to"]),
-            C.sort_key(pp["from"]),
-            -pp["_pp_total"].to_numpy(),
-            -np.nan_to_num(np.asarray(lost, float)),
+            table["where"].to_numpy(),
+            kind_order,
+            -table["balanced"].to_numpy(float),
+            -np.nan_to_num(score, nan=-np.inf),
         )
     )
-    # a bounce through a department that costs no conversions is usually a normal flow
-    # (payment in billing -> purchase in sales -> receipt from billing): keep only harm
-    order = order[np.nan_to_num(np.asarray(lost, float)[order]) > 0]
-    pp, n_npp, k_npp, versus = pp.iloc[order], n_npp[order], k_npp[order], versus[order]
-    p_detail = [
-        f"{n} ping-pongs in {j} journeys; {_pct(c)} of them convert, against {_pct(rate(kn, nn))} "
-        f"of {vs}" + (f"{f}{arrow}{to} handoff" if vs.endswith("the ") else "")
-        for n, j, c, f, to, kn, nn, vs in zip(
-            pp["ping_pongs"],
-            pp["_pp_total"],
-            pp["ping_pong_conversion"],
-            pp["from"],
-            pp["to"],
-            k_npp,
-            n_npp,
-            versus,
-            strict=True,
-        )
-    ]
-    p_rows = _frame(
-        "ping_pong",
-        pp["from"] + arrow + pp["to"] + arrow + pp["from"],
-        pp["_pp_total"],
-        pp["_n_pp"],
-        pp["_k_pp"],
-        n_npp,
-        k_npp,
-        p_detail,
-    )
-    return [h_rows, p_rows]
-
-
-def _silent_rows(
-    log: JourneyLog, out: C.Outcome, factor: float, floor: Any, min_journeys: int
-) -> pd.DataFrame:
-    _, s, it = _silent(log, None, factor, floor, 20, ACTIVITY, "pain_points")
-    R = len(s)
-    tot_s, n_s, k_s = _journey_counts(out, it["case_silent"], it["row_silent"], R)
-    _, n_t, k_t = _journey_counts(out, it["case_transition"], it["row_transition"], R)
-    keep = np.flatnonzero((s["baseline"].to_numpy() != "global") & (tot_s >= min_journeys))
-    s = s.iloc[keep]
-    detail = [
-        f"{_pct(r.share)} of {r.gaps} waits last over {_dur(r.threshold)} (typically {_dur(r.expected_gap)}); "
-        f"median silent wait {_dur(r.median_silent_gap)}; {r.waiting_on_company} with the customer waiting on the company"
-        for r in s.itertuples()
-    ]
-    return _frame(
-        "silent_gap",
-        s["from_activity"] + C.ARROW + s["to_activity"],
-        tot_s[keep],
-        n_s[keep],
-        k_s[keep],
-        n_t[keep] - n_s[keep],
-        k_t[keep] - k_s[keep],
-        detail,
-    )
-
-
-def _repeat_rows(
-    log: JourneyLog,
-    out: C.Outcome,
-    win: pd.Timedelta,
-    self_service: Sequence[str] | None,
-    min_journeys: int,
-) -> pd.DataFrame:
-    r, it = _repeats(log, win, "channel", self_service, False, "pain_points")
-    R = len(r)
-    tot, n_r, k_r = _journey_counts(out, it["case_repeat"], it["row_repeat"], R)
-    _, n_c, k_c = _journey_counts(out, it["case_contact"], it["row_contact"], R)
-    keep = np.flatnonzero(tot >= min_journeys)
-    r = r.iloc[keep]
-    name = (
-        r["from"].fillna("(missing)").astype(str)
-        + C.ARROW
-        + r["to"].fillna("(missing)").astype(str)
-    )
-    detail = [
-        f"{_pct(sh)} of {f} contacts are followed by another contact, on {to}, within "
-        f"{_dur(win)} (median {_dur(mi)} later)"
-        for sh, f, to, mi in zip(
-            r["share"],
-            r["from"].fillna("(missing)"),
-            r["to"].fillna("(missing)"),
-            r["median_interval"],
-            strict=True,
-        )
-    ]
-    return _frame(
-        "repeat_contact",
-        name,
-        tot[keep],
-        n_r[keep],
-        k_r[keep],
-        n_c[keep] - n_r[keep],
-        k_c[keep] - k_r[keep],
-        detail,
-    )
-
-
-def _unanswered_rows(log: JourneyLog, out: C.Outcome, min_journeys: int) -> pd.DataFrame:
-    u, rows = _unanswered(log, 0.5, "pain_points")
-    finished = ~u["ongoing"].to_numpy()
-    u, rows = u[finished], rows[finished]
-    codes, labels = C.level_codes(log, ACTIVITY, "pain_points")
-    case = K.case_codes(log)
-    lab_idx = pd.Index([str(x) for x in labels])
-    u_case = case[rows]
-    u_act = codes[rows]
-    n_lab = len(labels)
-    tot, n_u, k_u = _journey_counts(out, u_case, u_act, n_lab)
-    inbound = C.direction_codes(log) == 0
-    _, n_e, k_e = _journey_counts(out, case[inbound], codes[inbound], n_lab)
-    rr = (
-        u.groupby("activity", observed=True)["response_rate"].first()
-        if len(u)
-        else pd.Series(dtype=float)
-    )
-    acts = np.flatnonzero(tot >= min_journeys)
-    acts = acts[np.lexsort((lab_idx[acts].to_numpy(), -tot[acts]))]
-    detail = [
-        f"{tot[a]} finished journeys end on it with no answer; it is answered {_pct(rr.get(lab_idx[a], np.nan))} of the time"
-        for a in acts
-    ]
-    return _frame(
-        "unanswered",
-        lab_idx[acts],
-        tot[acts],
-        n_u[acts],
-        k_u[acts],
-        n_e[acts] - n_u[acts],
-        k_e[acts] - k_u[acts],
-        detail,
-    )
-
-
-def _loop_rows(log: JourneyLog, out: C.Outcome, min_journeys: int) -> pd.DataFrame:
-    lp = loops(log)
-    v = visits(log, ACTIVITY)
-    labels = log._codes(ACTIVITY, "pain_points")[1]
-    n_lab = len(labels)
-    vc = v["case_id"].cat.codes.to_numpy().astype(np.int64)
-    vv = v["value"].cat.codes.to_numpy().astype(np.int64)
-    multi = v["n_visits"].to_numpy() > 1
-    # visits are distinct (journey, touchpoint) pairs
-    tot, n_l, k_l = _journey_counts(out, vc[multi], vv[multi], n_lab, distinct=True)
-    _, n_o, k_o = _journey_counts(out, vc[~multi], vv[~multi], n_lab, distinct=True)
-    lab_idx = pd.Index([str(x) for x in labels])
-    idx = lab_idx.get_indexer(pd.Index(lp["touchpoint"], dtype=object))
-    lo, _ = newcombe_diff_ci(k_o[idx], n_o[idx], k_l[idx], n_l[idx])
-    lost = n_l[idx] * (rate(k_o[idx], n_o[idx]) - rate(k_l[idx], n_l[idx]))
-    keep = (tot[idx] >= min_journeys) & (np.nan_to_num(lo) > 0)
-    lp, idx, lost = lp[keep], idx[keep], np.asarray(lost)[keep]
-    order = np.lexsort((lp["touchpoint"].to_numpy(), -lost))
-    lp, idx = lp.iloc[order], idx[order]
-    detail = [
-        f"{_pct(r.loop_share)} of the journeys visiting it repeat it ({r.extra_visits} extra visits; "
-        f"median {_dur(r.median_extra_time)} from first to last)"
-        for r in lp.itertuples()
-    ]
-    return _frame(
-        "loop", lp["touchpoint"], tot[idx], n_l[idx], k_l[idx], n_o[idx], k_o[idx], detail
-    )
-
-
-def _rank(rows: pd.DataFrame) -> pd.DataFrame:
-    p_aff = rate(rows["k_aff"].to_numpy(), rows["n_aff"].to_numpy())
-    p_un = rate(rows["k_un"].to_numpy(), rows["n_un"].to_numpy())
-    lo, hi = newcombe_diff_ci(
-        rows["k_un"].to_numpy(),
-        rows["n_un"].to_numpy(),
-        rows["k_aff"].to_numpy(),
-        rows["n_aff"].to_numpy(),
-    )
-    n_aff = rows["n_aff"].to_numpy(float)
-    gap = np.asarray(p_un, float) - np.asarray(p_aff, float)
-    table = pd.DataFrame(
-        {
-            "kind": rows["kind"].astype(str).to_numpy(),
-            "where": rows["where"].astype(str).to_numpy(),
-            "journeys_affected": rows["journeys_affected"].to_numpy(np.int64),
-            "conversion_affected": p_aff,
-            "conversion_unaffected": p_un,
-            "conversion_gap": gap,
-            "conversions_lost": n_aff * gap,
-            "conversions_lost_low": n_aff * np.asarray(lo, float),
-            "conversions_lost_high": n_aff * np.asarray(hi, float),
-            "kind_rank": rows["kind_rank"].to_numpy(np.int64),
-            "detail": rows["detail"].astype(str).to_numpy(),
-        }
-    )
-    kind_order = table["kind"].map({k: i for i, k in enumerate(KINDS)}).to_numpy()
-    lost = np.nan_to_num(table["conversions_lost"].to_numpy(float), nan=-np.inf)
-    order = np.lexsort(
-        (table["where"].to_numpy(), kind_order, -lost, table["kind_rank"].to_numpy())
-    )
-    table = table.iloc[order].reset_index(drop=True)
-    table.insert(0, "rank", np.arange(1, len(table) + 1, dtype=np.int64))
-    return table[list(_COLUMNS)]
+    out = table.iloc[order].reset_index(drop=True)
+    out.insert(0, "rank", np.arange(1, len(out) + 1, dtype=np.int64))
+    out["score"] = score[order]
+    return out[list(_COLUMNS)]

@@ -8,11 +8,13 @@ import numpy as np
 import pandas as pd
 
 from .. import _kernels as K
-from .._validation import to_timedelta
+from .._validation import to_timedelta, warn
 from ..derive import transitions, visits
+from ..errors import DataQualityWarning
 from ..log import JourneyLog
 from ..schema import ACTIVITY, CHANNEL
 from . import _common as C
+from ._provenance import stamp
 from ._stats import rate
 
 __all__ = ["repeat_contacts", "loops"]
@@ -41,7 +43,9 @@ def repeat_contacts(
         How soon the next contact must come to count as a repeat.
     by : str, default "channel"
         The column that labels contacts (``"activity"`` for touchpoints,
-        ``"department"``, ...).
+        ``"department"``, ...). On a log without channel values, ``"channel"`` falls
+        back to ``"activity"`` (with a :class:`~journeymine.DataQualityWarning` saying
+        so): contacts are then labelled by touchpoint, never as ``None -> None``.
     self_service : list of str or None, default ("web", "app")
         Channels whose inbound events are self-service use, not contacts (matched
         ignoring case); None makes every inbound event a contact.
@@ -79,7 +83,12 @@ def repeat_contacts(
     ------
     MissingColumnError
         If the log has no ``direction`` values (with how to map them), or ``by`` is
-        not a column.
+        not a column, or a ``by`` other than ``"channel"`` has no values.
+
+    Warns
+    -----
+    DataQualityWarning
+        If ``by="channel"`` and the log has no channel values: the table is by touchpoint.
 
     Examples
     --------
@@ -102,7 +111,8 @@ def repeat_contacts(
     0  email → chat → phone       3       1
     """
     table, _ = _repeats(log, window, by, self_service, chains, "repeat_contacts")
-    return table
+    params = {"window": window, "by": by, "self_service": self_service, "chains": chains}
+    return stamp(table, log, "repeat_contacts", **params)
 
 
 def _repeats(
@@ -117,8 +127,26 @@ def _repeats(
     C.check_log(log, func)
     win = to_timedelta(window, "window", func, allow_none=False)
     skip = tuple(C.check_names(self_service, "self_service", func))
+    by = _grouping(log, by, func)
     key = ("analyzers.repeats", win.value, by, skip, bool(chains))
     return C.memo(log, key, lambda: _repeat_tables(log, win, by, list(skip), chains, func))
+
+
+def _grouping(log: JourneyLog, by: str, func: str) -> str:
+    """The column that labels contacts: ``by``, or the touchpoint when ``by`` is the
+    channel and the log has none (a ``None -> None`` row would say nothing)."""
+    C.level_codes(log, by, func, param="by")
+    if not len(log._events) or C.has_values(log, by):
+        return by
+    if by == CHANNEL:
+        warn(
+            f"{func}: the log has no 'channel' values, so contacts are grouped by "
+            "touchpoint ('activity') instead. " + C._HINTS[CHANNEL],
+            DataQualityWarning,
+        )
+        return ACTIVITY
+    C.require_values(log, by, func, f"whose values label the contacts (by={by!r})")
+    return by
 
 
 def _repeat_tables(
@@ -295,7 +323,8 @@ def loops(log: JourneyLog, *, level: str = ACTIVITY) -> pd.DataFrame:
     """
     func = "loops"
     C.check_log(log, func)
-    return C.memo(log, ("analyzers.loops", level), lambda: _loop_table(log, level, func))
+    table = C.memo(log, ("analyzers.loops", level), lambda: _loop_table(log, level, func))
+    return stamp(table, log, func, level=level)
 
 
 def _loop_table(log: JourneyLog, level: str, func: str) -> pd.DataFrame:

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validation import _show, near_matches
+from .._validation import _show, near_matches, parse_duration
 from ..errors import InvalidParameterError
 
 __all__ = ["AssumedStep", "AssumedStage", "ORDERS"]
@@ -123,13 +123,11 @@ def _duration(value: Any, path: str) -> pd.Timedelta | None:
     if value is None:
         return None
     problem = "it must be a positive duration such as '2D' or '4h'"
-    if isinstance(value, bool) or isinstance(value, int | float):
-        _bad(path, problem + " (a bare number has no unit)", value)
     try:
-        td = pd.Timedelta(value)
-    except (ValueError, TypeError):
-        _bad(path, problem, value)
-    if td is pd.NaT or td <= pd.Timedelta(0):
+        td = parse_duration(value)
+    except ValueError as exc:
+        _bad(path, f"{problem} ({exc})", value)
+    if td <= pd.Timedelta(0):
         _bad(path, problem, value)
     return td
 

@@ -109,7 +109,7 @@ class AssumedJourney:
     >>> jm.AssumedJourney.from_dict({"steps": [{"name": "visit homepage", "max_wait": "soon"}]})
     Traceback (most recent call last):
     ...
-    journeymine.errors.InvalidParameterError: The assumed journey is invalid at 'steps[0].max_wait': it must be a positive duration such as '2D' or '4h'. Got 'soon' instead.
+    journeymine.errors.InvalidParameterError: The assumed journey is invalid at 'steps[0].max_wait': it must be a positive duration such as '2D' or '4h' (it cannot be read as a duration). Got 'soon' instead.
     """
 
     def __init__(

@@ -56,7 +56,8 @@ def read_csv(
     **mapping
         The mapping keywords of :func:`~journeymine.from_pandas` (``case``,
         ``customer``, ``activity``, ``timestamp``, ``channel``, ..., ``labels``,
-        ``keep``, ``tz``). Identifier columns are read as text, so ``007`` stays ``007``.
+        ``keep``, ``tz``, ``drop_duplicates``). Identifier columns are read as text, so
+        ``007`` stays ``007``. Exact duplicate rows are kept unless ``drop_duplicates=True``.
 
     Examples
     --------
@@ -85,7 +86,8 @@ def read_parquet(
     """Read a Parquet file of events into a :class:`~journeymine.JourneyLog`.
 
     Only the mapped (and kept) columns are read. The mapping keywords are those of
-    :func:`~journeymine.from_pandas`.
+    :func:`~journeymine.from_pandas`; exact duplicate rows are kept unless
+    ``drop_duplicates=True``.
 
     Examples
     --------
@@ -137,7 +139,8 @@ def read_json(
 ) -> JourneyLog:
     """Read a JSON-lines file (one event object per line) into a :class:`~journeymine.JourneyLog`.
 
-    The mapping keywords are those of :func:`~journeymine.from_pandas`.
+    The mapping keywords are those of :func:`~journeymine.from_pandas`; exact duplicate
+    rows are kept unless ``drop_duplicates=True``.
 
     Examples
     --------

@@ -78,7 +78,7 @@ def from_pandas(
     timestamp_format: str | None = None,
     dayfirst: bool = False,
     name: str | None = None,
-    drop_duplicates: bool = True,
+    drop_duplicates: bool = False,
     **unknown: Any,
 ) -> JourneyLog:
     """Build a :class:`~journeymine.JourneyLog` from a DataFrame, mapping its columns once.
@@ -112,8 +112,13 @@ def from_pandas(
         Read ambiguous dates like ``01/02/2025`` as 1 February.
     name : str, optional
         A label for this source (used by :func:`~journeymine.combine`).
-    drop_duplicates : bool, default True
-        Reject exact duplicates (equal in every mapped and kept column).
+    drop_duplicates : bool, default False
+        Every row is an event, so exact duplicates are kept by default, as pm4py keeps
+        them (counts then agree with pm4py's). With ``True``, a row equal to an earlier
+        row of the same journey in every mapped and kept column is rejected: it goes
+        to ``log.rejected`` with reason ``"duplicate"``, never silently dropped. Every
+        loader (``read_csv``, ``read_parquet``, ``read_json``, ``read_xes``,
+        ``from_pm4py``) takes this keyword with the same default.
 
     Returns
     -------
@@ -187,7 +192,7 @@ def _from_pandas(
     timestamp_format: str | None = None,
     dayfirst: bool = False,
     name: str | None = None,
-    drop_duplicates: bool = True,
+    drop_duplicates: bool = False,
     _text_columns: frozenset[str] = frozenset(),
     **unknown: Any,
 ) -> JourneyLog:

@@ -26,7 +26,12 @@ _PM4PY_COLUMNS = {
 
 
 def from_pm4py(
-    log: Any, *, keep: bool | list[str] = True, name: str | None = None, **mapping: Any
+    log: Any,
+    *,
+    keep: bool | list[str] = True,
+    name: str | None = None,
+    drop_duplicates: bool = False,
+    **mapping: Any,
 ) -> JourneyLog:
     """Build a :class:`~journeymine.JourneyLog` from a pm4py DataFrame or ``EventLog``.
 
@@ -35,6 +40,10 @@ def from_pm4py(
     ``org:resource`` -> ``resource`` and ``org:group`` -> ``department`` (when present).
     Other columns are kept (``keep=True``). Further mapping keywords of
     :func:`~journeymine.from_pandas` (e.g. ``channel="case:channel"``) override these.
+
+    Exact duplicate events are kept, as pm4py keeps them, so counts agree with pm4py's;
+    ``drop_duplicates=True`` moves them to ``log.rejected`` with reason ``"duplicate"``
+    (see :func:`~journeymine.from_pandas`).
 
     Examples
     --------
@@ -65,4 +74,4 @@ def from_pm4py(
     if keep is True:
         used = {v for v in kw.values() if isinstance(v, str)}
         keep = [c for c in cols if c not in used]
-    return from_pandas(df, keep=keep or None, name=name, **kw)
+    return from_pandas(df, keep=keep or None, name=name, drop_duplicates=drop_duplicates, **kw)

@@ -135,11 +135,10 @@ def read_xes(
     name : str, optional
         Name of the log; defaults to the file name without ``.xes``/``.gz``.
     drop_duplicates : bool, default False
-        Reject events that equal an earlier event in every mapped and kept
-        column (they then appear in ``log.rejected`` with reason
-        ``"duplicate"``). Off by default, unlike
-        :func:`~journeymine.io.pandas.from_pandas`: every ``<event>`` of an
-        XES file is a recorded event, and pm4py keeps them all (the helpdesk
+        Reject events that equal an earlier event of the same trace in every
+        mapped and kept column (they then appear in ``log.rejected`` with reason
+        ``"duplicate"``). Off by default, as for every loader: every ``<event>``
+        of an XES file is a recorded event, and pm4py keeps them all (the helpdesk
         log, for instance, has 127 events that repeat case, activity,
         timestamp and resource).
 

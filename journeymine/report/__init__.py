@@ -36,7 +36,8 @@ class Report:
     summary : dict
         The headline figures (``log.summary()`` plus conversion when there is a goal).
     skipped : dict of str -> str
-        Analyses that were not run, and why.
+        Analyses that were not run, and why: the setting or the column each needs,
+        and how to give it.
 
     Notes
     -----
@@ -103,30 +104,13 @@ def _write_atomic(path: Path, text: str) -> Path:
     return path
 
 
-def load_assumed(assumed: Any, *, param: str = "assumed", func: str = "report") -> Any:
+def load_assumed(assumed: Any) -> Any:
     """An assumed journey from an :class:`~journeymine.AssumedJourney` or a file path."""
-    import journeymine as jm
+    from ..compare import AssumedJourney
 
-    if assumed is None:
-        return None
-    if not isinstance(assumed, str | os.PathLike):
+    if assumed is None or not isinstance(assumed, str | os.PathLike):
         return assumed
-    cls = getattr(jm, "AssumedJourney", None)
-    if cls is None:
-        raise InvalidParameterError(
-            f"The {param!r} parameter of {func} names a file, but this version of journeymine has no "
-            "AssumedJourney to read it."
-        )
-    for reader in ("from_file", "read", "load"):
-        if hasattr(cls, reader):
-            return getattr(cls, reader)(assumed)
-    read = getattr(jm, "read_assumed", None)
-    if read is not None:
-        return read(assumed)
-    raise InvalidParameterError(
-        f"The {param!r} parameter of {func} names a file, but AssumedJourney cannot read files in this "
-        "version of journeymine; pass an AssumedJourney object."
-    )
+    return AssumedJourney.from_file(assumed)
 
 
 def report(
@@ -157,14 +141,24 @@ def report(
         Groups touchpoints into stages (see :func:`~journeymine.map_stages`) for the
         stage map; not needed when the log already has a ``stage`` column.
     analyses : list of str, optional
-        Which analyses to run (names as in :data:`journeymine.config.ANALYSES`); by
-        default all that the arguments allow.
+        Which analyses to run (names as in :data:`journeymine.config.ANALYSES`). By
+        default every one that the arguments and the log's columns allow; the others
+        are listed in ``Report.skipped`` with what they need (e.g. repeat contacts
+        need a ``direction`` column). Naming one that cannot run is an error.
     title : str, default "Customer journeys"
 
     Returns
     -------
     Report
         Shows itself in a notebook; ``.tables`` holds every findings table.
+
+    Raises
+    ------
+    MissingColumnError
+        An analysis named in ``analyses`` needs a column the log has no values in.
+    InvalidParameterError
+        An analysis named in ``analyses`` needs a setting (``goal``, ``funnel``,
+        ``assumed``) that is not given.
 
     Examples
     --------
@@ -201,7 +195,9 @@ def report(
         funnel=list(funnel) if funnel is not None else None,
         assumed=load_assumed(assumed),
         include=tuple(a for a in ANALYSES if a in analyses) if analyses is not None else None,
+        strict=analyses is not None,
         title=title,
+        func=func,
     )
     html = render_html(found)
     written = _write_atomic(Path(path), html) if path is not None else None

@@ -1,52 +1,180 @@
 """Run the analyses of a report and collect their tables and pictures (private).
 
-Each analysis is one entry of :data:`SPECS`: a name, a title, a plain-language
-explanation (shown in the report), what it needs (a goal, stages, funnel steps,
-an assumed journey) and a function that calls the public journeymine API and
-returns its tables and figures. An analysis whose function is not in this
-version of journeymine is listed in ``skipped`` with the reason, never an error.
+Each analysis is one entry of :data:`SPECS`, the report's registry: a name, a
+title, a plain-language explanation (shown in the report), what it needs and a
+function that calls the public journeymine API and returns its tables and
+figures. What an analysis needs is declared there and nowhere else: the
+settings (a goal, funnel steps, an assumed journey), the event columns that
+must have values (``direction``, ``stage``, the column an option names), and
+the columns that only add to it (``optional``). :func:`blockers` reads those
+declarations against a log; an analysis that cannot run is listed in
+``Findings.skipped`` with what it needs and how to map it, never an error
+unless it was asked for by name.
 """
 
 from __future__ import annotations
 
-import contextlib
-import io
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
+from ..analyzers import (
+    dead_ends,
+    dropoffs,
+    funnel,
+    handoffs,
+    loops,
+    pain_points,
+    repeat_contacts,
+    silent_gaps,
+)
+from ..compare import compare
+from ..discovery import discover, variants
 from ..discovery._paths import PathDtype
+from ..errors import InvalidParameterError, MissingColumnError
+from ..plotting import plot_journey
+from ._figures import draw_axes, funnel_figure, render_figure
 
 __all__ = [
     "Spec",
     "SPECS",
+    "Blocker",
     "Findings",
+    "blockers",
+    "column_hint",
+    "present_columns",
     "run_analyses",
     "render_figure",
     "TABLE_TITLES",
     "DETAIL_TABLES",
 ]
 
+#: The settings an analysis can need, and how to give each: (what it is, configuration, Python).
+SETTINGS: dict[str, tuple[str, str, str]] = {
+    "goal": ("a goal", 'goal = "<touchpoint>"', 'goal="<touchpoint>"'),
+    "funnel": ("funnel steps", 'funnel = ["<step>", ...]', 'funnel=["<step>", ...]'),
+    "assumed": ("an assumed journey", 'assumed = "<file>"', 'assumed="<file>"'),
+}
+
+#: What a column records, for the reader of a skip reason.
+_COLUMN_MEANING: dict[str, str] = {
+    "direction": "whether the customer or the company started each event",
+    "channel": "the channel of each event: web, email, phone, ...",
+    "department": "the team or group that handles each event",
+    "resource": "the agent or system behind each event",
+    "stage": "the journey stage of each touchpoint",
+}
+
+#: How to map a column, beyond the source's own ``<column> = "<source column>"`` key.
+_EXTRA_HINTS: dict[str, tuple[str, str]] = {
+    "direction": (
+        ', or derive it with the top-level key direction_rules = "process" (or a list of '
+        "{column, pattern, direction} rules)",
+        ', or jm.classify_direction(log, "process")',
+    ),
+}
+
+
+def column_hint(column: str) -> str:
+    """How to give a log the ``column``: the configuration key and the Python keyword.
+
+    Examples
+    --------
+    >>> from journeymine.report._analyses import column_hint
+    >>> print(column_hint("channel"))
+    map it with channel = "<column>" in the [sources.<name>] table of the configuration (in Python: jm.from_pandas(df, ..., channel="<column>"))
+    """
+    if column == "stage":
+        return (
+            "define stages with a [stages] table in the configuration (in Python: jm.report(..., "
+            'stages={"<stage>": ["<touchpoint>", ...]}) or jm.map_stages)'
+        )
+    if column not in _COLUMN_MEANING:
+        return (
+            f'keep it with keep = ["{column}"] in the [sources.<name>] table of the configuration '
+            f'(in Python: jm.from_pandas(df, ..., keep=["{column}"]))'
+        )
+    cfg, py = _EXTRA_HINTS.get(column, ("", ""))
+    return (
+        f'map it with {column} = "<column>" in the [sources.<name>] table of the '
+        f'configuration{cfg} (in Python: jm.from_pandas(df, ..., {column}="<column>"){py})'
+    )
+
 
 @dataclass(frozen=True)
 class Spec:
-    """One analysis of the report."""
+    """One analysis of the report, with everything it needs.
+
+    ``settings`` are settings that must be given (``goal``, ``funnel``, ``assumed``);
+    ``columns`` event columns that must have values; ``option_columns`` pairs
+    (option key, default column) for a column that an option of the analysis names
+    (``analyses.handoffs.by``); ``optional`` pairs (column, what is lost without it)
+    for columns that add to the analysis when they have values: without them it
+    runs, and its section says what is missing and how to map it.
+    """
 
     name: str
     title: str
     explain: str
-    needs: tuple[str, ...]
-    api: tuple[str, ...]
     run: Callable[[_Ctx], tuple[dict[str, pd.DataFrame], dict[str, Any]]]
+    settings: tuple[str, ...] = ()
+    columns: tuple[str, ...] = ()
+    option_columns: tuple[tuple[str, str], ...] = ()
+    optional: tuple[tuple[str, str], ...] = ()
+
+    def needed_columns(self, options: dict[str, Any]) -> tuple[tuple[str, str | None], ...]:
+        """(column, option key that named it or None) of every column that must have values."""
+        named = tuple((str(options.get(key, default)), key) for key, default in self.option_columns)
+        return tuple((c, None) for c in self.columns) + named
+
+
+@dataclass(frozen=True)
+class Blocker:
+    """Why an analysis cannot run on a log: a setting that is not set, or a column with no values."""
+
+    analysis: str
+    kind: str  # "setting" or "column"
+    name: str  # the setting or the column
+    exists: bool = False  # a column that exists but has no values
+    option: str | None = None  # the option key that named the column, if any
+
+    def reason(self) -> str:
+        """One line: what is needed, and how to give it (configuration and Python)."""
+        if self.kind == "setting":
+            what, cfg, py = SETTINGS[self.name]
+            return f"needs {what}: set {cfg} in the configuration (in Python: {py})"
+        meaning = _COLUMN_MEANING.get(self.name)
+        about = f" ({meaning})" if meaning else ""
+        state = "has no values in" if self.exists else "is not in"
+        named = f", named by analyses.{self.analysis}.{self.option}" if self.option else ""
+        return (
+            f"needs the {self.name!r} column{about}{named}, which {state} this data: "
+            f"{column_hint(self.name)}"
+        )
+
+    def error(self, func: str, available: list[str]) -> Exception:
+        """The error for asking for this analysis by name."""
+        if self.kind == "setting":
+            return InvalidParameterError(
+                f"The {self.name!r} parameter of {func} must be set to run {self.analysis!r} "
+                f"(asked for in 'analyses'). Got None instead."
+            )
+        return MissingColumnError(
+            f"{self.analysis} {self.reason()}.", column=self.name, available=available
+        )
 
 
 @dataclass
 class Findings:
-    """Everything a report shows: summary, tables, pictures, what was skipped and why."""
+    """Everything a report shows: summary, tables, pictures, what was skipped and why.
+
+    ``skipped`` holds the analyses asked for (or run by default) that the settings or
+    the data do not allow, with what they need; ``not_asked`` the others, with what
+    they would need (or that they were left out by choice).
+    """
 
     title: str
     summary: dict[str, Any]
@@ -57,6 +185,7 @@ class Findings:
     figures: dict[str, dict[str, bytes]] = field(default_factory=dict)
     figure_owner: dict[str, str] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
+    not_asked: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     ran: list[str] = field(default_factory=list)
     notes: dict[str, str] = field(default_factory=dict)
@@ -69,181 +198,104 @@ class _Ctx:
     funnel: list[str] | None
     assumed: Any
     options: dict[str, dict[str, Any]]
-    notes: dict[str, str]
+    present: frozenset[str]  # the event columns that have values
+    notes: dict[str, str] = field(default_factory=dict)  # what a section's data says, by analysis
 
 
-# --------------------------------------------------------------------------- figures
+_Result = tuple[dict[str, pd.DataFrame], dict[str, Callable[[], dict[str, bytes]]]]
 
 
-@contextlib.contextmanager
-def _figure_context() -> Iterator[None]:
-    import logging
-
-    import matplotlib
-
-    logger = logging.getLogger("matplotlib")
-    level = logger.level
-    logger.setLevel(logging.ERROR)  # layout notes are not the user's business in a batch run
-    try:
-        with matplotlib.rc_context(
-            {
-                "svg.hashsalt": "journeymine",
-                "svg.fonttype": "path",
-                "font.family": "DejaVu Sans",
-                "figure.dpi": 100,
-                "savefig.dpi": 110,
-                "path.simplify": True,
-            }
-        ):
-            yield
-    finally:
-        logger.setLevel(level)
-
-
-def _new_figure(width: float, height: float) -> Any:
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(width, height), layout="constrained")
-    FigureCanvasAgg(fig)
-    return fig
-
-
-def render_figure(fig: Any) -> dict[str, bytes]:
-    """A matplotlib figure as PNG and SVG bytes, identical on every rerun.
-
-    The SVG has no date and a fixed hash salt for its ids; the PNG carries only the
-    software name (no time).
-    """
-    out = {}
-    with _figure_context():
-        for fmt, meta in (
-            ("png", {"Software": "journeymine"}),
-            ("svg", {"Date": None, "Creator": "journeymine"}),
-        ):
-            buf = io.BytesIO()
-            fig.savefig(
-                buf,
-                format=fmt,
-                metadata=meta,
-                facecolor="white",
-                bbox_inches="tight",
-                pad_inches=0.15,
-            )
-            out[fmt] = buf.getvalue()
+def _replaced(call: Callable[[], Any], *fragments: str) -> Any:
+    """``call()``, dropping its warnings that contain one of ``fragments``: the report says
+    the same to its reader in the section's note (see ``Spec.optional``)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = call()
+    for w in caught:
+        if not any(f in str(w.message) for f in fragments):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     return out
-
-
-def _plot_graph(ctx: _Ctx, graph: Any, name: str, title: str) -> dict[str, bytes]:
-    """The map drawn by ``jm.plot_journey`` on a figure it sizes itself (simplified if large)."""
-    import journeymine as jm
-
-    metric = ctx.options.get("journey_map", {}).get("metric")
-    kwargs: dict[str, Any] = {"title": title}
-    if metric:
-        kwargs["metric"] = metric
-    with _figure_context():
-        import matplotlib.pyplot as plt
-
-        before = set(plt.get_fignums())
-        try:
-            ax = jm.plot_journey(graph, **kwargs)
-            return render_figure(ax.figure)
-        finally:
-            for num in set(plt.get_fignums()) - before:
-                plt.close(num)
 
 
 # --------------------------------------------------------------------------- analyses
 
 
-def _jm(name: str) -> Any:
-    import journeymine as jm
-
-    return getattr(jm, name)
+def _plot_graph(ctx: _Ctx, graph: Any, title: str) -> dict[str, bytes]:
+    """The map drawn by ``jm.plot_journey`` on a figure it sizes itself (simplified if large)."""
+    metric = ctx.options.get("journey_map", {}).get("metric")
+    kwargs: dict[str, Any] = {"title": title}
+    if metric:
+        kwargs["metric"] = metric
+    return draw_axes(lambda: plot_journey(graph, **kwargs))
 
 
 def _graph_tables(prefix: str, graph: Any) -> dict[str, pd.DataFrame]:
     return {f"{prefix}_nodes": graph.nodes, f"{prefix}_edges": graph.edges}
 
 
-def _journey_map(ctx: _Ctx) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
+def _journey_map(ctx: _Ctx) -> _Result:
     level = ctx.options.get("journey_map", {}).get("level", "activity")
-    graph = _jm("discover")(ctx.log, level=level)
-    figures = {
-        "journey_map": lambda: _plot_graph(ctx, graph, "journey_map", "Observed journey map")
-    }
-    return _graph_tables("journey_map", graph), figures
+    graph = discover(ctx.log, level=level)
+    draw = {"journey_map": lambda: _plot_graph(ctx, graph, "Observed journey map")}
+    return _graph_tables("journey_map", graph), draw
 
 
-def _stage_map(ctx: _Ctx) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
-    graph = _jm("discover")(ctx.log, level="stage", collapse_repeats=True)
-    figures = {"stage_map": lambda: _plot_graph(ctx, graph, "stage_map", "Observed stage map")}
-    return _graph_tables("stage_map", graph), figures
+def _stage_map(ctx: _Ctx) -> _Result:
+    graph = discover(ctx.log, level="stage", collapse_repeats=True)
+    draw = {"stage_map": lambda: _plot_graph(ctx, graph, "Observed stage map")}
+    return _graph_tables("stage_map", graph), draw
 
 
-def _variants(ctx: _Ctx) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
-    return {"variants": _jm("variants")(ctx.log)}, {}
+def _variants(ctx: _Ctx) -> _Result:
+    return {"variants": variants(ctx.log)}, {}
 
 
-def _funnel(ctx: _Ctx) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
-    table = _jm("funnel")(ctx.log, steps=ctx.funnel)
-    return {"funnel": table}, {"funnel": lambda: _funnel_figure(table, ctx.funnel or [])}
+def _funnel(ctx: _Ctx) -> _Result:
+    table = funnel(ctx.log, steps=ctx.funnel)
+    return {"funnel": table}, {"funnel": lambda: funnel_figure(table, ctx.funnel or [])}
 
 
-def _funnel_figure(table: pd.DataFrame, steps: list[str]) -> dict[str, bytes]:
-    """A horizontal bar per funnel step: journeys that reached it, and the share of the first step."""
-    count_col = next(
-        (c for c in ("journeys", "reached", "count", "n_journeys", "cases") if c in table.columns),
-        next((c for c in table.columns if pd.api.types.is_integer_dtype(table[c])), None),
-    )
-    label_col = next(
-        (c for c in ("touchpoint", "activity", "stage", "step") if c in table.columns), None
-    )
-    if count_col is None:
-        raise ValueError("the funnel table has no count column to draw")
-    labels = (
-        [str(v) for v in table[label_col]] if label_col else [str(s) for s in steps][: len(table)]
-    )
-    counts = table[count_col].to_numpy(dtype=float)
-    first = counts[0] if len(counts) and counts[0] > 0 else 1.0
-    with _figure_context():
-        fig = _new_figure(8.0, 1.2 + 0.55 * len(labels))
-        ax = fig.add_subplot()
-        y = np.arange(len(labels))[::-1]
-        ax.barh(y, counts, color="#3b6ea8", height=0.6)
-        ax.set_yticks(y, labels)
-        for yi, c in zip(y, counts, strict=True):
-            ax.text(c, yi, f"  {int(c):,} ({c / first:.0%})", va="center", fontsize=9)
-        ax.set_xlim(0, max(counts.max() if len(counts) else 1, 1) * 1.3)
-        ax.set_xlabel(f"journeys ({count_col})")
-        ax.set_title("Funnel")
-        ax.spines[["top", "right"]].set_visible(False)
-        return render_figure(fig)
+def _dropoffs(ctx: _Ctx) -> _Result:
+    return {"dropoffs": dropoffs(ctx.log, goal=ctx.goal)}, {}
 
 
-def _with_goal(
-    func: str, **extra: Any
-) -> Callable[[_Ctx], tuple[dict[str, pd.DataFrame], dict[str, Any]]]:
-    def run(ctx: _Ctx) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
-        kwargs = {k: v for k, v in ctx.options.get(func, {}).items()}
-        return {func: _jm(func)(ctx.log, goal=ctx.goal, **kwargs, **extra)}, {}
-
-    return run
+def _dead_ends(ctx: _Ctx) -> _Result:
+    return {"dead_ends": dead_ends(ctx.log, goal=ctx.goal)}, {}
 
 
-def _plain(func: str) -> Callable[[_Ctx], tuple[dict[str, pd.DataFrame], dict[str, Any]]]:
-    def run(ctx: _Ctx) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
-        return {func: _jm(func)(ctx.log, **ctx.options.get(func, {}))}, {}
-
-    return run
-
-
-def _handoffs(ctx: _Ctx) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
+def _handoffs(ctx: _Ctx) -> _Result:
     opts = dict(ctx.options.get("handoffs", {}))
     if ctx.goal is not None:
         opts.setdefault("goal", ctx.goal)
-    return {"handoffs": _jm("handoffs")(ctx.log, **opts)}, {}
+    table = _replaced(lambda: handoffs(ctx.log, **opts), "has no 'direction' values")
+    return {"handoffs": table}, {}
+
+
+def _silent_gaps(ctx: _Ctx) -> _Result:
+    table = silent_gaps(ctx.log)
+    turns = table["waiting_on"].value_counts()
+    if len(table) and turns.get("unknown", 0) < len(table):
+        company, customer = int(turns.get("company", 0)), int(turns.get("customer", 0))
+        ctx.notes["silent_gaps"] = (
+            f"Of these {len(table):,} waits, {company:,} were the company's turn (the customer had "
+            f"reached out and heard nothing), {customer:,} the customer's, and "
+            f"{len(table) - company - customer:,} unknown (no earlier event said who acted)."
+        )
+    return {"silent_gaps": table}, {}
+
+
+def _repeat_contacts(ctx: _Ctx) -> _Result:
+    by = "channel" if "channel" in ctx.present else "activity"
+    return {"repeat_contacts": repeat_contacts(ctx.log, by=by)}, {}
+
+
+def _loops(ctx: _Ctx) -> _Result:
+    return {"loops": loops(ctx.log)}, {}
+
+
+def _pain_points(ctx: _Ctx) -> _Result:
+    table = _replaced(lambda: pain_points(ctx.log, goal=ctx.goal), "pain_points skipped")
+    return {"pain_points": table}, {}
 
 
 _COMPARISON_TABLES = (
@@ -256,36 +308,13 @@ _COMPARISON_TABLES = (
 )
 
 
-def _comparison(ctx: _Ctx) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
-    result = _jm("compare")(ctx.assumed, ctx.log)
-    tables: dict[str, pd.DataFrame] = {}
-    summary = getattr(result, "summary", None)
-    if callable(summary):
-        flat = {k: _flat(v) if isinstance(v, list | tuple) else v for k, v in summary().items()}
-        tables["comparison_summary"] = pd.DataFrame([flat])
+def _comparison(ctx: _Ctx) -> _Result:
+    result = compare(ctx.assumed, ctx.log)
+    flat = {k: _flat(v) if isinstance(v, list | tuple) else v for k, v in result.summary().items()}
+    tables = {"comparison_summary": pd.DataFrame([flat])}
     for attr in _COMPARISON_TABLES:
-        value = getattr(result, attr, None)
-        if isinstance(value, pd.DataFrame):
-            tables[f"comparison_{attr}"] = value
-    figures: dict[str, Any] = {}
-    if hasattr(result, "plot"):
-
-        def draw() -> dict[str, bytes]:
-            with _figure_context():
-                import matplotlib.pyplot as plt
-
-                before = set(plt.get_fignums())
-                try:
-                    ax = result.plot()
-                    return render_figure(ax.figure)
-                except ImportError as exc:  # the comparison plot is not in this version
-                    raise NotImplementedError(str(exc)) from exc
-                finally:
-                    for num in set(plt.get_fignums()) - before:
-                        plt.close(num)
-
-        figures["comparison"] = draw
-    return tables, figures
+        tables[f"comparison_{attr}"] = getattr(result, attr)
+    return tables, {"comparison": lambda: draw_axes(result.plot)}
 
 
 SPECS: tuple[Spec, ...] = (
@@ -295,106 +324,104 @@ SPECS: tuple[Spec, ...] = (
         "Every touchpoint is a box and every arrow a step that customers really took, from the "
         "start of their journey to its end. Thicker arrows are taken more often. This is the map "
         "as observed in the data, not as designed.",
-        (),
-        ("discover", "plot_journey"),
         _journey_map,
+        option_columns=(("level", "activity"),),
     ),
     Spec(
         "stage_map",
         "Stage map",
-        "The same journeys, with touchpoints grouped into the stages you defined. It shows how "
-        "customers move between stages, including steps backwards and stages that are skipped.",
-        ("stages",),
-        ("discover", "plot_journey"),
+        "The same journeys, with touchpoints grouped into stages. It shows how customers move "
+        "between stages, including steps backwards and stages that are skipped.",
         _stage_map,
+        columns=("stage",),
     ),
     Spec(
         "variants",
         "Most common paths",
         "A path (variant) is the exact sequence of touchpoints of a journey. Few paths covering "
         "most journeys means a uniform experience; a long tail means customers take many routes.",
-        (),
-        ("variants",),
         _variants,
     ),
     Spec(
         "funnel",
         "Funnel",
         "How many journeys reach each funnel step, in order, and how many are lost between steps.",
-        ("funnel",),
-        ("funnel",),
         _funnel,
+        settings=("funnel",),
     ),
     Spec(
         "dropoffs",
         "Drop-offs",
         "Where journeys that did not reach the goal ended. Journeys that may still be in "
         "progress are not counted as lost.",
-        ("goal",),
-        ("dropoffs",),
-        _with_goal("dropoffs"),
+        _dropoffs,
+        settings=("goal",),
     ),
     Spec(
         "handoffs",
         "Handoffs",
         "Moments when a journey passes from one department to another. Many handoffs, or "
         "handoffs that bounce back (ping-pong), often mean customers are being passed around.",
-        (),
-        ("handoffs",),
         _handoffs,
+        option_columns=(("by", "department"),),
+        optional=(
+            (
+                "direction",
+                "so whether customers came back after a handoff (repeat contacts) is not known",
+            ),
+        ),
     ),
     Spec(
         "silent_gaps",
         "Silent gaps",
-        "Long waits after a customer reached out and before the company answered: the customer "
-        "is left waiting without hearing anything.",
-        (),
-        ("silent_gaps",),
-        _plain("silent_gaps"),
+        "Waits between two steps of a journey that are far longer than usual for those two steps. "
+        "Where the data says who acted last, each wait also says whose turn it was: the "
+        "company's (the customer had reached out and heard nothing) or the customer's.",
+        _silent_gaps,
+        optional=(("direction", "so whose turn it was during each wait is unknown"),),
     ),
     Spec(
         "dead_ends",
         "Dead ends",
         "Touchpoints after which journeys (almost) never reach the goal.",
-        ("goal",),
-        ("dead_ends",),
-        _with_goal("dead_ends"),
+        _dead_ends,
+        settings=("goal",),
     ),
     Spec(
         "repeat_contacts",
         "Repeat contacts",
         "Customers who contact the company again shortly after a contact, often on another "
         "channel: a sign the first contact did not solve their problem.",
-        (),
-        ("repeat_contacts",),
-        _plain("repeat_contacts"),
+        _repeat_contacts,
+        columns=("direction",),
+        optional=(("channel", "so contacts are told apart by touchpoint instead of channel"),),
     ),
     Spec(
         "loops",
         "Loops",
         "Journeys that go back to a touchpoint they already passed, e.g. reloading the same help "
         "page or being transferred back.",
-        (),
-        ("loops",),
-        _plain("loops"),
+        _loops,
     ),
     Spec(
         "pain_points",
         "Pain points, ranked",
-        "All the findings above, ranked by how many journeys they affect and how much they lower "
-        "the chance of reaching the goal. Start at the top.",
-        ("goal",),
-        ("pain_points",),
-        _with_goal("pain_points"),
+        "All the findings above, ranked by what they cost: conversions lost, hours customers "
+        "spent waiting, and extra effort. Start at the top.",
+        _pain_points,
+        settings=("goal",),
+        optional=(
+            ("department", "so handoffs and ping-pongs between departments are not among them"),
+            ("direction", "so repeat contacts and unanswered contacts are not among them"),
+        ),
     ),
     Spec(
         "comparison",
         "Assumed versus observed",
         "The journey the organisation assumes, set against what customers actually do: assumed "
         "steps nobody takes, and frequent real steps that the assumed journey does not have.",
-        ("assumed",),
-        ("compare",),
         _comparison,
+        settings=("assumed",),
     ),
 )
 
@@ -485,6 +512,75 @@ def _summary(log: Any, goal: Any) -> dict[str, Any]:
     return summary
 
 
+def present_columns(log: Any) -> frozenset[str]:
+    """The event columns of ``log`` that have at least one value."""
+    events = log.events
+    return frozenset(str(c) for c in events.columns if events[c].notna().any())
+
+
+def blockers(
+    log: Any,
+    *,
+    goal: Any = None,
+    funnel: list[str] | None = None,
+    assumed: Any = None,
+    options: dict[str, dict[str, Any]] | None = None,
+    names: tuple[str, ...] | None = None,
+    present: frozenset[str] | None = None,
+) -> dict[str, Blocker]:
+    """Why each analysis of ``names`` (default: all) cannot run on ``log`` with these settings.
+
+    Reads what each :class:`Spec` declares: its settings first, then its columns.
+    An analysis that can run is not in the result.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import journeymine as jm
+    >>> from journeymine.report._analyses import blockers
+    >>> df = pd.DataFrame({"c": ["a", "a"], "tp": ["open", "close"],
+    ...                    "t": pd.to_datetime(["2025-01-01", "2025-01-02"])})
+    >>> log = jm.from_pandas(df, case="c", activity="tp", timestamp="t")
+    >>> {name: (b.kind, b.name) for name, b in blockers(log, goal="close").items()}
+    ... # doctest: +NORMALIZE_WHITESPACE
+    {'stage_map': ('column', 'stage'), 'funnel': ('setting', 'funnel'),
+     'handoffs': ('column', 'department'), 'repeat_contacts': ('column', 'direction'),
+     'comparison': ('setting', 'assumed')}
+    """
+    options = options or {}
+    present = present_columns(log) if present is None else present
+    columns = set(log.columns)
+    given = {"goal": goal is not None, "funnel": bool(funnel), "assumed": assumed is not None}
+    out: dict[str, Blocker] = {}
+    for spec in SPECS:
+        if names is not None and spec.name not in names:
+            continue
+        setting = next((s for s in spec.settings if not given[s]), None)
+        if setting is not None:
+            out[spec.name] = Blocker(spec.name, "setting", setting)
+            continue
+        opts = options.get(spec.name, {})
+        for column, key in spec.needed_columns(opts):
+            if column not in present:
+                option = key if key is not None and key in opts else None
+                out[spec.name] = Blocker(spec.name, "column", column, column in columns, option)
+                break
+    return out
+
+
+def _optional_notes(spec: Spec, present: frozenset[str]) -> str | None:
+    """What the analysis lacks without its optional columns, and how to map them."""
+    notes = []
+    for column, lost in spec.optional:
+        if column not in present:
+            meaning = _COLUMN_MEANING.get(column, column)
+            notes.append(
+                f"This data does not record {column} ({meaning}), {lost}. To add it, "
+                f"{column_hint(column)}."
+            )
+    return " ".join(notes) or None
+
+
 def run_analyses(
     log: Any,
     *,
@@ -492,54 +588,47 @@ def run_analyses(
     funnel: list[str] | None = None,
     assumed: Any = None,
     include: tuple[str, ...] | None = None,
+    strict: bool = False,
     options: dict[str, dict[str, Any]] | None = None,
     title: str = "Customer journeys",
     progress: Any = None,
     figures: bool = True,
+    func: str = "report",
 ) -> Findings:
-    """Run the analyses ``include`` names (default: all that the settings allow)."""
+    """Run the analyses ``include`` names (default: every one that the settings and data allow).
+
+    An analysis that cannot run (see :func:`blockers`) is listed in ``skipped`` with
+    what it needs and how to give it; with ``strict`` (the analyses were asked for by
+    name) it is an error instead: :class:`~journeymine.errors.MissingColumnError` for a
+    column, :class:`~journeymine.errors.InvalidParameterError` for a setting.
+    """
     from ..cli import NullProgress
 
     progress = progress or NullProgress()
-    has = {
-        "goal": goal is not None,
-        "stages": "stage" in log.columns,
-        "funnel": bool(funnel),
-        "assumed": assumed is not None,
-    }
-    names = (
-        include
-        if include is not None
-        else tuple(s.name for s in SPECS if all(has[n] for n in s.needs))
+    names = tuple(s.name for s in SPECS) if include is None else tuple(include)
+    opts = dict(options or {})
+    present = present_columns(log)
+    blocked = blockers(
+        log, goal=goal, funnel=funnel, assumed=assumed, options=opts, present=present
     )
-    ctx = _Ctx(log, goal, funnel, assumed, dict(options or {}), {})
+    if strict and any(n in blocked for n in names):
+        raise next(blocked[n] for n in names if n in blocked).error(func, log.columns)
+    ctx = _Ctx(log, goal, funnel, assumed, opts, present)
     found = Findings(
         title=title,
         summary=_summary(log, goal),
         settings={"goal": goal, "funnel": funnel, "analyses": list(names)},
     )
-    import journeymine as jm
-
     for spec in SPECS:
         if spec.name not in names:
+            why = blocked[spec.name].reason() if spec.name in blocked else None
+            found.not_asked[spec.name] = why or "not among the analyses asked for"
             continue
-        missing_needs = [n for n in spec.needs if not has[n]]
-        if missing_needs:
-            found.skipped[spec.name] = f"needs {', '.join(missing_needs)}, which is not set"
-            continue
-        missing_api = [a for a in spec.api if not hasattr(jm, a)]
-        if missing_api:
-            found.skipped[spec.name] = (
-                f"not available in this version of journeymine ({', '.join(missing_api)})"
-            )
+        if spec.name in blocked:
+            found.skipped[spec.name] = blocked[spec.name].reason()
             continue
         with progress.step(f"analysing: {spec.title.lower()}") as step:
-            try:
-                tables, figs = _capture(found.warnings, lambda spec=spec: spec.run(ctx))
-            except NotImplementedError as exc:
-                found.skipped[spec.name] = f"not available in this version of journeymine ({exc})"
-                step.done("not available")
-                continue
+            tables, figs = _capture(found.warnings, lambda spec=spec: spec.run(ctx))
             for tname, table in tables.items():
                 found.tables[tname] = _export_ready(table)
                 found.table_owner[tname] = spec.name
@@ -548,20 +637,20 @@ def run_analyses(
                 )
             if figures:
                 for fname, draw in figs.items():
-                    try:
-                        found.figures[fname] = _capture(found.warnings, draw)
-                        found.figure_owner[fname] = spec.name
-                    except NotImplementedError as exc:
-                        ctx.notes.setdefault(
-                            fname, f"The picture is not available in this version ({exc})."
-                        )
+                    found.figures[fname] = _capture(found.warnings, draw)
+                    found.figure_owner[fname] = spec.name
+            note = " ".join(
+                filter(None, (ctx.notes.get(spec.name), _optional_notes(spec, present)))
+            )
+            if note:
+                found.notes[spec.name] = note
             found.ran.append(spec.name)
             rows = sum(len(t) for t in tables.values())
             drawn = sum(1 for f in figs if f in found.figures)
             step.done(
-                f"{rows:,} rows" + (f", {drawn} picture{'s' if drawn != 1 else ''}" if figs else "")
+                f"{rows:,} row{'s' if rows != 1 else ''}"
+                + (f", {drawn} picture{'s' if drawn != 1 else ''}" if figs else "")
             )
-    found.notes = ctx.notes
     _data_quality(log, found)
     return found
 

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-__all__ = ["CSS", "CSP", "SUMMARY_EXPLAIN", "QUALITY_EXPLAIN", "ABOUT_EXPLAIN"]
+__all__ = [
+    "CSS",
+    "CSP",
+    "SUMMARY_EXPLAIN",
+    "QUALITY_EXPLAIN",
+    "ABOUT_EXPLAIN",
+    "ABOUT_FINGERPRINTS",
+]
 
 #: Content-Security-Policy of the report: nothing may load or run, except inline style and
 #: embedded (data:) pictures. Even a value that escaped escaping could not run a script.
@@ -69,6 +76,10 @@ QUALITY_EXPLAIN = (
 )
 
 ABOUT_EXPLAIN = (
-    "Made with journeymine from event data. The same data and configuration always give the "
-    "same report; the fingerprints below identify exactly which files were used."
+    "Made with journeymine from event data. The same data and settings always give the same report."
+)
+
+#: Added to ABOUT_EXPLAIN when the footer lists the input files' fingerprints (a batch run).
+ABOUT_FINGERPRINTS = (
+    " The fingerprints (SHA-256) below identify exactly which configuration and files were used."
 )

@@ -24,8 +24,9 @@ from typing import Any
 import pandas as pd
 
 from ._analyses import DETAIL_TABLES, SPECS, Findings
+from ._analyses import spec as _spec
 from ._safe import esc
-from ._template import ABOUT_EXPLAIN, CSP, CSS, QUALITY_EXPLAIN, SUMMARY_EXPLAIN
+from ._template import ABOUT_EXPLAIN, ABOUT_FINGERPRINTS, CSP, CSS, QUALITY_EXPLAIN, SUMMARY_EXPLAIN
 
 __all__ = ["render_html", "render_fragment", "table_html", "log_html", "format_duration"]
 
@@ -41,16 +42,6 @@ _ALWAYS = (
     "pain_points",
 )
 _MAX_ROWS = 15
-
-_HOW_TO_ENABLE = {
-    "stage_map": "Define stages (a [stages] table in the configuration, or stages= in Python) to see it.",
-    "funnel": "Name the funnel steps (funnel = [...] in the configuration, or funnel= in Python) to see it.",
-    "dropoffs": 'Set a goal (goal = "...") to see it.',
-    "dead_ends": 'Set a goal (goal = "...") to see it.',
-    "pain_points": 'Set a goal (goal = "...") to see it.',
-    "comparison": 'Give an assumed journey (assumed = "file") to see it.',
-}
-
 
 # --------------------------------------------------------------------------- formatting
 
@@ -219,10 +210,12 @@ def _cards(summary: dict[str, Any]) -> str:
         ("journeys", f"{summary.get('journeys', 0):,}"),
         ("customers", f"{summary.get('customers', 0):,}"),
         ("touchpoints", f"{summary.get('touchpoints', 0):,}"),
-        ("channels", f"{summary.get('channels', 0):,}"),
-        ("departments", f"{summary.get('departments', 0):,}"),
-        ("period", period()),
     ]
+    # a log without channels (or departments) says so, rather than "0 channels"
+    for key, one in (("channels", "channel"), ("departments", "department")):
+        n = summary.get(key, 0)
+        items.append((key, f"{n:,}") if n else (one, "not recorded"))
+    items.append(("period", period()))
     if summary.get("median_journey_duration"):
         items.append(
             (
@@ -262,7 +255,7 @@ def _analysis_body(found: Findings, name: str) -> str:
         parts.append(f'<p class="jm-note">{esc(found.notes[name])}</p>')
     for fname, owner in found.figure_owner.items():
         if owner == name:
-            title = next(s.title for s in SPECS if s.name == name)
+            title = _spec(name).title
             parts.append(_figure(fname, found.figures[fname], title))
             if fname in found.notes and fname != name:
                 parts.append(f'<p class="jm-note">{esc(found.notes[fname])}</p>')
@@ -292,10 +285,9 @@ def render_fragment(found: Findings, *, run: dict[str, Any] | None = None) -> st
         if spec.name in found.ran:
             body = _analysis_body(found, spec.name)
         else:
-            reason = found.skipped.get(spec.name)
-            text = f"Not shown: {reason}." if reason else "Not run."
-            hint = _HOW_TO_ENABLE.get(spec.name, "") if not reason or "needs" in reason else ""
-            body = f'<p class="jm-note jm-skip">{esc(text)} {esc(hint)}</p>'
+            reason = found.skipped.get(spec.name) or found.not_asked.get(spec.name)
+            text = f"Not run: {reason or 'not among the analyses asked for'}."
+            body = f'<p class="jm-note jm-skip">{esc(text)}</p>'
         sections.append(
             (spec.name, spec.title, _section(spec.name, spec.title, spec.explain, body))
         )
@@ -341,7 +333,8 @@ def _footer(run: dict[str, Any] | None) -> str:
         lines.append(
             f"{esc(item['role'])} {esc(item['name'])}: {esc(item['path'])} sha256 <code>{esc(item['sha256'])}</code>"
         )
-    return f"<footer><p>{esc(ABOUT_EXPLAIN)}</p><p>{'<br>'.join(lines)}</p></footer>"
+    about = ABOUT_EXPLAIN + (ABOUT_FINGERPRINTS if len(lines) > 1 else "")
+    return f"<footer><p>{esc(about)}</p><p>{'<br>'.join(lines)}</p></footer>"
 
 
 def render_overview(found: Findings, *, path: Any = None) -> str:

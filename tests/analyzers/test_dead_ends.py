@@ -43,9 +43,10 @@ def test_every_column_by_hand(site):
     # (faq and home tie at 0: by name), buy last (-1)
     assert d["touchpoint"].tolist() == ["old", "faq", "home", "buy"]
     d = d.set_index("touchpoint")
-    # old: b visits it unconverted; d visits it after converting (left out)
+    # old: b visits it unconverted; d visits it after converting (in journeys, not in rates)
     # faq: a, c, e (e ongoing: counted in journeys, not in rates); home: a b c d; buy: a d
-    assert d["journeys"].to_dict() == {"old": 1, "faq": 3, "home": 4, "buy": 2}
+    assert d["journeys"].to_dict() == {"old": 2, "faq": 3, "home": 4, "buy": 2}
+    assert d["journeys_before_goal"].to_dict() == {"old": 1, "faq": 3, "home": 4, "buy": 2}
     assert d["converted"].to_dict() == {"old": 0, "faq": 1, "home": 2, "buy": 2}
     # over known outcomes: 0/1, 1/2 (a of a, c), 2/4, 2/2
     assert d["conversion"].to_dict() == pytest.approx(
@@ -190,3 +191,33 @@ def test_reaches_goal_matches_networkx_ancestors(paths, goal):
     g.add_edges_from((a, b) for p in paths for a, b in zip(p, p[1:], strict=False))
     want = {n: goal in g and (n == goal or goal in nx.descendants(g, n)) for n in g}
     assert got == want
+
+
+def _agreement(log, goal):
+    """Per touchpoint: journeys of dead_ends, dropoffs and the journey map's nodes."""
+    d = jm.dead_ends(log, goal=goal, min_journeys=1).set_index("touchpoint")
+    o = jm.dropoffs(log, goal=goal).set_index("touchpoint")
+    nodes = jm.discover(log).nodes.set_index("node")
+    assert len(d) > 0
+    assert (d["journeys"] == o.loc[d.index, "journeys"]).all()
+    assert (o["journeys"] == nodes.loc[o.index, "journeys"]).all()
+    assert (d["journeys_before_goal"] <= d["journeys"]).all()
+    return d
+
+
+def test_journeys_agree_with_dropoffs_and_the_map(site):
+    d = _agreement(site, "buy")
+    # "old" is visited by b (unconverted) and by d after buying: 2 journeys, 1 before goal
+    assert d.loc["old", ["journeys", "journeys_before_goal"]].tolist() == [2, 1]
+
+
+def test_journeys_agree_on_a_real_log(real_data):
+    log = jm.read_xes(real_data / "helpdesk.xes.gz")
+    d = _agreement(log, "Closed")
+    # one journey was closed before it was taken in charge: in journeys, not in the rates
+    row = d.loc["Take in charge ticket"]
+    assert row["journeys"] - row["journeys_before_goal"] == 1
+
+
+def test_journeys_agree_on_the_sample():
+    _agreement(jm.datasets.load_sample(), "purchase")

@@ -184,6 +184,190 @@ def test_bad_parameters(desk):
         jm.silent_gaps_summary(desk, min_gaps=0)
 
 
+# --------------------------------------------------------------------------- whose turn
+
+
+def test_turn_is_carried_over_internal_events(make_log):
+    # one journey, a day between events; the turn after each event, by hand:
+    #   note (internal, nothing before): unknown; ticket (inbound): company;
+    #   assign (internal): still company; reply (outbound): customer;
+    #   log (missing): still customer; call (inbound): company
+    rows = [
+        ("a", "note", _at(0), "internal"),
+        ("a", "ticket", _at(24), "inbound"),
+        ("a", "assign", _at(48), "internal"),
+        ("a", "reply", _at(72), "outbound"),
+        ("a", "log", _at(96), None),
+        ("a", "call", _at(120), "inbound"),
+        ("b", "assign", _at(0), "internal"),  # a new journey starts unknown again
+        ("b", "reply", _at(24), "outbound"),
+    ]
+    log = make_log(rows, columns=["direction"])
+    g = jm.silent_gaps(log, threshold="1h")
+    assert g.sort_values(["case_id", "start"])["waiting_on"].tolist() == [
+        "unknown",
+        "company",
+        "company",
+        "customer",
+        "customer",
+        "unknown",
+    ]
+    from journeymine.analyzers.gaps import _silent
+
+    _, _, it = _silent(log, None, 7.0, "1D", 20, "activity", "silent_gaps")
+    assert it["turn_transition"].tolist() == [2, 0, 0, 1, 1, 2]
+    assert it["turn_transition"].dtype == np.int8
+    assert len(it["excess_transition"]) == len(it["case_transition"]) == 6
+
+
+def test_waiting_on_from_process_rules(desk):
+    log = desk.events.drop(columns="direction")
+    log = jm.from_pandas(log, case="case_id", activity="activity", timestamp="timestamp")
+    assert (jm.silent_gaps(log, min_gaps=5)["waiting_on"] == "unknown").all()
+    rules = [
+        {"column": "activity", "pattern": "ticket", "direction": "inbound"},
+        {"column": "activity", "pattern": "reply", "direction": "outbound"},
+    ]
+    g = jm.silent_gaps(jm.classify_direction(log, rules), min_gaps=5)
+    assert g["waiting_on"].tolist() == ["company", "company", "customer"]
+
+
+def test_hours_lost_orders_the_summary(desk):
+    # ticket -> reply: 2 silent gaps of 336h in the company's turn, expected 5.5h each;
+    # reply -> close: 720h after an outbound reply, the customer's turn: costs nothing
+    s = jm.silent_gaps_summary(desk, min_gaps=5)
+    assert s["hours_lost"].tolist() == pytest.approx([2 * (336 - 5.5), 0.0])
+    from journeymine.analyzers.gaps import _silent
+
+    _, _, it = _silent(desk, None, 7.0, "1D", 5, "activity", "x")
+    assert sorted(it["excess_transition"][it["excess_transition"] > 0] / H.value) == pytest.approx(
+        [336 - 5.5, 336 - 5.5, 720 - 5]
+    )
+
+
+def test_summary_puts_most_time_lost_first(make_log):
+    # "many": 30 journeys, 10 silent by 2 days; "few": 30 journeys, 2 silent by 30 days.
+    # By share "many" leads; by time lost (2 x ~30D > 10 x ~2D) "few" does.
+    rows = []
+    for i in range(30):
+        w = 50 if i < 10 else 1
+        rows += [(f"m{i}", "ask", _at(i), "inbound"), (f"m{i}", "many", _at(i + w), "outbound")]
+        w = 720 if i < 2 else 1
+        rows += [(f"f{i}", "ask2", _at(i), "inbound"), (f"f{i}", "few", _at(i + w), "outbound")]
+    s = jm.silent_gaps_summary(make_log(rows, columns=["direction"]))
+    assert s["to_activity"].tolist() == ["few", "many"]
+    assert s["share"].tolist() == pytest.approx([2 / 30, 10 / 30])
+
+
+# --------------------------------------------------------------------------- baselines
+
+
+def _auto_close(auto_share: float, n: int = 100, late: bool = True) -> jm.JourneyLog:
+    """Resolved -> Closed: closed automatically 7 days +/- 1 hour after the resolution for
+    ``auto_share`` of the cases, by hand within hours for the rest; one case 70 days."""
+    rng = np.random.default_rng(1)
+    rows = []
+    for i in range(n):
+        t = float(rng.integers(0, 24 * 200))
+        r = t + 3 * np.exp(0.7 * rng.standard_normal())
+        auto = i < auto_share * n
+        close = r + (
+            7 * 24 + rng.uniform(-1, 1) if auto else 2 * np.exp(0.5 * rng.standard_normal())
+        )
+        if late and i == n - 1:
+            close = r + 70 * 24
+        rows += [
+            (f"c{i}", "Queued", _at(t)),
+            (f"c{i}", "Resolved", _at(r)),
+            (f"c{i}", "Closed", _at(close)),
+        ]
+    df = pd.DataFrame(rows, columns=["c", "a", "t"])
+    return jm.from_pandas(df, case="c", activity="a", timestamp="t")
+
+
+@pytest.mark.parametrize("auto_share", [0.8, 0.65])
+def test_scheduled_step_is_judged_against_its_schedule(auto_share):
+    log = _auto_close(auto_share)
+    s = jm.silent_gaps_summary(log)
+    # only the 70-day close is silent; the 7-day automatic closes are the step's norm
+    assert len(s) == 1 and s.loc[0, "silent"] == 1
+    assert s.loc[0, "baseline"] == "scheduled"
+    assert s.loc[0, "expected_gap"] / pd.Timedelta("7D") == pytest.approx(1, abs=0.01)
+    assert s.loc[0, "threshold"] / s.loc[0, "expected_gap"] == pytest.approx(7)
+
+
+def test_without_the_schedule_the_timer_would_be_silence():
+    # the fixed point alone: with 35% quick closes it lands in the quick cluster (hours),
+    # so the 65 automatic closes would all be silent; a threshold shows the learnt value
+    from journeymine.analyzers import _baselines as B
+
+    log = _auto_close(0.65)
+    tr = jm.transitions(log)
+    g = tr.loc[tr["source"] == "Resolved", "gap"].to_numpy().view(np.int64)
+    sg = np.sort(g).astype(float)
+    typical = B._typical(sg, np.asarray([len(sg)]), 7.0, pd.Timedelta("1D").value)[0]
+    assert typical < pd.Timedelta("1D").value
+    sched, value = B._scheduled(
+        sg, np.asarray([len(sg)]), pd.Timedelta("1D").value, np.asarray([True])
+    )
+    assert sched.tolist() == [True] and value[0] / pd.Timedelta("7D").value == pytest.approx(
+        1, abs=0.01
+    )
+
+
+def test_human_waits_are_not_scheduled():
+    # lognormal waits (log-spread 0.2, tighter than people are) stay "transition"
+    log, _ = _tickets(1 / 3)
+    s = jm.silent_gaps_summary(log)
+    assert (s["baseline"] == "transition").all()
+
+
+def test_set_baseline_overrides(desk):
+    base = [{"from": "ticket", "to": "reply", "wait": "3D"}]
+    s = jm.silent_gaps_summary(desk, min_gaps=5, baselines=base)
+    # ticket -> reply: expected 3 days, cut 21 days: the 14-day waits are no longer silent
+    assert s["from_activity"].tolist() == ["reply"]
+    g = jm.silent_gaps(
+        desk, min_gaps=5, baselines=base + [{"from": "reply", "to": "close", "wait": "1h"}]
+    )
+    assert g["baseline"].tolist() == ["set"] and g["expected_gap"].tolist() == [H]
+    assert g["threshold"].tolist() == [pd.Timedelta("1D")]  # max(7 x 1h, floor)
+    # names may hold any character; a set baseline on a pair that never occurs is harmless
+    ok = [{"from": "reply", "to": "ticket", "wait": "1D"}]
+    assert len(jm.silent_gaps(desk, min_gaps=5, baselines=ok)) == 3
+
+
+@pytest.mark.parametrize(
+    ("baselines", "expected"),
+    [
+        (
+            [{"from": "tickte", "to": "reply", "wait": "1D"}],
+            r"unknown 'tickte' \(did you mean 'ticket'\?\)",
+        ),
+        ([{"from": "ticket", "to": "reply"}], r"'baselines' parameter.*index 0"),
+        ([{"from": "ticket", "to": "reply", "wait": 5}], r"'baselines\[0\]\.wait'"),
+        ({"from": "ticket", "to": "reply", "wait": "1D"}, r"'baselines' parameter.*must be a list"),
+        (
+            [{"from": "ticket", "to": "reply", "wait": "1D"}] * 2,
+            r"each transition once",
+        ),
+    ],
+)
+def test_bad_baselines(desk, baselines, expected):
+    with pytest.raises(jm.InvalidParameterError, match=expected):
+        jm.silent_gaps(desk, baselines=baselines)
+
+
+def test_settings_are_part_of_the_cache_key(desk):
+    a = jm.silent_gaps_summary(desk, min_gaps=5)
+    b = jm.silent_gaps_summary(
+        desk, min_gaps=5, baselines=[{"from": "ticket", "to": "reply", "wait": "3D"}]
+    )
+    c = jm.silent_gaps_summary(desk, min_gaps=5)
+    assert len(a) == 2 and len(b) == 1
+    pd.testing.assert_frame_equal(a, c)
+
+
 # --------------------------------------------------------------------------- unanswered
 
 
@@ -206,7 +390,7 @@ def inbox(make_log) -> jm.JourneyLog:
 
 
 def test_unanswered_every_column(inbox):
-    u = jm.unanswered(inbox)
+    u = jm.unanswered(inbox, self_service=None)  # every inbound event is a contact here
     # ticket answers: a yes, b's first yes, b's second no (b finished), e no (next is a page);
     # c's ticket is undecided (c is ongoing): response rate 2 / 4 = 0.5 >= 0.5
     # page is never answered (0 / 2): d and e ending on a page are not findings
@@ -220,7 +404,31 @@ def test_unanswered_every_column(inbox):
     assert u["waited"].tolist() == [10 * H, pd.Timedelta(0)]
     assert u["ongoing"].tolist() == [False, True]
     assert u["response_rate"].tolist() == pytest.approx([0.5, 0.5])
-    assert jm.unanswered(inbox, min_response_rate=0.6).empty
+    assert jm.unanswered(inbox, min_response_rate=0.6, self_service=None).empty
+
+
+def test_unanswered_counts_only_customer_contacts(inbox):
+    # by default web events are self-service use, not contacts: a page view (or a web
+    # form here) expects no answer, so nothing in this log is an unanswered contact
+    assert jm.unanswered(inbox).empty
+    # as emails, the tickets are contacts again; e's ticket is now followed by nothing
+    # but a web page (skipped): e joins b among the finished unanswered journeys
+    ev = inbox.events.assign(channel=lambda d: d["channel"].astype(object))
+    ev.loc[ev["activity"] == "ticket", "channel"] = "email"
+    log = jm.from_pandas(
+        ev,
+        case="case_id",
+        activity="activity",
+        timestamp="timestamp",
+        direction="direction",
+        channel="channel",
+        department="department",
+    )
+    log = log._replace(ongoing=inbox._ongoing)
+    u = jm.unanswered(log)
+    assert u["case_id"].tolist() == ["e", "b", "c"]  # e waited 17h, b 10h
+    # answered: a, b's first; unanswered and decided: b's second, e's: 2 / 4
+    assert u["response_rate"].tolist() == pytest.approx([0.5, 0.5, 0.5])  # 2 / 4
 
 
 def test_unanswered_needs_direction(make_log):
@@ -293,6 +501,31 @@ def test_helpdesk_silent_gaps(real_data):
     assert (g["waiting_on"] == "unknown").all()  # the helpdesk log has no direction
     # the top transitions have silence as a common pattern, not a fluke
     assert s.loc[0, "share_low"] > 0.05
+
+
+@pytest.mark.realdata
+def test_helpdesk_process_rules_say_whose_turn(real_data):
+    log = jm.read_xes(real_data / "helpdesk.xes.gz")
+    classified = jm.classify_direction(log, "process")
+    before = jm.silent_gaps_summary(log)
+    after = jm.silent_gaps_summary(classified)
+    # same gaps, same baselines: the rules only say whose turn each wait was
+    assert after["silent"].sum() == before["silent"].sum()
+    unknown = after["waiting_on_unknown"].sum() / after["silent"].sum()
+    assert unknown < 0.05  # from 100% without a direction column
+    # the wait costing customers most time: tickets triaged, then not taken in charge
+    top = after.iloc[0]
+    assert (top["from_activity"], top["to_activity"]) == (
+        "Assign seriousness",
+        "Take in charge ticket",
+    )
+    assert top["waiting_on_company"] == top["silent"]
+    assert after["hours_lost"].is_monotonic_decreasing
+    # a silent wait after "Resolve ticket" or "Wait" is the customer's turn: it costs nothing
+    g = jm.silent_gaps(classified)
+    assert (
+        g.loc[g["from_activity"].isin(["Resolve ticket", "Wait"]), "waiting_on"] == "customer"
+    ).all()
 
 
 # --------------------------------------------------------------------------- properties

@@ -46,11 +46,15 @@ def desk(make_log) -> jm.JourneyLog:
 
 def test_every_column_by_hand(desk):
     h = jm.handoffs(desk, goal="buy")
+    # every pair is below min_handoffs (20): ordered by customer_hours, handoffs x median
     assert list(zip(h["from"], h["to"], strict=True)) == [
-        ("support", "billing"),
         ("billing", "support"),
+        ("support", "billing"),
         ("support", "sales"),
     ]
+    assert h["customer_hours"].tolist() == pytest.approx([2 * 360, 3 * 2, 1 * 1])
+    pairs = [("support", "billing"), ("billing", "support"), ("support", "sales")]
+    h = h.set_index(["from", "to"]).loc[pairs].reset_index()
     # support -> billing: a (0h -> 2h, the web page without department is skipped), b (1h), d (3h)
     # billing -> support: a (1h), b (719h); support -> sales: a (1h)
     assert h["handoffs"].tolist() == [3, 2, 1]
@@ -90,9 +94,48 @@ def test_every_column_by_hand(desk):
 
 def test_without_goal_and_ordering(desk):
     h = jm.handoffs(desk)
-    # "bad" handoffs (ping-pongs + repeat contacts): 2 + 1, 0 + 1, 0
-    assert h["from"].tolist() == ["support", "billing", "support"]
+    # by customer_hours: 720h, 6h, 1h; a goal does not change the order here
+    assert h["from"].tolist() == ["billing", "support", "support"]
     assert h["conversion_with"].isna().all() and h["conversions_lost"].isna().all()
+    assert h[["from", "to"]].equals(jm.handoffs(desk, goal="buy")[["from", "to"]])
+    # with min_handoffs=3, support -> billing (3 handoffs) is the only pair large enough
+    h = jm.handoffs(desk, min_handoffs=3)
+    assert list(zip(h["from"], h["to"], strict=True)) == [
+        ("support", "billing"),
+        ("billing", "support"),
+        ("support", "sales"),
+    ]
+    with pytest.raises(jm.InvalidParameterError, match="'min_handoffs'"):
+        jm.handoffs(desk, min_handoffs=0)
+
+
+def test_small_pairs_never_lead(make_log):
+    # x -> y: 2 handoffs of 30 days (1,440 customer hours); y -> z: 25 handoffs of 1 hour
+    rows = []
+    for i in range(2):
+        rows += [(f"s{i}", "a", _at(0), "x"), (f"s{i}", "b", _at(720), "y")]
+    for i in range(25):
+        rows += [(f"b{i}", "a", _at(0), "y"), (f"b{i}", "b", _at(1), "z")]
+    log = make_log(rows, columns=["department"])
+    h = jm.handoffs(log)
+    assert h["customer_hours"].tolist() == pytest.approx([25.0, 1440.0])
+    assert list(zip(h["from"], h["to"], strict=True)) == [("y", "z"), ("x", "y")]
+    assert jm.handoffs(log, min_handoffs=1)["from"].tolist() == ["x", "y"]
+
+
+def test_order_is_the_pair_of_each_row(desk):
+    # pain_points reads parts["order"][i] as the pair (index into parts["uniq"]) of row i
+    from journeymine.analyzers.handoffs import _handoffs
+
+    for kw in ({}, {"min_handoffs": 3}):
+        table, parts = _handoffs(desk, "department", "buy", pd.Timedelta("7D"), None, "t", **kw)
+        _, labels = desk._codes("department", "t")
+        L = len(labels)
+        pairs = parts["uniq"][parts["order"]]
+        assert [str(labels[p // L]) for p in pairs] == table["from"].tolist()
+        assert [str(labels[p % L]) for p in pairs] == table["to"].tolist()
+        n = np.bincount(parts["inv"], minlength=len(parts["uniq"]))
+        assert n[parts["order"]].tolist() == table["handoffs"].tolist()
 
 
 def test_self_service_and_window(desk):
@@ -138,12 +181,17 @@ def test_missing_department_says_how_to_map_it(make_log):
         jm.handoffs(log, by="team")
 
 
-def test_missing_direction_warns(make_log):
+def test_missing_direction_warns_only_when_repeat_contacts_are_asked_for(make_log):
     log = make_log([("a", "x", _at(0), "s"), ("a", "y", _at(1), "b")], columns=["department"])
-    with pytest.warns(jm.DataQualityWarning, match="direction.*from_pandas"):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # only handoffs wanted: no warning
         h = jm.handoffs(log)
     assert h["repeat_contact_share"].isna().all()
     assert h["handoffs"].tolist() == [1]
+    # a window asks for repeat contacts, which need direction
+    with pytest.warns(jm.DataQualityWarning, match="direction.*from_pandas"):
+        h = jm.handoffs(log, window="2D")
+    assert h["repeat_contact_share"].isna().all()
 
 
 def test_goal_not_found(desk):
@@ -188,12 +236,14 @@ def _bounce_model():
     )
 
 
-def test_planted_ping_pong_and_repeat_contact_come_first():
+def test_planted_ping_pong_and_repeat_contact_cost_the_most_conversions():
     from journeymine.datasets import simulate
 
     log = simulate(_bounce_model(), n_journeys=20_000, seed=11)
     h = jm.handoffs(log, goal="order")
-    top = h.iloc[0]
+    hours = h["customer_hours"].to_numpy()
+    assert (hours[:-1] >= hours[1:]).all()  # every pair here has >= 20 handoffs
+    top = h.sort_values("conversions_lost", ascending=False).iloc[0]
     assert (top["from"], top["to"]) == ("support", "risk")
     # every forward is bounced straight back, and 40% of questions are forwarded
     assert top["ping_pongs"] == top["handoffs"]
@@ -207,11 +257,14 @@ def test_planted_ping_pong_and_repeat_contact_come_first():
     assert top["difference_high"] < 0
 
 
-def test_sample_planted_ping_pong_on_top():
+def test_sample_planted_ping_pong_near_the_top():
     log = jm.datasets.load_sample()
     h = jm.handoffs(log, goal="purchase")
-    assert (h.loc[0, "from"], h.loc[0, "to"]) == ("support", "billing")
-    assert h.loc[0, "ping_pong_conversion"] < h.loc[0, "conversion_with"]
+    pairs = list(zip(h["from"].head(5), h["to"].head(5), strict=True))
+    assert ("support", "billing") in pairs
+    top = h.sort_values("conversions_lost", ascending=False).iloc[0]
+    assert (top["from"], top["to"]) == ("support", "billing")
+    assert top["ping_pong_conversion"] < top["conversion_with"]
 
 
 @pytest.mark.realdata
@@ -234,9 +287,14 @@ def test_receipt_group_handoffs(real_data):
         h["journeys"] >= h["ping_pong_journeys"]
     ).all()
     assert (h["p90_delay"] >= h["median_delay"]).all()
-    # the heaviest flows: the groups that confirm receipts (Group 1) and check them (Group 4)
-    pairs = set(zip(h["from"].head(6), h["to"].head(6), strict=True))
-    assert ("Group 1", "Group 4") in pairs
+    # pairs with >= 20 handoffs first, each part by customer hours (handoffs x median delay)
+    big = (h["handoffs"] >= 20).to_numpy()
+    assert not (~big[:-1] & big[1:]).any()
+    for part in (h[big], h[~big]):
+        hours = part["customer_hours"].to_numpy()
+        assert (hours[:-1] >= hours[1:]).all()
+    expect = h["handoffs"] * h["median_delay"].dt.total_seconds() / 3600
+    assert np.allclose(h["customer_hours"], expect)
     # the total number of handoffs equals the number of owner changes counted directly
     ev = log.events
     dep = ev["department"].astype(object)

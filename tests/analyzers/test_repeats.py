@@ -86,8 +86,31 @@ def test_needs_direction(make_log):
 
 def test_no_repeats_gives_empty_tables(make_log):
     log = make_log([("a", "x", _at(0), "inbound")], columns=["direction"])
-    assert jm.repeat_contacts(log).empty
-    assert jm.repeat_contacts(log, chains=True).empty
+    with pytest.warns(jm.DataQualityWarning, match="no 'channel' values"):
+        assert jm.repeat_contacts(log).empty
+        assert jm.repeat_contacts(log, chains=True).empty
+
+
+def test_without_channels_groups_by_touchpoint(make_log):
+    # no channel values: no "None -> None" row, the touchpoints instead (and it says so)
+    rows = [
+        ("a", "email us", _at(0), "inbound"),
+        ("a", "call", _at(2), "inbound"),
+        ("b", "call", _at(0), "inbound"),
+        ("b", "call", _at(1), "inbound"),
+    ]
+    log = make_log(rows, columns=["direction"])
+    with pytest.warns(jm.DataQualityWarning, match="grouped by touchpoint \\('activity'\\)"):
+        r = jm.repeat_contacts(log)
+    assert list(zip(r["from"], r["to"], strict=True)) == [("call", "call"), ("email us", "call")]
+    assert r["from"].notna().all() and r["to"].notna().all()
+    pd.testing.assert_frame_equal(r, jm.repeat_contacts(log, by="activity"))
+    with pytest.warns(jm.DataQualityWarning, match="no 'channel' values"):
+        c = jm.repeat_contacts(log, chains=True)
+    assert c["chain"].tolist() == ["call \u2192 call", "email us \u2192 call"]
+    # another column without values is an error that says how to map it
+    with pytest.raises(jm.MissingColumnError, match="'department'.*no values"):
+        jm.repeat_contacts(log, by="department")
 
 
 def test_planted_repeat_contacts():

@@ -73,7 +73,7 @@ def test_warnings_come_on_every_call(make_log):
     )
     for _ in range(2):
         with pytest.warns(jm.DataQualityWarning, match="no 'direction' values"):
-            jm.handoffs(log)
+            jm.handoffs(log, window="7D")  # repeat contacts asked for: they need direction
 
 
 def test_shared_arrays_are_read_only():

@@ -594,6 +594,7 @@ def _load_raw() -> dict[str, jm.JourneyLog]:
                 timestamp="event_time",
                 department="site_section",
                 labels={"channel": "web", "direction": "inbound"},
+                drop_duplicates=True,  # the file holds one planted exact duplicate
             ),
             "app_events.jsonl": jm.read_json(
                 d / "app_events.jsonl",
@@ -647,6 +648,7 @@ def _load_raw() -> dict[str, jm.JourneyLog]:
                 department="department",
                 direction="direction",
                 resource="agent",
+                drop_duplicates=True,  # the file holds one planted exact duplicate
             ),
         }
 

@@ -95,7 +95,9 @@ def test_rejected_rows_have_reasons_and_counts_reconcile():
     )
     df = pd.concat([df, df.iloc[[0]]], ignore_index=True)  # row 8 duplicates row 0
     with pytest.warns(jm.DataQualityWarning, match=r"7 of 9 rows were rejected"):
-        log = jm.from_pandas(df, case="c", activity="act", timestamp="t", direction="d")
+        log = jm.from_pandas(
+            df, case="c", activity="act", timestamp="t", direction="d", drop_duplicates=True
+        )
     rej = log.rejected.set_index("row")["reason"].to_dict()
     assert rej == {
         2: "missing_case",
@@ -116,13 +118,13 @@ def test_rejected_rows_have_reasons_and_counts_reconcile():
 def test_duplicates_are_exact_only():
     df = _df(c=["a", "a", "a"], act=["x", "x", "x"], t=["2025-01-01"] * 3, r=["ann", "bob", "ann"])
     with pytest.warns(jm.DataQualityWarning, match="duplicate: 1"):
-        log = jm.from_pandas(df, case="c", activity="act", timestamp="t", resource="r")
+        log = jm.from_pandas(
+            df, case="c", activity="act", timestamp="t", resource="r", drop_duplicates=True
+        )
     assert log.events["resource"].tolist() == ["ann", "bob"]
     assert log.rejected["row"].tolist() == [2]
-    kept = jm.from_pandas(
-        df, case="c", activity="act", timestamp="t", resource="r", drop_duplicates=False
-    )
-    assert len(kept) == 3
+    kept = jm.from_pandas(df, case="c", activity="act", timestamp="t", resource="r")
+    assert len(kept) == 3  # kept by default, as pm4py keeps them
 
 
 def test_constant_labels_and_kept_columns():

@@ -100,6 +100,18 @@ def test_source_values(source_patch: dict, expected: str) -> None:
     assert expected in _problems({"sources": {"web": src}})
 
 
+def test_an_xes_source_may_leave_out_the_standard_keys() -> None:
+    """XES has standard keys (case:concept:name, concept:name, time:timestamp): read_xes's defaults."""
+    cfg = parse_config(
+        {"sources": {"log": {"path": "helpdesk.xes.gz"}}}, file="cfg.toml", check_files=False
+    )
+    assert cfg.sources["log"].format == "xes" and cfg.sources["log"].mapping == {}
+    msg = _problems({"sources": {"log": {"path": "log.csv", "case": "c"}}})
+    assert "sources.log.activity: missing" in msg and "sources.log.timestamp: missing" in msg
+    msg = _problems({"sources": {"log": {"path": "log.dat", "format": "csv"}}})
+    assert "sources.log: needs a journey identifier" in msg or "activity: missing" in msg
+
+
 def test_source_needs_an_identifier_and_sources_are_required() -> None:
     src = {"path": "w.csv", "activity": "a", "timestamp": "t"}
     assert "sources.web: needs a journey identifier" in _problems({"sources": {"web": src}})

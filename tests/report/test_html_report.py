@@ -149,8 +149,11 @@ def test_sections_without_settings_explain_how_to_enable_them() -> None:
     log = jm.datasets.load_sample()
     found = run_analyses(log, include=("variants",))
     html = render_html(found)
-    assert 'id="dropoffs"' in html and "Set a goal" in html
+    assert 'id="dropoffs"' in html
+    assert "Not run: needs a goal: set goal = &quot;&lt;touchpoint&gt;&quot;" in html
     assert 'id="comparison"' not in html  # only with an assumed journey
+    # a section left out by choice says so, in one line
+    assert "Stage map" in html and "Not run: needs the &#x27;stage&#x27; column" in html
 
 
 def test_table_html_escapes_headers_and_cells_and_cuts_long_text() -> None:

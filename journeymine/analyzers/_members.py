@@ -1,0 +1,51 @@
+"""Which journeys are behind a finding (private), for pain_points and affected_journeys.
+
+Each function returns (journey, value) pairs as two int arrays — the journey's case
+code and the code of the touchpoint (or pair) the finding is about — with a flag
+per pair, using the same definitions as the table the finding comes from (the tests
+check that the counts agree with the tables' columns).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..derive import visits
+from ..log import JourneyLog
+from . import _common as C
+
+__all__: list[str] = []
+
+
+def visit_pairs(log: JourneyLog, level: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per visit (distinct journey and ``level`` value): journey, value, first row, visits."""
+    v = visits(log, level)
+    return (
+        v["case_id"].cat.codes.to_numpy().astype(np.int64),
+        v["value"].cat.codes.to_numpy().astype(np.int64),
+        v["first"].to_numpy(),
+        v["n_visits"].to_numpy(),
+    )
+
+
+def lost_at(log: JourneyLog, out: C.Outcome, level: str, func: str) -> np.ndarray:
+    """Per visit (as :func:`visit_pairs`): the journey ended there, finished and unconverted.
+
+    The ``lost`` column of :func:`~journeymine.dropoffs`.
+    """
+    codes, _ = C.level_codes(log, level, func)
+    vcase, vval, vfirst, _ = visit_pairs(log, level)
+    conv_after = out.last_goal[vcase] >= vfirst
+    last_val = C.last_valued(log, codes)
+    return (last_val[vcase] == vval) & ~out.converted[vcase] & ~out.ongoing[vcase] & ~conv_after
+
+
+def at_risk(log: JourneyLog, out: C.Outcome, level: str) -> np.ndarray:
+    """Per visit: visited before converting, or never converted (``journeys_before_goal``)."""
+    vcase, _, vfirst, _ = visit_pairs(log, level)
+    return (out.last_goal[vcase] >= vfirst) | ~out.converted[vcase]
+
+
+def distinct_cases(cases: np.ndarray) -> np.ndarray:
+    """Sorted distinct case codes."""
+    return np.unique(np.asarray(cases, dtype=np.int64))
