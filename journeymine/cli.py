@@ -169,7 +169,8 @@ def _printable(text: str) -> str:
 
 def _run(args: argparse.Namespace, progress: Progress) -> int:
     from . import __version__
-    from .config import ANALYSES, check_analyses, load_config, load_log, requested_analyses
+    from ._sources import load_log
+    from .config import ANALYSES, check_analyses, load_config, requested_analyses
     from .errors import ConfigError
     from .report import load_assumed
     from .report._analyses import run_analyses
@@ -293,7 +294,8 @@ def _costs(row: dict[str, Any]) -> str:
 
 
 def _validate(args: argparse.Namespace, progress: Progress) -> int:
-    from .config import ANALYSES, check_analyses, load_config, load_log, requested_analyses
+    from ._sources import load_log
+    from .config import ANALYSES, check_analyses, load_config, requested_analyses
     from .derive import goal_mask
     from .report._safe import neutralise_frame
 

@@ -172,7 +172,8 @@ def test_problems_for_the_configuration():
 
 
 def test_config_validates_and_applies_rules(tmp_path):
-    from journeymine.config import load_log, parse_config
+    from journeymine._sources import load_log
+    from journeymine.config import parse_config
 
     src = tmp_path / "t.csv"
     pd.DataFrame(

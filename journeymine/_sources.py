@@ -1,0 +1,193 @@
+"""Read the sources a run configuration names into one journey log (private).
+
+:func:`load_log` loads every source of a :class:`~journeymine.config.Config`,
+stitches identities, applies the direction rules, cuts journeys and maps stages,
+collecting the warnings on the way, as ``journeymine run`` and ``validate`` need.
+Parsing and checking the configuration itself is :mod:`journeymine.config`.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .config import Config, SourceConfig, config_error, config_file, format_of
+from .errors import JourneymineError, MissingColumnError
+
+__all__ = ["LoadedLog", "load_log"]
+
+
+@dataclass
+class LoadedLog:
+    """The journey log a configuration describes, with what went into it."""
+
+    log: Any
+    inputs: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    per_source: dict[str, int] = field(default_factory=dict)
+
+
+def _capture(warns: list[str], func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = func(*args, **kwargs)
+    for w in caught:
+        text = str(w.message)
+        if text not in warns:
+            warns.append(text)
+    return out
+
+
+def _input(cfg: Config, role: str, name: str, path: Path) -> dict[str, Any]:
+    from .report.results import file_sha256
+
+    return {
+        "role": role,
+        "name": name,
+        "path": cfg.display_path(path),
+        "sha256": file_sha256(path),
+        "bytes": path.stat().st_size,
+    }
+
+
+def _read_source(cfg: Config, src: SourceConfig) -> Any:
+    import journeymine as jm
+
+    kwargs = dict(src.mapping)
+    kwargs.setdefault("name", src.name)
+    readers = {
+        "csv": jm.read_csv,
+        "parquet": jm.read_parquet,
+        "json": jm.read_json,
+        "xes": jm.read_xes,
+    }
+    try:
+        return readers[src.format](src.path, **kwargs)
+    except MissingColumnError as exc:
+        param = _param_of(str(exc))
+        key = f"sources.{src.name}.{param}" if param else f"sources.{src.name}"
+        raise config_error(config_file(cfg), [f"{key}: {exc}"]) from None
+    except JourneymineError:
+        raise
+    except (OSError, UnicodeDecodeError, ValueError, pd.errors.ParserError) as exc:
+        from .errors import DataError
+
+        raise DataError(
+            f"{config_file(cfg)}: sources.{src.name}: cannot read {cfg.display_path(src.path)!r} as "
+            f"{src.format}: {exc}"
+        ) from exc
+
+
+def _param_of(message: str) -> str | None:
+    import re
+
+    m = re.match(r"The '(\w+)' parameter", message)
+    return m.group(1) if m else None
+
+
+def _read_crosswalk(cfg: Config) -> pd.DataFrame:
+    from .errors import DataError
+
+    ident = cfg.identity or {}
+    path: Path = ident["file"]
+    try:
+        if format_of(path) == "parquet":
+            frame = pd.read_parquet(path)
+            return frame.astype("string")
+        return pd.read_csv(
+            path, dtype="string", sep=ident.get("sep", ","), encoding=ident.get("encoding")
+        )
+    except (OSError, UnicodeDecodeError, ValueError, pd.errors.ParserError) as exc:
+        raise DataError(
+            f"{config_file(cfg)}: identity.file: cannot read {cfg.display_path(path)!r}: {exc}"
+        ) from exc
+
+
+def _classify(cfg: Config, log: Any) -> Any:
+    """The log with ``direction`` set by the configuration's ``direction_rules``."""
+    from ._rules import column_problems
+    from .directions import classify_direction
+
+    rules = cfg.data["direction_rules"]
+    bad = column_problems(rules, log.columns, "direction_rules")
+    if bad:
+        raise config_error(config_file(cfg), bad)
+    return classify_direction(log, rules)
+
+
+def load_log(cfg: Config, progress: Any = None) -> LoadedLog:
+    """Load every source, stitch identities, cut journeys and map stages, as ``cfg`` says.
+
+    ``progress`` is an optional object with a ``step(text)`` context manager (the
+    CLI's progress reporter). Warnings raised while loading are collected, not shown.
+    """
+    import journeymine as jm
+
+    from .cli import NullProgress
+
+    progress = progress or NullProgress()
+    out = LoadedLog(log=None)
+    logs: dict[str, Any] = {}
+    with progress.step("loading sources") as step:
+        for name, src in cfg.sources.items():
+            out.inputs.append(_input(cfg, "source", name, src.path))
+            logs[name] = _capture(out.warnings, _read_source, cfg, src)
+            out.per_source[name] = len(logs[name])
+        step.done(
+            f"{len(logs)} source{'s' if len(logs) != 1 else ''}, {sum(out.per_source.values()):,} events"
+        )
+    if cfg.identity is not None or len(logs) > 1:
+        with progress.step("stitching identities") as step:
+            identities = keys = primary = None
+            if cfg.identity is not None:
+                out.inputs.append(_input(cfg, "identity", "identity", cfg.identity["file"]))
+                identities = _read_crosswalk(cfg)
+                primary = cfg.identity.get("primary")
+                keys = [src.key or logs[name].customer_key for name, src in cfg.sources.items()]
+                cols = [str(c) for c in identities.columns]
+                bad = [
+                    f"identity.keys.{n}: {k!r} is not a column of the crosswalk {cols!r}."
+                    for n, k in zip(cfg.sources, keys, strict=True)
+                    if k not in cols
+                ]
+                if primary is not None and primary not in cols:
+                    bad.append(
+                        f"identity.primary: {primary!r} is not a column of the crosswalk {cols!r}."
+                    )
+                if bad:
+                    raise config_error(config_file(cfg), bad)
+            log = _capture(
+                out.warnings, jm.combine, logs, identities=identities, keys=keys, primary=primary
+            )
+            step.done(f"{log.n_cases:,} customers")
+    else:
+        log = next(iter(logs.values()))
+    if cfg.data.get("direction_rules") is not None:
+        with progress.step("classifying directions") as step:
+            log = _classify(cfg, log)
+            step.done(f"{int(log.events['direction'].notna().sum()):,} events with a direction")
+    if cfg.journeys:
+        with progress.step("cutting journeys") as step:
+            j = cfg.journeys
+            log = _capture(
+                out.warnings,
+                jm.split_journeys,
+                log,
+                inactivity=j.get("inactivity"),
+                end_at=j.get("end_at"),
+                observation_end=j.get("observation_end"),
+            )
+            step.done(f"{log.n_cases:,} journeys")
+    if cfg.stages:
+        with progress.step("mapping stages") as step:
+            log = _capture(out.warnings, jm.map_stages, log, cfg.stages)
+            step.done(f"{len(cfg.stages)} stages")
+    if cfg.assumed is not None:
+        out.inputs.append(_input(cfg, "assumed", "assumed", cfg.assumed))
+    out.log = log
+    return out
