@@ -33,7 +33,7 @@ _BORDER = re.compile(r"^(\s*)(=+(?: +=+)+)\s*$")
 def _public_targets() -> dict[str, str]:
     """Public name -> the identifier its reference entry is found under.
 
-    Functions and classes link to their defining path (``journeymine.analyzers.dead_ends.
+    Functions and classes link to their defining path (``journeymine.analyzers.reachability.
     dead_ends``): mkdocstrings registers that path for every entry, also for those
     documented under their public path, and it is the only one that exists for a
     function shadowed by a module of the same name (see ``docs/reference/analyze.md``).

@@ -19,7 +19,7 @@ from .analyzers import (
     silent_gaps_summary,
     unanswered,
 )
-from .compare import (
+from .comparison import (
     AssumedJourney,
     Comparison,
     PeriodComparison,
@@ -47,7 +47,7 @@ from .io import from_pandas, from_pm4py, read_csv, read_json, read_parquet, read
 from .journeys import combine, map_stages, split_journeys
 from .log import JourneyLog
 from .plotting import plot_journey
-from .report import Report, report
+from .reporting import Report, report
 from .schema import END, START
 
 __version__ = "0.1.0"

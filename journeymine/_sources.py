@@ -44,7 +44,7 @@ def _capture(warns: list[str], func: Callable[..., Any], *args: Any, **kwargs: A
 
 
 def _input(cfg: Config, role: str, name: str, path: Path) -> dict[str, Any]:
-    from .report.results import file_sha256
+    from .reporting.results import file_sha256
 
     return {
         "role": role,

@@ -172,9 +172,9 @@ def _run(args: argparse.Namespace, progress: Progress) -> int:
     from ._sources import load_log
     from .config import ANALYSES, check_analyses, load_config, requested_analyses
     from .errors import ConfigError
-    from .report import load_assumed
-    from .report._analyses import run_analyses
-    from .report.results import AtomicFolder, is_output_folder, write_outputs
+    from .reporting import load_assumed
+    from .reporting._analyses import run_analyses
+    from .reporting.results import AtomicFolder, is_output_folder, write_outputs
 
     cfg = load_config(args.config)
     output = Path(args.output).absolute() if args.output else cfg.output
@@ -297,7 +297,7 @@ def _validate(args: argparse.Namespace, progress: Progress) -> int:
     from ._sources import load_log
     from .config import ANALYSES, check_analyses, load_config, requested_analyses
     from .derive import goal_mask
-    from .report._safe import neutralise_frame
+    from .reporting._safe import neutralise_frame
 
     cfg = load_config(args.config)
     loaded = load_log(cfg, progress)

@@ -439,12 +439,12 @@ def requested_analyses(cfg: Config) -> tuple[str, ...] | None:
 def check_analyses(cfg: Config, log: Any) -> dict[str, Any]:
     """What keeps each analysis from running on ``log`` with ``cfg``'s settings.
 
-    Returns the :class:`~journeymine.report._analyses.Blocker` of each analysis that
+    Returns the :class:`~journeymine.reporting._analyses.Blocker` of each analysis that
     cannot run (it is skipped, with that reason). Raises ConfigError when one that
     ``analyses.run`` names cannot run, or when an option names a column the log does
     not have (``analyses.handoffs.by``).
     """
-    from .report._analyses import blockers, spec
+    from .reporting._analyses import blockers, spec
 
     blocked = blockers(
         log, goal=cfg.goal, funnel=cfg.funnel, assumed=cfg.assumed, options=cfg.options

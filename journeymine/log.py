@@ -194,7 +194,7 @@ class JourneyLog:
 
     def _repr_html_(self) -> str:
         """Notebook display: headline figures and the first events, every value escaped."""
-        from .report.html import log_html
+        from .reporting.html import log_html
 
         return log_html(self)
 

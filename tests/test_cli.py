@@ -20,7 +20,7 @@ import journeymine as jm
 from journeymine import cli
 
 _spec = importlib.util.spec_from_file_location(
-    "_jm_cli_project", Path(__file__).parent / "report" / "_project.py"
+    "_jm_cli_project", Path(__file__).parent / "reporting" / "_project.py"
 )
 _project = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_project)
@@ -267,7 +267,7 @@ def test_refuses_to_replace_a_folder_that_is_not_an_output(project: Path) -> Non
 def test_internal_failure_exits_1_and_keeps_outputs(
     project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from journeymine.report import results
+    from journeymine.reporting import results
 
     assert cli.main(["-q", "run", str(project)]) == 0
     before = _digest(project.parent / "out")
@@ -286,7 +286,7 @@ def test_internal_failure_exits_1_and_keeps_outputs(
 _KILL = textwrap.dedent(
     """
     import os, sys
-    from journeymine.report import results
+    from journeymine.reporting import results
     real = results.write_table
     calls = []
     def dying(*args, **kwargs):
@@ -327,7 +327,7 @@ def test_killed_run_leaves_previous_outputs(project: Path) -> None:
 
 
 def test_interrupt_keeps_outputs(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from journeymine.report import results
+    from journeymine.reporting import results
 
     assert cli.main(["-q", "run", str(project)]) == 0
     before = _digest(project.parent / "out")

@@ -74,7 +74,7 @@ def test_every_public_name_is_in_the_reference():
 
     A public function that shares its name with a module of the package (``jm.compare``
     and the package ``journeymine.compare``, ``jm.dead_ends`` and the module
-    ``journeymine.analyzers.dead_ends``) is documented by its defining path, with an
+    ``journeymine.analyzers.reachability``) is documented by its defining path, with an
     anchor ``[](){#journeymine.<name>}`` above the directive so links keep working;
     ``journeymine.<name>`` would render the module.
     """

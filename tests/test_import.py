@@ -41,3 +41,25 @@ def test_every_public_callable_has_a_docstring_with_an_example():
 
 def issubclass_safe(obj, types) -> bool:
     return isinstance(obj, type) and issubclass(obj, types)
+
+
+def test_no_public_name_hides_a_module():
+    """``import journeymine.<name>`` and ``jm.<name>`` are never two different things."""
+    import importlib
+    import pkgutil
+    import types
+
+    import journeymine as jm
+
+    clashes = []
+    packages = [jm] + [
+        importlib.import_module(f"journeymine.{m.name}")
+        for m in pkgutil.iter_modules(jm.__path__)
+        if m.ispkg
+    ]
+    for pkg in packages:
+        for mod in pkgutil.iter_modules(pkg.__path__):
+            value = getattr(pkg, mod.name, None)
+            if value is not None and not isinstance(value, types.ModuleType):
+                clashes.append(f"{pkg.__name__}.{mod.name}")
+    assert clashes == []

@@ -16,12 +16,12 @@ one row per finding, sorted by importance:
 """
 
 from .affected import affected_journeys
-from .dead_ends import dead_ends
-from .dropoffs import dropoffs, funnel
+from .funnels import dropoffs, funnel
 from .gaps import silent_gaps, silent_gaps_summary, unanswered
-from .handoffs import handoffs
-from .pain_points import pain_points
+from .ranking import pain_points
+from .reachability import dead_ends
 from .repeats import loops, repeat_contacts
+from .transfers import handoffs
 
 __all__ = [
     "affected_journeys",

@@ -14,11 +14,11 @@ from ..log import JourneyLog
 from . import _common as C
 from . import _members as M
 from ._provenance import KEY, log_token
-from .dropoffs import _dropped, _reach, _step_codes
+from .funnels import _dropped, _reach, _step_codes
 from .gaps import _silent
-from .handoffs import _DEFAULT_WINDOW, _handoffs
-from .pain_points import _problems
+from .ranking import _problems
 from .repeats import _repeats
+from .transfers import _DEFAULT_WINDOW, _handoffs
 
 __all__ = ["affected_journeys"]
 

@@ -2,6 +2,6 @@
 
 from .graph import MISSING, JourneyGraph, discover
 from .models import discover_model
-from .variants import variants
+from .sequences import variants
 
 __all__ = ["JourneyGraph", "discover", "variants", "discover_model", "MISSING"]

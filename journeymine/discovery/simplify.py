@@ -16,7 +16,7 @@ from .._kernels import distinct
 from .._validation import check_number
 from ..schema import END, START
 from ._compute import _steps
-from .variants import _case_variants
+from .sequences import _case_variants
 
 if TYPE_CHECKING:
     from .graph import JourneyGraph

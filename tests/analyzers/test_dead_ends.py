@@ -167,7 +167,7 @@ def test_reaches_goal_matches_networkx_ancestors(paths, goal):
     """Every touchpoint with a directed path to the goal in the directly-follows graph."""
     nx = pytest.importorskip("networkx")
     from journeymine.analyzers import _common as C
-    from journeymine.analyzers.dead_ends import reaches
+    from journeymine.analyzers.reachability import reaches
 
     rows = [
         (f"c{i}", a, pd.Timestamp("2025-01-01") + pd.Timedelta(hours=j))

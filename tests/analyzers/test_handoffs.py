@@ -125,7 +125,7 @@ def test_small_pairs_never_lead(make_log):
 
 def test_order_is_the_pair_of_each_row(desk):
     # pain_points reads parts["order"][i] as the pair (index into parts["uniq"]) of row i
-    from journeymine.analyzers.handoffs import _handoffs
+    from journeymine.analyzers.transfers import _handoffs
 
     for kw in ({}, {"min_handoffs": 3}):
         table, parts = _handoffs(desk, "department", "buy", pd.Timedelta("7D"), None, "t", **kw)

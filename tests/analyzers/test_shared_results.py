@@ -114,7 +114,7 @@ def test_silent_gaps_are_computed_once_for_three_callers(monkeypatch):
 
 
 def test_a_predicate_goal_is_computed_every_time(monkeypatch):
-    dropoffs = importlib.import_module("journeymine.analyzers.dropoffs")
+    dropoffs = importlib.import_module("journeymine.analyzers.funnels")
     calls = []
     real = dropoffs._dropoff_table
     monkeypatch.setattr(dropoffs, "_dropoff_table", lambda *a: calls.append(1) or real(*a))

@@ -12,7 +12,7 @@ import pytest
 import journeymine as jm
 
 # the module (the package attribute of the same name is the function)
-variants_module = importlib.import_module("journeymine.discovery.variants")
+variants_module = importlib.import_module("journeymine.discovery.sequences")
 
 T0 = pd.Timestamp("2025-01-01")
 

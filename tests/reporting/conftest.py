@@ -9,7 +9,7 @@ import pytest
 
 
 def load_project_module():
-    """tests/report/_project.py, imported by path (tests have no packages)."""
+    """tests/reporting/_project.py, imported by path (tests have no packages)."""
     spec = importlib.util.spec_from_file_location(
         "_jm_report_project", Path(__file__).with_name("_project.py")
     )

@@ -11,9 +11,9 @@ import pytest
 
 import journeymine as jm
 from journeymine import cli
-from journeymine.report import Report, render_html
-from journeymine.report._analyses import render_figure, run_analyses
-from journeymine.report.html import format_duration, table_html
+from journeymine.reporting import Report, render_html
+from journeymine.reporting._analyses import render_figure, run_analyses
+from journeymine.reporting.html import format_duration, table_html
 
 SECTIONS = (
     "summary",

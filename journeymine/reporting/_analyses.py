@@ -31,7 +31,7 @@ from ..analyzers import (
     repeat_contacts,
     silent_gaps,
 )
-from ..compare import compare
+from ..comparison import compare
 from ..discovery import discover, variants
 from ..discovery._paths import PathDtype
 from ..errors import InvalidParameterError, MissingColumnError
@@ -83,7 +83,7 @@ def column_hint(column: str) -> str:
 
     Examples
     --------
-    >>> from journeymine.report._analyses import column_hint
+    >>> from journeymine.reporting._analyses import column_hint
     >>> print(column_hint("channel"))
     map it with channel = "<column>" in the [sources.<name>] table of the configuration (in Python: jm.from_pandas(df, ..., channel="<column>"))
     """
@@ -537,7 +537,7 @@ def blockers(
     --------
     >>> import pandas as pd
     >>> import journeymine as jm
-    >>> from journeymine.report._analyses import blockers
+    >>> from journeymine.reporting._analyses import blockers
     >>> df = pd.DataFrame({"c": ["a", "a"], "tp": ["open", "close"],
     ...                    "t": pd.to_datetime(["2025-01-01", "2025-01-02"])})
     >>> log = jm.from_pandas(df, case="c", activity="tp", timestamp="t")

@@ -1,16 +1,16 @@
 """The self-contained HTML journey report.
 
-:func:`render_html` turns :class:`~journeymine.report._analyses.Findings` into one
+:func:`render_html` turns :class:`~journeymine.reporting._analyses.Findings` into one
 HTML file that needs no network to open: inline CSS, pictures embedded as
 ``data:`` URIs (SVG inside ``<img>``, where no script in a picture can run), no
 JavaScript, no web fonts, and a Content-Security-Policy that forbids loading or
 running anything else. Every value that comes from the data goes through
-:func:`~journeymine.report._safe.esc` (``html.escape``).
+:func:`~journeymine.reporting._safe.esc` (``html.escape``).
 
 Examples
 --------
 >>> import pandas as pd
->>> from journeymine.report.html import table_html
+>>> from journeymine.reporting.html import table_html
 >>> print(table_html(pd.DataFrame({"touchpoint": ["<b>x</b>"], "journeys": [1200]})))
 <div class="jm-table-wrap"><table><thead><tr><th class="text">touchpoint</th><th class="num">journeys</th></tr></thead><tbody><tr><td class="text">&lt;b&gt;x&lt;/b&gt;</td><td class="num">1,200</td></tr></tbody></table></div>
 """
@@ -51,7 +51,7 @@ def format_duration(td: Any) -> str:
 
     Examples
     --------
-    >>> from journeymine.report.html import format_duration
+    >>> from journeymine.reporting.html import format_duration
     >>> import pandas as pd
     >>> format_duration(pd.Timedelta("14D 2h 5min")), format_duration(pd.Timedelta("200min"))
     ('14d 2h', '3h 20m')

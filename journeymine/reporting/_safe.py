@@ -15,7 +15,7 @@ formulas. Two rules keep the outputs harmless:
 Examples
 --------
 >>> import pandas as pd
->>> from journeymine.report._safe import esc, neutralise_frame
+>>> from journeymine.reporting._safe import esc, neutralise_frame
 >>> esc('<script>alert("x")</script>')
 '&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;'
 >>> df = pd.DataFrame({"touchpoint": ['=HYPERLINK("http://x")', "-1", "ok"], "delta": [-1.5, 2.0, 0.0]})
@@ -48,7 +48,7 @@ def neutralise_cell(value: Any) -> Any:
 
     Examples
     --------
-    >>> from journeymine.report._safe import neutralise_cell
+    >>> from journeymine.reporting._safe import neutralise_cell
     >>> neutralise_cell("=1+1"), neutralise_cell(-3), neutralise_cell("plain")
     ("'=1+1", -3, 'plain')
     """

@@ -8,9 +8,9 @@
 """
 
 from .assumed import AssumedJourney, AssumedStage, AssumedStep
+from .clusters import Personas, personas
 from .conformance import DEVIATION_KINDS, Comparison, compare
 from .periods import PeriodComparison, compare_periods
-from .personas import Personas, personas
 from .segments import SegmentComparison, compare_segments
 
 __all__ = [

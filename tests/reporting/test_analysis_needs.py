@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 
 import journeymine as jm
-from journeymine.report._analyses import SPECS, blockers, column_hint, run_analyses
-from journeymine.report.html import render_html
+from journeymine.reporting._analyses import SPECS, blockers, column_hint, run_analyses
+from journeymine.reporting.html import render_html
 
 
 def _plain_log(*, department: bool = True) -> jm.JourneyLog:

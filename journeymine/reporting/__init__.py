@@ -1,7 +1,7 @@
 """Reports: the self-contained HTML journey report, ``results.json`` and the findings tables.
 
 :func:`report` makes the same report from Python that ``journeymine run`` makes
-from a configuration file. See :mod:`journeymine.report.results` for the output
+from a configuration file. See :mod:`journeymine.reporting.results` for the output
 folder and ``docs/results-schema.md`` for the layout of ``results.json``.
 """
 
@@ -106,7 +106,7 @@ def _write_atomic(path: Path, text: str) -> Path:
 
 def load_assumed(assumed: Any) -> Any:
     """An assumed journey from an :class:`~journeymine.AssumedJourney` or a file path."""
-    from ..compare import AssumedJourney
+    from ..comparison import AssumedJourney
 
     if assumed is None or not isinstance(assumed, str | os.PathLike):
         return assumed

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from journeymine.report._safe import FORMULA_STARTS, esc, neutralise_cell, neutralise_frame
+from journeymine.reporting._safe import FORMULA_STARTS, esc, neutralise_cell, neutralise_frame
 
 
 @pytest.mark.parametrize("start", FORMULA_STARTS)

@@ -18,7 +18,7 @@ written, so a failed or killed run leaves the previous outputs as they were.
 Examples
 --------
 >>> import pandas as pd
->>> from journeymine.report.results import table_payload, to_json
+>>> from journeymine.reporting.results import table_payload, to_json
 >>> df = pd.DataFrame({"touchpoint": ["a", "b"], "share": [0.5, float("nan")],
 ...                    "gap": pd.to_timedelta(["1h", "2h"])})
 >>> payload = table_payload(df)
@@ -71,7 +71,7 @@ __all__ = [
 SCHEMA_VERSION = "1.0"
 
 #: The layout of ``results.json`` as data (a JSON-Schema subset), checked by the tests and
-#: written to ``journeymine/report/results.schema.json``.
+#: written to ``journeymine/reporting/results.schema.json``.
 RESULTS_SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "title": "journeymine results",

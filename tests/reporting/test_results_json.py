@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from journeymine.errors import ConfigError
-from journeymine.report import results
-from journeymine.report.results import (
+from journeymine.reporting import results
+from journeymine.reporting.results import (
     RESULTS_SCHEMA,
     AtomicFolder,
     is_output_folder,

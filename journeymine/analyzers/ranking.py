@@ -20,11 +20,11 @@ from . import _common as C
 from . import _members as M
 from ._problems import _CURRENCIES, KINDS, _dept_of, _Found, _impacts, _merge
 from ._provenance import stamp
-from .dead_ends import _dead_ends
-from .dropoffs import dropoffs
+from .funnels import dropoffs
 from .gaps import _silent, _unanswered
-from .handoffs import _followed_by, _handoff_table, _handoffs
+from .reachability import _dead_ends
 from .repeats import _repeats, loops
+from .transfers import _followed_by, _handoff_table, _handoffs
 
 __all__ = ["pain_points"]
 
