@@ -276,7 +276,7 @@ def _pm_start_end_counts(result: Any, state: dict[str, Any]) -> dict[tuple[str, 
 def _jm_handoffs(state: dict[str, Any]) -> Any:
     import journeymine as jm
 
-    return jm.handoffs(_fresh(state), by="department")
+    return jm.handoffs(_fresh(state), level="department")
 
 
 def _jm_handoff_counts(h: Any, state: dict[str, Any]) -> dict[tuple[str, str], int]:
@@ -318,7 +318,7 @@ ANALYSES: dict[str, Callable[[Any, list[str]], Any]] = {
     "variants": lambda log, steps: _jm().variants(log),
     "dropoffs": lambda log, steps: _jm().dropoffs(log, goal=GOAL),
     "funnel": lambda log, steps: _jm().funnel(log, steps),
-    "handoffs": lambda log, steps: _jm().handoffs(log, by="department", goal=GOAL),
+    "handoffs": lambda log, steps: _jm().handoffs(log, level="department", goal=GOAL),
     "silent_gaps": lambda log, steps: _jm().silent_gaps(log),
     "silent_gaps_summary": lambda log, steps: _jm().silent_gaps_summary(log),
     "dead_ends": lambda log, steps: _jm().dead_ends(log, goal=GOAL),
@@ -482,7 +482,7 @@ TASKS: dict[str, Task] = {
         Task(
             "handoffs",
             "department handoffs",
-            "jm.handoffs(log, by='department')",
+            "jm.handoffs(log, level='department')",
             "pm4py.discover_handover_of_work_network(df, beta=0, resource_key='department')",
             "handoff counts equal (pm4py's shares x (events - journeys), department changes only)",
             _jm_setup,

@@ -6,6 +6,7 @@ only inside the functions that use them, so ``import journeymine`` stays light.
 """
 
 from . import datasets
+from ._version import __version__ as __version__
 from .analyzers import (
     affected_journeys,
     dead_ends,
@@ -49,8 +50,6 @@ from .log import JourneyLog
 from .plotting import plot_journey
 from .reporting import Report, report
 from .schema import END, START
-
-__version__ = "0.1.0"
 
 __all__ = [
     # Load: sources -> one canonical journey log

@@ -6,6 +6,7 @@ each touches a column a constant number of times, hashing it once.
 
 from __future__ import annotations
 
+import numbers
 import warnings
 from typing import Any
 
@@ -29,9 +30,21 @@ def blank_mask(values: pd.Series) -> np.ndarray:
             codes = values.cat.codes.to_numpy()
             mask |= (codes >= 0) & blank_cats[np.maximum(codes, 0)] if len(cats) else False
         else:
-            stripped = values.astype("string").str.strip()
+            stripped = as_strings(values).str.strip()
             mask |= (stripped == "").to_numpy(dtype=bool, na_value=False)
     return mask
+
+
+def as_strings(values: pd.Series) -> pd.Series:
+    """``values`` as pandas strings; bytes that are not UTF-8 are decoded with replacements."""
+    try:
+        return values.astype("string")
+    except (UnicodeError, TypeError, ValueError):
+        return (
+            values.astype(object)
+            .map(lambda v: v.decode("utf-8", "replace") if isinstance(v, bytes) else v)
+            .astype("string")
+        )
 
 
 def to_categorical(values: pd.Series | np.ndarray, *, name: str = "") -> pd.Categorical:
@@ -70,7 +83,11 @@ def encode(values: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             codes = lut[codes]  # code -1 picks the trailing -1
             uniques = uniques[kept]
     else:
-        codes, uniques = pd.factorize(s, use_na_sentinel=True)
+        try:
+            codes, uniques = pd.factorize(s, use_na_sentinel=True)
+        except TypeError:  # unhashable values (lists, dicts, sets): label them by their text
+            text = s.astype(object).map(lambda v: v if _hashable(v) else repr(v))
+            codes, uniques = pd.factorize(text, use_na_sentinel=True)
     labels, rank = _sorted_labels(uniques)
     code_type = np.int32 if len(labels) < 2**31 - 1 else np.int64
     lut = np.append(rank, -1).astype(code_type)
@@ -175,6 +192,14 @@ def _argsort_short_utf8(arr: Any) -> np.ndarray | None:
     return np.lexsort((lengths, keys[:, 1], keys[:, 0]))
 
 
+def _hashable(value: object) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
 def _label(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
@@ -182,49 +207,254 @@ def _label(value: object) -> str:
 
 
 def parse_timestamps(
-    values: pd.Series, *, tz: str, fmt: str | None, dayfirst: bool, column: str, func: str
-) -> tuple[pd.Series, np.ndarray]:
-    """Parse ``values`` into ``datetime64[ns, UTC]``.
+    values: pd.Series,
+    *,
+    tz: str,
+    fmt: str | None,
+    dayfirst: bool,
+    column: str,
+    func: str,
+    epoch_unit: str | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Parse ``values`` into int64 nanoseconds since the epoch, UTC.
 
-    Returns the parsed series (NaT where missing or unparseable) and a mask of the
-    values that were present but could not be read. Values with an explicit UTC
-    offset keep it; naive values are read as local time in ``tz``.
+    Returns the times (``_NAT``, the int64 minimum, where missing or not read) and a
+    problem code per value: 0 when the value was read or is missing, else ``i + 1``
+    for ``TIMESTAMP_PROBLEMS[i]``. Values with an explicit UTC offset keep it; naive
+    values are read as local time in ``tz``. Numbers are read only as epoch numbers
+    in ``epoch_unit``: a numeric column without it is an error naming the parameter.
+    Nothing outside :data:`TIME_MIN` .. :data:`TIME_MAX` is ever converted (those are
+    ``timestamp_out_of_range``), so no value can raise.
     """
-    if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
+    _check_tz(tz, func)
+    if epoch_unit is not None and epoch_unit not in _UNIT_NS:
         raise InvalidParameterError(
-            f"The timestamp column {column!r} of {func} must hold dates and times "
-            f"(strings or datetimes). Got numbers of dtype {values.dtype} instead; convert epoch "
-            "numbers first, e.g. pd.to_datetime(df[col], unit='s', utc=True)."
+            f"The 'epoch_unit' parameter of {func} must be one of {list(_UNIT_NS)!r} or None. "
+            f"Got {epoch_unit!r} instead."
         )
-    if tz.upper() == "UTC" and fmt is None and not dayfirst and _is_text_dtype(values.dtype):
+    n = len(values)
+    dtype = values.dtype
+    if getattr(dtype, "kind", "O") in "iuf":
+        if epoch_unit is None:
+            raise InvalidParameterError(_epoch_message(column, func, f"numbers of dtype {dtype}"))
+        return _epoch(values, epoch_unit)
+    ns = np.full(n, _NAT, dtype=np.int64)
+    problem = np.zeros(n, dtype=np.int8)
+    if isinstance(dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(dtype):
+        ns, oob, aware = _checked_ns(values)
+        problem[oob] = _OOB
+        return _localized(ns, problem, ~aware, tz)
+    if tz.upper() == "UTC" and fmt is None and not dayfirst and _is_text_dtype(dtype):
         fast = _parse_iso(values)
         if fast is not None:
-            return fast, np.zeros(len(values), dtype=bool)
-    present = ~blank_mask(values)
-    if isinstance(values.dtype, pd.DatetimeTZDtype):
-        out = values.dt.tz_convert("UTC")
-    elif pd.api.types.is_datetime64_dtype(values.dtype):
-        out = _localize(values, tz)
-    else:
-        text = values.where(pd.Series(present, index=values.index))
+            ns, oob, _ = _checked_ns(fast)
+            problem[oob] = _OOB
+            return ns, problem
+    obj = values if _is_text_dtype(dtype) else values.astype(object)
+    present = ~blank_mask(obj)
+    if obj.dtype == object and pd.api.types.infer_dtype(obj, skipna=True) not in _TEXTUAL:
+        number = np.fromiter((_is_number(x) for x in obj.to_numpy()), dtype=bool, count=n)
+        number &= present
+        if number.any():
+            if epoch_unit is None:
+                raise InvalidParameterError(
+                    _epoch_message(
+                        column, func, f"numbers among the values (e.g. {obj[number].iloc[0]!r})"
+                    )
+                )
+            ns[number], problem[number] = _epoch(obj[number].astype(float), epoch_unit)
+            present &= ~number
+    if epoch_unit is not None and present.any():
+        digits = (
+            as_strings(obj).str.fullmatch(r"\s*[+-]?\d+(?:\.\d*)?\s*").fillna(False)
+        ).to_numpy(dtype=bool) & present
+        if digits.any():
+            num = pd.to_numeric(as_strings(obj[digits]).str.strip(), errors="coerce")
+            ns[digits], problem[digits] = _epoch(num.astype(float), epoch_unit)
+            present &= ~digits
+    idx = np.flatnonzero(present)
+    if len(idx):
+        text = obj.iloc[idx].reset_index(drop=True)
         if tz.upper() == "UTC":
-            out = _to_dt(text, fmt, dayfirst)
+            sub_ns, oob, _ = _parse_text(text, fmt, dayfirst, utc=True)
+            sub_problem = np.where(oob, _OOB, 0).astype(np.int8)
         else:
-            aware = (
-                text.astype("string")
-                .str.contains(_OFFSET_RE, regex=True)
-                .fillna(False)
-                .to_numpy(bool)
-            )
-            out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns, UTC]")
-            if aware.any():
-                out[aware] = _to_dt(text[aware], fmt, dayfirst).to_numpy()
-            if (~aware).any():
-                naive = _to_dt(text[~aware], fmt, dayfirst, utc=False)
-                out[~aware] = _localize(naive, tz).to_numpy()
-    out = out.dt.as_unit("ns")
-    bad = present & out.isna().to_numpy()
-    return out, bad
+            has_offset = (
+                as_strings(text).str.contains(_OFFSET_RE, regex=True).fillna(False)
+            ).to_numpy(dtype=bool)
+            sub_ns = np.full(len(idx), _NAT, dtype=np.int64)
+            sub_problem = np.zeros(len(idx), dtype=np.int8)
+            aware = np.zeros(len(idx), dtype=bool)
+            for mask, utc in ((has_offset, True), (~has_offset, False)):
+                if mask.any():
+                    part_ns, part_oob, part_aware = _parse_text(text[mask], fmt, dayfirst, utc=utc)
+                    sub_ns[mask], aware[mask] = part_ns, part_aware | utc
+                    sub_problem[mask] = np.where(part_oob, _OOB, 0)
+            sub_ns, sub_problem = _localized(sub_ns, sub_problem, ~aware, tz)
+        unread = (sub_ns == _NAT) & (sub_problem == 0)
+        sub_problem[unread] = _BAD
+        ns[idx], problem[idx] = sub_ns, sub_problem
+    return ns, problem
+
+
+#: Why a timestamp could not be used, as ``log.rejected`` reasons (codes 1, 2, ...).
+TIMESTAMP_PROBLEMS = (
+    "unparseable_timestamp",
+    "timestamp_out_of_range",
+    "ambiguous_local_time",
+    "nonexistent_local_time",
+)
+_BAD, _OOB, _AMB, _NONEXISTENT = 1, 2, 3, 4
+_NAT = np.iinfo(np.int64).min
+#: The supported time range, inside what ``datetime64[ns]`` holds: TIME_MIN <= t < TIME_MAX.
+TIME_MIN = pd.Timestamp("1677-09-22", tz="UTC")
+TIME_MAX = pd.Timestamp("2262-04-11", tz="UTC")
+_LO, _HI = TIME_MIN.value, TIME_MAX.value
+_UNIT_NS = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}
+#: The accepted values of ``epoch_unit``.
+EPOCH_UNITS = tuple(_UNIT_NS)
+_TEXTUAL = ("string", "empty", "datetime", "datetime64", "date")
+
+
+def _epoch_message(column: str, func: str, got: str) -> str:
+    return (
+        f"The timestamp column {column!r} of {func} holds {got}. Numbers are read as times only "
+        f"with an explicit unit: pass epoch_unit='s', 'ms', 'us' or 'ns' (seconds, milliseconds, "
+        "... since 1970-01-01 UTC), or convert the column to dates and times first."
+    )
+
+
+def _check_tz(tz: Any, func: str) -> None:
+    ok = isinstance(tz, str)
+    if ok:
+        try:
+            pd.Timestamp("2000-01-01").tz_localize(tz)
+        except Exception:  # unknown zone names raise several exception types
+            ok = False
+    if not ok:
+        raise InvalidParameterError(
+            f"The 'tz' parameter of {func} must be a time zone name such as 'UTC' or "
+            f"'Europe/Amsterdam'. Got {tz!r} instead."
+        )
+
+
+def _is_number(x: object) -> bool:
+    """A real number (int, float, Decimal, numpy scalar), not a bool."""
+    return isinstance(x, numbers.Number) and not isinstance(
+        x, bool | np.bool_ | complex | np.complexfloating
+    )
+
+
+def _epoch(values: pd.Series, unit: str) -> tuple[np.ndarray, np.ndarray]:
+    """Epoch numbers in ``unit`` as int64 ns UTC, with problem codes (out of range only)."""
+    f = _UNIT_NS[unit]
+    if isinstance(values.dtype, np.dtype) and values.dtype.kind == "i":
+        v = values.to_numpy()
+        ok = (v >= -(-_LO // f)) & (v < -(-_HI // f))
+        ns = np.where(ok, v, 0).astype(np.int64) * f
+        missing = np.zeros(len(v), dtype=bool)
+    else:
+        v = values.to_numpy(dtype=float, na_value=np.nan)
+        with np.errstate(over="ignore", invalid="ignore"):
+            x = v * f
+            missing = np.isnan(v)
+            ok = ~missing & (x >= _LO) & (x < _HI)
+            ns = np.where(ok, np.round(x), 0).astype(np.int64)
+    ns[~ok] = _NAT
+    problem = np.where(~ok & ~missing, _OOB, 0).astype(np.int8)
+    return ns, problem
+
+
+def _checked_ns(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Datetimes of any unit as int64 ns (UTC for aware ones, wall time for naive ones).
+
+    Returns the times, a mask of those outside the supported range (set to NaT, never
+    converted, so nothing overflows) and whether each value was time-zone aware.
+    """
+    aware = isinstance(values.dtype, pd.DatetimeTZDtype)
+    if aware:
+        values = values.dt.tz_convert("UTC").dt.tz_localize(None)
+    f = _UNIT_NS[values.dt.unit]
+    v = values.to_numpy().view(np.int64)
+    nat = v == _NAT
+    oob = ~nat & ((v < _LO // f) | (v >= _HI // f))
+    ok = ~nat & ~oob
+    ns = np.where(ok, v, 0) * f
+    ns[~ok] = _NAT
+    return ns, oob, np.full(len(v), aware)
+
+
+def _localized(
+    ns: np.ndarray, problem: np.ndarray, naive: np.ndarray, tz: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Read the naive (wall-time) values among ``ns`` as local times in ``tz``, to UTC.
+
+    Local times that a clock change skips or repeats become NaT with the problem
+    ``nonexistent_local_time`` or ``ambiguous_local_time``.
+    """
+    todo = naive & (ns != _NAT)
+    if tz.upper() == "UTC" or not todo.any():
+        return ns, problem
+    ns, problem = ns.copy(), problem.copy()
+    local = pd.Series(ns[todo].view("M8[ns]"))
+    utc = local.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT").array.asi8.copy()
+    failed = utc == _NAT
+    sub_problem = np.zeros(len(utc), dtype=np.int8)
+    if failed.any():
+        shifted = local[failed].dt.tz_localize(tz, ambiguous="NaT", nonexistent="shift_forward")
+        sub_problem[failed] = np.where(shifted.array.asi8 == _NAT, _AMB, _NONEXISTENT)
+    oob = (utc != _NAT) & ((utc < _LO) | (utc >= _HI))
+    utc[oob] = _NAT
+    sub_problem[oob] = _OOB
+    ns[todo], problem[todo] = utc, sub_problem
+    return ns, problem
+
+
+def _parse_text(
+    text: pd.Series, fmt: str | None, dayfirst: bool, *, utc: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Parse text (or datetime objects) into ns, as :func:`_checked_ns` returns them.
+
+    pandas parses the column at once; if that raises (a value out of every range, mixed
+    kinds), the values are read one by one, so one bad value never fails the column.
+    """
+    try:
+        parsed = _to_dt(text, fmt, dayfirst, utc=utc)
+        if not (
+            isinstance(parsed.dtype, pd.DatetimeTZDtype)
+            or pd.api.types.is_datetime64_dtype(parsed.dtype)
+        ):
+            raise TypeError("not datetimes")
+        return _checked_ns(parsed)
+    except (ValueError, TypeError, OverflowError, ArithmeticError, AttributeError):
+        return _parse_each(text, fmt, dayfirst, utc=utc)
+
+
+def _parse_each(
+    text: pd.Series, fmt: str | None, dayfirst: bool, *, utc: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    n = len(text)
+    ns = np.full(n, _NAT, dtype=np.int64)
+    oob = np.zeros(n, dtype=bool)
+    aware = np.zeros(n, dtype=bool)
+    lo, hi = TIME_MIN.tz_localize(None), TIME_MAX.tz_localize(None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for i, x in enumerate(text.to_numpy(dtype=object)):
+            try:
+                t = pd.to_datetime(x, format=fmt, dayfirst=dayfirst, utc=utc, errors="coerce")
+                if not isinstance(t, pd.Timestamp) or pd.isna(t):
+                    continue
+                if t.tzinfo is not None:
+                    t = t.tz_convert("UTC").tz_localize(None)
+                    aware[i] = True
+                if t < lo or t >= hi:
+                    oob[i] = True
+                    continue
+                ns[i] = t.as_unit("ns").value
+            except Exception:  # any failure to read one value makes it unparseable
+                continue
+    return ns, oob, aware
 
 
 def _is_text_dtype(dtype: Any) -> bool:
@@ -284,13 +514,3 @@ def _to_dt(text: pd.Series, fmt: str | None, dayfirst: bool, *, utc: bool = True
     if not utc and isinstance(parsed.dtype, pd.DatetimeTZDtype):
         parsed = parsed.dt.tz_convert("UTC")
     return parsed
-
-
-def _localize(values: pd.Series, tz: str) -> pd.Series:
-    if isinstance(values.dtype, pd.DatetimeTZDtype):
-        return values.dt.tz_convert("UTC")
-    values = pd.to_datetime(values, errors="coerce")
-    if isinstance(values.dtype, pd.DatetimeTZDtype):
-        return values.dt.tz_convert("UTC")
-    local = values.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT")
-    return local.dt.tz_convert("UTC")

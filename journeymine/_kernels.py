@@ -11,8 +11,10 @@ a few vectorised passes, with no Python loop per event or per journey.
 * Journeys: :func:`positions`, :func:`case_variants` (exact variant grouping:
   a hash per journey, :func:`hash_keys`, then a check against each group's first
   journey).
-* Time: :func:`event_times` (timestamps as int64 ns) and
-  :func:`ns_to_timedelta` (ns back to a ``timedelta64[ns]`` Series).
+* Time: :func:`ns_to_timedelta` (ns back to a ``timedelta64[ns]`` Series).
+
+The kernels know no log: the arrays of a log (journey codes, event times) come
+from :mod:`journeymine.derive` (``case_codes``, ``event_times``, ``arrays``).
 
 Distinct values are found by sorting: under numpy 2.4 a plain ``np.unique(x)``
 hashes, which is about ten times slower than a sort for integer keys.
@@ -21,19 +23,11 @@ hashes, which is about ten times slower than a sort for integer keys.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from .schema import CASE, TIMESTAMP
-
-if TYPE_CHECKING:
-    from .log import JourneyLog
-
 __all__ = [
-    "event_times",
-    "case_codes",
     "ns_to_timedelta",
     "positions",
     "distinct",
@@ -59,43 +53,6 @@ _MULT = np.uint64(0x9E3779B97F4A7C15)
 _LEN_MIX = np.uint64(0xC2B2AE3D27D4EB4F)
 # largest (position, code) table of hash terms (uint64 entries); past it, two gathers
 _HASH_TABLE = 1 << 18
-
-
-# --------------------------------------------------------------------------- the log's arrays
-
-
-def event_times(log: JourneyLog) -> np.ndarray:
-    """Event timestamps as int64 nanoseconds since the epoch, in log order.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> import journeymine as jm
-    >>> df = pd.DataFrame({"c": ["x", "x", "y"], "a": ["A", "B", "A"],
-    ...                    "t": pd.to_datetime(["2025-01-01", "2025-01-02", "2025-01-01"])})
-    >>> log = jm.from_pandas(df, case="c", activity="a", timestamp="t")
-    >>> ns = event_times(log)
-    >>> ns.dtype, (ns - ns[0]).tolist()
-    (dtype('int64'), [0, 86400000000000, 0])
-    """
-    return np.asarray(log._events[TIMESTAMP].array.asi8, dtype=np.int64)
-
-
-def case_codes(log: JourneyLog) -> np.ndarray:
-    """The journey (case code) of every event, as int64, in log order (a read-only array).
-
-    Examples
-    --------
-    >>> import journeymine as jm
-    >>> log = jm.datasets.load_sample()
-    >>> codes = case_codes(log)
-    >>> codes.dtype, codes[:3].tolist(), int(codes[-1]) == log.n_cases - 1
-    (dtype('int64'), [0, 0, 0], True)
-    """
-    # once per log, read-only: the analyzers ask for it a dozen times (80 MB at 10M events)
-    return log._cached(
-        ("kernels.case_codes",), lambda: log._events[CASE].cat.codes.to_numpy().astype(np.int64)
-    )
 
 
 def ns_to_timedelta(ns: np.ndarray) -> pd.Series:

@@ -55,23 +55,91 @@ n_visits    int64             how many events of the journey have it
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from ._arrays import EventArrays
 from ._kernels import group_order
-from ._validation import near_matches
+from ._validation import near_matches, validate_params
 from .errors import GoalNotFoundError, InvalidParameterError
-from .log import JourneyLog
 from .schema import ACTIVITY, CASE, CUSTOMER, TIMESTAMP
 
-__all__ = ["case_table", "transitions", "goal_mask", "case_goals", "visits", "Goal"]
+if TYPE_CHECKING:
+    from .log import JourneyLog
+
+__all__ = [
+    "arrays",
+    "EventArrays",
+    "case_codes",
+    "event_times",
+    "case_table",
+    "transitions",
+    "goal_mask",
+    "case_goals",
+    "converted",
+    "visits",
+    "Goal",
+]
 
 #: A goal: one touchpoint name, several, or a predicate over the events DataFrame.
 Goal = str | Iterable[str] | Callable[[pd.DataFrame], Any]
 
 
+def arrays(log: JourneyLog) -> EventArrays:
+    """The read-only arrays analyses read: journey boundaries, codes, times, the cache.
+
+    Modules outside the core read a log only through this (and its public
+    attributes); see :mod:`journeymine._arrays`. ``arrays(log).partition(i, j)``
+    offers the same interface over the whole journeys ``i .. j - 1``.
+
+    Examples
+    --------
+    >>> import journeymine as jm
+    >>> from journeymine.derive import arrays
+    >>> a = arrays(jm.datasets.load_sample())
+    >>> a.case[:3].tolist(), bool(a.case.flags.writeable)
+    ([0, 0, 0], False)
+    """
+    return EventArrays(log)
+
+
+def case_codes(log: JourneyLog) -> np.ndarray:
+    """The journey (case code) of every event, as int64, in log order (a read-only array).
+
+    Examples
+    --------
+    >>> import journeymine as jm
+    >>> from journeymine.derive import case_codes
+    >>> log = jm.datasets.load_sample()
+    >>> codes = case_codes(log)
+    >>> codes.dtype, codes[:3].tolist(), int(codes[-1]) == log.n_cases - 1
+    (dtype('int64'), [0, 0, 0], True)
+    """
+    # once per log, read-only: the analyzers ask for it a dozen times (80 MB at 10M events)
+    return arrays(log).case
+
+
+def event_times(log: JourneyLog) -> np.ndarray:
+    """Event timestamps as int64 nanoseconds since the epoch, in log order.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import journeymine as jm
+    >>> from journeymine.derive import event_times
+    >>> df = pd.DataFrame({"c": ["x", "x", "y"], "a": ["A", "B", "A"],
+    ...                    "t": pd.to_datetime(["2025-01-01", "2025-01-02", "2025-01-01"])})
+    >>> log = jm.from_pandas(df, case="c", activity="a", timestamp="t")
+    >>> ns = event_times(log)
+    >>> ns.dtype, (ns - ns[0]).tolist()
+    (dtype('int64'), [0, 86400000000000, 0])
+    """
+    return np.asarray(log._events[TIMESTAMP].array.asi8, dtype=np.int64)
+
+
+@validate_params({"log": ["log"]})
 def case_table(log: JourneyLog) -> pd.DataFrame:
     """One row per journey: customer, start, end, duration, size, first and last touchpoint.
 
@@ -119,6 +187,7 @@ def case_table(log: JourneyLog) -> pd.DataFrame:
     return log._cached(key, compute)
 
 
+@validate_params({"log": ["log"], "level": ["column"]})
 def transitions(log: JourneyLog, level: str = ACTIVITY) -> pd.DataFrame:
     """One row per pair of consecutive events of the same journey.
 
@@ -229,13 +298,14 @@ def goal_mask(
     return hit[codes] if len(codes) else np.zeros(0, dtype=bool)
 
 
-def case_goals(
-    log: JourneyLog, goal: Goal, *, param: str = "goal", func: str = "this function"
-) -> pd.DataFrame:
+@validate_params({"log": ["log"], "goal": ["goal", "predicate"]})
+def case_goals(log: JourneyLog, goal: Goal) -> pd.DataFrame:
     """Per journey: whether it converted and where its first goal event is.
 
     Returns a DataFrame in ``case_table`` order with ``converted`` (bool) and
     ``first_goal`` (row of the first goal event in ``log.events``, -1 if none).
+    A goal that does not fit the log raises as :func:`goal_mask` does (the functions
+    that take a ``goal`` of their own read :func:`converted`, whose errors name them).
 
     Examples
     --------
@@ -245,11 +315,21 @@ def case_goals(
     >>> bool(0 < g["converted"].mean() < 1)
     True
     """
+    return _case_goals(log, goal, "case_goals")
+
+
+def converted(log: JourneyLog, goal: Goal, func: str) -> np.ndarray:
+    """``case_goals(log, goal)["converted"]`` as an array, for a function ``func`` whose
+    own ``goal`` parameter this is: a goal that does not fit the log is named as func's."""
+    return _case_goals(log, goal, func)["converted"].to_numpy()
+
+
+def _case_goals(log: JourneyLog, goal: Goal, func: str) -> pd.DataFrame:
     # predicates are not cached (two lambdas cannot be told apart); names are
     key = None if callable(goal) else ("case_goals", goal if isinstance(goal, str) else repr(goal))
 
     def compute() -> pd.DataFrame:
-        mask = goal_mask(log, goal, param=param, func=func)
+        mask = goal_mask(log, goal, func=func)
         case = log._events[CASE].cat.codes.to_numpy()
         n_cases = log.n_cases
         first = np.full(n_cases, -1, dtype=np.int64)

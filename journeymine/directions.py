@@ -17,6 +17,8 @@ import numpy as np
 import pandas as pd
 
 from . import _rules
+from ._validation import validate_params
+from .derive import arrays
 from .errors import InvalidParameterError
 from .log import DIRECTION_DTYPE, JourneyLog
 from .schema import DIRECTION, DIRECTIONS
@@ -26,6 +28,7 @@ __all__ = ["classify_direction"]
 Rules = str | Sequence[Mapping[str, Any] | str]
 
 
+@validate_params({"log": ["log"]})  # the rules are read by _rules.parse_rules
 def classify_direction(log: JourneyLog, rules: Rules) -> JourneyLog:
     """A new log whose ``direction`` column is set by rules (the input is not changed).
 
@@ -93,11 +96,6 @@ def classify_direction(log: JourneyLog, rules: Rules) -> JourneyLog:
     >>> jm.classify_direction(log, "process").events["direction"].tolist()
     ['inbound', 'internal', 'outbound', nan]
     """
-    if not isinstance(log, JourneyLog):
-        raise InvalidParameterError(
-            "The 'log' parameter of classify_direction must be a JourneyLog (see jm.from_pandas). "
-            f"Got {type(log).__name__} instead."
-        )
     parsed = _rules.parse_rules(rules, "rules", "classify_direction")
     bad = _rules.column_problems(rules, log.columns, "rules")
     if bad:
@@ -105,21 +103,23 @@ def classify_direction(log: JourneyLog, rules: Rules) -> JourneyLog:
             "The 'rules' parameter of classify_direction must name event columns of the log. "
             + " ".join(bad)
         )
-    ev = log._events
+    arr = arrays(log)
     codes = _rules.classify(
-        parsed, lambda col: log._codes(col, "classify_direction"), _current(log)
+        parsed,
+        lambda col: (arr.codes(col, "classify_direction"), arr.labels(col, "classify_direction")),
+        _current(log),
     )
     direction = pd.Categorical.from_codes(codes.astype(np.int8), dtype=DIRECTION_DTYPE)
-    events = ev.assign(**{DIRECTION: direction})
+    events = log.events.assign(**{DIRECTION: direction})
     return log._replace(events)
 
 
 def _current(log: JourneyLog) -> np.ndarray:
     """The events' direction codes (0 inbound, 1 outbound, 2 internal, -1 missing)."""
-    ev = log._events
-    if DIRECTION not in ev.columns:
-        return np.full(len(ev), -1, dtype=np.int8)
-    s = ev[DIRECTION]
+    arr = arrays(log)
+    if not arr.has(DIRECTION):
+        return np.full(arr.n_events, -1, dtype=np.int8)
+    s = arr.column(DIRECTION)
     if not isinstance(s.dtype, pd.CategoricalDtype):
         s = s.astype(DIRECTION_DTYPE)
     lut = np.asarray(

@@ -12,6 +12,7 @@ one of the log's columns ['activity', 'channel']. Got 'stage' instead.``
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 __all__ = [
@@ -25,13 +26,32 @@ __all__ = [
     "DataQualityWarning",
 ]
 
+# "The 'x' parameter of f ...": the shape of every parameter error's message
+_PARAM_MESSAGE = re.compile(r"(?:.*?: )?The '([A-Za-z_][\w.\[\]]*)' parameter of ")
+
 
 class JourneymineError(Exception):
     """Base class of every error journeymine raises on purpose."""
 
 
 class InvalidParameterError(JourneymineError, ValueError):
-    """A parameter has a value or type the function does not accept."""
+    """A parameter has a value or type the function does not accept.
+
+    Attributes
+    ----------
+    param : str or None
+        The name of the parameter. When not given, it is read from a message that
+        starts "The 'x' parameter of ..." (None for other messages).
+    """
+
+    def __init__(self, message: str, *, param: str | None = None) -> None:
+        super().__init__(message)
+        self.param = param if param is not None else _param_named(message)
+
+
+def _param_named(message: str) -> str | None:
+    m = _PARAM_MESSAGE.match(message)
+    return m.group(1) if m else None
 
 
 class MissingColumnError(JourneymineError, ValueError):
@@ -43,12 +63,17 @@ class MissingColumnError(JourneymineError, ValueError):
         The missing column.
     available : list of str
         The columns that are there.
+    param : str or None
+        The parameter that named the column, where there is one.
     """
 
-    def __init__(self, message: str, *, column: str, available: list[str]) -> None:
+    def __init__(
+        self, message: str, *, column: str, available: list[str], param: str | None = None
+    ) -> None:
         super().__init__(message)
         self.column = column
         self.available = list(available)
+        self.param = param if param is not None else _param_named(message)
 
 
 class DataError(JourneymineError, ValueError):

@@ -14,9 +14,17 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from ._encode import to_categorical
-from ._validation import check_column, near_matches, to_timedelta, warn
-from .derive import Goal, goal_mask
+from ._encode import TIME_MAX, TIME_MIN, to_categorical
+from ._validation import (
+    InstanceOf,
+    Predicate,
+    check_column,
+    near_matches,
+    to_timedelta,
+    validate_params,
+    warn,
+)
+from .derive import Goal, arrays, goal_mask
 from .errors import DataQualityWarning, InvalidParameterError
 from .log import DIRECTION_DTYPE, JourneyLog, canonical_order, sort_canonical
 from .schema import ACTIVITY, CANONICAL_COLUMNS, CASE, CUSTOMER, DIRECTION, TIMESTAMP
@@ -87,6 +95,62 @@ def combine(
     2  cookie_id:k2           pricing     web
     """
     func = "combine"
+    names, items = _sources(logs, func)
+    if keys is not None and len(keys) != len(items):
+        raise InvalidParameterError(
+            f"The 'keys' parameter of {func} must give one crosswalk column per log ({len(items)}). "
+            f"Got {len(keys)} instead."
+        )
+    key_list = list(keys) if keys is not None else [lg.customer_key for lg in items]
+
+    # one customer label per (source, customer category): cheap, works on categories only
+    if identities is not None:
+        primary, cust_maps, linked_counts = _crosswalk_customers(
+            items, names, key_list, identities, primary, func
+        )
+    else:
+        cust_maps = [np.asarray(arrays(lg).labels(CUSTOMER), dtype=object) for lg in items]
+        linked_counts = [len(lg) for lg in items]
+
+    frame = _merged_events(items, names, cust_maps)
+    rejected = (
+        pd.concat(
+            [
+                lg.rejected.assign(source=nm)
+                for lg, nm in zip(items, names, strict=True)
+                if len(lg.rejected)
+            ],
+            ignore_index=True,
+            sort=False,
+        )
+        if any(len(lg.rejected) for lg in items)
+        else None
+    )
+    report = pd.DataFrame(
+        {
+            "source": names,
+            "key": key_list,
+            "events": [len(lg) for lg in items],
+            "linked_events": linked_counts,
+        }
+    )
+    report["unlinked_events"] = report["events"] - report["linked_events"]
+    out = JourneyLog._from_sorted(
+        frame,
+        rejected=rejected,
+        customer_key=primary if identities is not None else None,
+        stitching=report,
+    )
+    unlinked = int(report["unlinked_events"].sum())
+    if identities is not None and unlinked:
+        _warn_unlinked(report, unlinked)
+    return out
+
+
+def _sources(
+    logs: Sequence[JourneyLog] | Mapping[str, JourneyLog], func: str
+) -> tuple[list[str], list[JourneyLog]]:
+    """The names (unique) and the logs of ``combine``'s sources, checked."""
     if isinstance(logs, Mapping):
         names = [str(k) for k in logs]
         items = list(logs.values())
@@ -108,49 +172,64 @@ def combine(
             )
     if len(set(names)) != len(names):
         names = [f"{n}_{i}" for i, n in enumerate(names)]
-    if keys is not None and len(keys) != len(items):
-        raise InvalidParameterError(
-            f"The 'keys' parameter of {func} must give one crosswalk column per log ({len(items)}). "
-            f"Got {len(keys)} instead."
-        )
-    key_list = list(keys) if keys is not None else [lg.customer_key for lg in items]
+    return names, items
 
-    # one customer label per (source, customer category): cheap, works on categories only
+
+def _crosswalk_customers(
+    items: list[JourneyLog],
+    names: list[str],
+    key_list: list[str],
+    identities: pd.DataFrame,
+    primary: str | None,
+    func: str,
+) -> tuple[str, list[np.ndarray], list[int]]:
+    """Stitch each source's customer categories through the crosswalk.
+
+    Returns the primary identifier column, per source the customer label of each of its
+    customer categories, and per source how many of its events were linked.
+    """
+    if not isinstance(identities, pd.DataFrame) or identities.shape[1] == 0:
+        raise InvalidParameterError(
+            f"The 'identities' parameter of {func} must be a DataFrame with one column per "
+            f"identifier type. Got {type(identities).__name__} instead."
+        )
+    id_cols = [str(c) for c in identities.columns]
+    if len(set(id_cols)) != len(id_cols):
+        raise InvalidParameterError(
+            f"The 'identities' parameter of {func} must name each identifier column once. "
+            f"Got the columns {id_cols!r} instead."
+        )
+    identities = identities.set_axis(id_cols, axis=1)
+    primary = id_cols[0] if primary is None else check_column(id_cols, primary, "primary", func)
+    for k, nm in zip(key_list, names, strict=True):
+        if k not in id_cols:
+            raise InvalidParameterError(
+                f"The customer ids of source {nm!r} were loaded from column {k!r}, which is not a "
+                f"column of the 'identities' crosswalk {id_cols!r}. Pass keys=[...] to {func} "
+                "naming, for each log, the crosswalk column its ids belong to."
+            )
+    lookup = _stitch(identities, id_cols, primary)
     cust_maps: list[np.ndarray] = []
     linked_counts: list[int] = []
-    if identities is not None:
-        if not isinstance(identities, pd.DataFrame) or identities.shape[1] == 0:
-            raise InvalidParameterError(
-                f"The 'identities' parameter of {func} must be a DataFrame with one column per "
-                f"identifier type. Got {type(identities).__name__} instead."
-            )
-        id_cols = [str(c) for c in identities.columns]
-        primary = id_cols[0] if primary is None else check_column(id_cols, primary, "primary", func)
-        for k, nm in zip(key_list, names, strict=True):
-            if k not in id_cols:
-                raise InvalidParameterError(
-                    f"The customer ids of source {nm!r} were loaded from column {k!r}, which is not a "
-                    f"column of the 'identities' crosswalk {id_cols!r}. Pass keys=[...] to {func} "
-                    "naming, for each log, the crosswalk column its ids belong to."
-                )
-        lookup = _stitch(identities, id_cols, primary)
-        for lg, k in zip(items, key_list, strict=True):
-            cats = lg._events[CUSTOMER].cat.categories
-            node = pd.Index([f"{k}\x00{c}" for c in cats], dtype=object)
-            found = lookup.reindex(node)
-            labels = np.where(found.isna(), [f"{k}:{c}" for c in cats], found.to_numpy(object))
-            cust_maps.append(labels.astype(object))
-            codes = lg._events[CUSTOMER].cat.codes.to_numpy()
-            linked = found.notna().to_numpy()
-            linked_counts.append(int(linked[codes].sum()) if len(codes) else 0)
-    else:
-        for lg in items:
-            cust_maps.append(np.asarray(lg._events[CUSTOMER].cat.categories, dtype=object))
-            linked_counts.append(len(lg))
+    for lg, k in zip(items, key_list, strict=True):
+        cats = arrays(lg).labels(CUSTOMER)
+        node = pd.Index([f"{k}\x00{c}" for c in cats], dtype=object)
+        found = lookup.reindex(node)
+        labels = np.where(found.isna(), [f"{k}:{c}" for c in cats], found.to_numpy(object))
+        cust_maps.append(labels.astype(object))
+        codes = arrays(lg).codes(CUSTOMER)
+        linked = found.notna().to_numpy()
+        linked_counts.append(int(linked[codes].sum()) if len(codes) else 0)
+    return primary, cust_maps, linked_counts
 
+
+def _merged_events(
+    items: list[JourneyLog], names: list[str], cust_maps: list[np.ndarray]
+) -> pd.DataFrame:
+    """All sources' events in one canonical, sorted frame: one journey per customer."""
     frames = []
     for lg, nm, labels in zip(items, names, cust_maps, strict=True):
-        ev = lg._events
+        ev = lg.events
         codes = ev[CUSTOMER].cat.codes.to_numpy()
         cust = labels[codes] if len(codes) else np.zeros(0, dtype=object)
         f = pd.DataFrame(
@@ -174,49 +253,20 @@ def combine(
             frame[col] = pd.Categorical(frame[col], dtype=DIRECTION_DTYPE)
         elif col in CANONICAL_COLUMNS and col != TIMESTAMP or col in ("source", "source_case_id"):
             frame[col] = to_categorical(frame[col])
-    frame = sort_canonical(frame[canonical_order(list(frame.columns))])
-    rejected = (
-        pd.concat(
-            [
-                lg._rejected.assign(source=nm)
-                for lg, nm in zip(items, names, strict=True)
-                if len(lg._rejected)
-            ],
-            ignore_index=True,
-            sort=False,
-        )
-        if any(len(lg._rejected) for lg in items)
-        else None
+    return sort_canonical(frame[canonical_order(list(frame.columns))])
+
+
+def _warn_unlinked(report: pd.DataFrame, unlinked: int) -> None:
+    """The DataQualityWarning naming, per source, the events the crosswalk did not link."""
+    detail = ", ".join(
+        f"{s}: {u}" for s, u in zip(report["source"], report["unlinked_events"], strict=True) if u
     )
-    report = pd.DataFrame(
-        {
-            "source": names,
-            "key": key_list,
-            "events": [len(lg) for lg in items],
-            "linked_events": linked_counts,
-        }
+    warn(
+        f"{unlinked} of {int(report['events'].sum())} events could not be linked through the "
+        f"identity crosswalk ({detail}); each keeps its own identifier as its customer. "
+        "See log.stitching.",
+        DataQualityWarning,
     )
-    report["unlinked_events"] = report["events"] - report["linked_events"]
-    out = JourneyLog._from_sorted(
-        frame,
-        rejected=rejected,
-        customer_key=primary if identities is not None else None,
-        stitching=report,
-    )
-    unlinked = int(report["unlinked_events"].sum())
-    if identities is not None and unlinked:
-        detail = ", ".join(
-            f"{s}: {u}"
-            for s, u in zip(report["source"], report["unlinked_events"], strict=True)
-            if u
-        )
-        warn(
-            f"{unlinked} of {int(report['events'].sum())} events could not be linked through the "
-            f"identity crosswalk ({detail}); each keeps its own identifier as its customer. "
-            "See log.stitching.",
-            DataQualityWarning,
-        )
-    return out
 
 
 def _stitch(identities: pd.DataFrame, id_cols: list[str], primary: str) -> pd.Series:
@@ -243,6 +293,8 @@ def _stitch(identities: pd.DataFrame, id_cols: list[str], primary: str) -> pd.Se
             )
         )
     pairs = pd.concat(long, ignore_index=True)
+    if not len(pairs):  # an empty crosswalk links nothing
+        return pd.Series([], index=pd.Index([], dtype=object), dtype=object)
     pairs["node"] = pairs["col"] + "\x00" + pairs["value"]
     codes, nodes = pd.factorize(pairs["node"])
     first = pairs.assign(code=codes).groupby("row")["code"].transform("first").to_numpy()
@@ -267,6 +319,9 @@ def _stitch(identities: pd.DataFrame, id_cols: list[str], primary: str) -> pd.Se
     )
 
 
+@validate_params(
+    {"log": ["log"], "inactivity": ["duration", None], "end_at": ["goal", "predicate", None]}
+)
 def split_journeys(
     log: JourneyLog,
     *,
@@ -313,26 +368,16 @@ def split_journeys(
     [2, 2]
     """
     func = "split_journeys"
-    if not isinstance(log, JourneyLog):
-        raise InvalidParameterError(
-            f"The 'log' parameter of {func} must be a JourneyLog. Got {type(log).__name__} instead."
-        )
     gap_max = to_timedelta(inactivity, "inactivity", func)
     if gap_max is None and end_at is None:
         raise InvalidParameterError(
             f"{func} needs a rule: the 'inactivity' parameter (e.g. '30D') or the 'end_at' parameter "
             "(goal touchpoints). Got neither."
         )
-    ev = log._events
+    ev = log.events  # a copy-on-write view
     n = len(ev)
     if observation_end is not None:
-        try:
-            obs = pd.Timestamp(observation_end)
-        except (ValueError, TypeError) as exc:
-            raise InvalidParameterError(
-                f"The 'observation_end' parameter of {func} must be a date and time. Got {observation_end!r} instead."
-            ) from exc
-        obs = obs.tz_localize("UTC") if obs.tzinfo is None else obs.tz_convert("UTC")
+        obs = _observation_end(observation_end, func)
     elif log.observation_end is not None:
         obs = log.observation_end
     else:
@@ -361,7 +406,9 @@ def split_journeys(
     k = idx - group_first[np.searchsorted(group_first, idx, side="right") - 1] + 1 if n_new else idx
     parts = np.bincount(old_of_new, minlength=log.n_cases) if n_new else np.zeros(log.n_cases, int)
     old_labels = np.asarray(ev[CASE].cat.categories, dtype=object)
-    cust_of_case = ev[CUSTOMER].array[log._offsets[:-1]] if log.n_cases else np.zeros(0, object)
+    cust_of_case = (
+        ev[CUSTOMER].array[arrays(log).offsets[:-1]] if log.n_cases else np.zeros(0, object)
+    )
     whole_customers = (
         bool(np.all(np.asarray(cust_of_case, dtype=object) == old_labels)) if log.n_cases else True
     )
@@ -383,15 +430,46 @@ def split_journeys(
         new_code.astype(np.int32), categories=pd.Index(labels, dtype=object)
     )
     last = np.r_[starts[1:] - 1, n - 1] if n_new else np.zeros(0, int)
-    ongoing = log._ongoing[old_of_new] & (
+    ongoing = arrays(log).ongoing[old_of_new] & (
         np.r_[old_of_new[1:] != old_of_new[:-1], True] if n_new else np.zeros(0, bool)
     )
     if gap_max is not None and obs is not None and n_new:
-        censored = (obs.value - ts[last]) <= gap_max.value
+        # obs - t <= gap, written so that no int64 difference can overflow
+        censored = ts[last] >= max(obs.value - gap_max.value, np.iinfo(np.int64).min + 1)
         ongoing = ongoing | (censored & ~goal[last])
     return log._replace(events, ongoing=ongoing, observation_end=obs)
 
 
+def _observation_end(value: object, func: str) -> pd.Timestamp:
+    """``observation_end`` as a UTC timestamp inside the supported range (naive: UTC)."""
+    try:
+        obs = pd.Timestamp(value)
+        obs = obs.tz_localize("UTC") if obs.tzinfo is None else obs.tz_convert("UTC")
+        ok = not pd.isna(obs) and TIME_MIN <= obs < TIME_MAX
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise InvalidParameterError(
+            f"The 'observation_end' parameter of {func} must be a date and time. "
+            f"Got {value!r} instead."
+        ) from exc
+    if not ok:
+        raise InvalidParameterError(
+            f"The 'observation_end' parameter of {func} must be a date and time from "
+            f"{TIME_MIN:%Y-%m-%d} to {TIME_MAX:%Y-%m-%d} (the supported range). "
+            f"Got {value!r} instead."
+        )
+    return obs.as_unit("ns")
+
+
+@validate_params(
+    {
+        "log": ["log"],
+        "stages": [
+            InstanceOf(Mapping, "a dict of stage -> touchpoints"),
+            Predicate("a function of the touchpoint"),
+        ],
+        "column": ["column"],
+    }
+)
 def map_stages(
     log: JourneyLog,
     stages: Mapping[str, Sequence[str]] | Callable[[str], str | None],
@@ -430,11 +508,11 @@ def map_stages(
     ['awareness', 'consideration', 'conversion']
     """
     func = "map_stages"
-    codes, acts = log._codes(ACTIVITY, func)
+    codes, acts = arrays(log).codes(ACTIVITY, func), arrays(log).labels(ACTIVITY, func)
     if callable(stages):
         mapped = [stages(str(a)) for a in acts]
         order = list(dict.fromkeys(s for s in mapped if s is not None))
-    elif isinstance(stages, Mapping):
+    else:  # a mapping (the declaration allows nothing else)
         owner: dict[str, str] = {}
         for stage, tps in stages.items():
             if isinstance(tps, str) or not isinstance(tps, Sequence):
@@ -461,11 +539,6 @@ def map_stages(
                 f"{func}: {len(absent)} touchpoints named in 'stages' never occur in the log: {detail}.",
                 DataQualityWarning,
             )
-    else:
-        raise InvalidParameterError(
-            f"The 'stages' parameter of {func} must be a dict of stage -> touchpoints or a function. "
-            f"Got {type(stages).__name__} instead."
-        )
     stage_idx = {s: i for i, s in enumerate(order)}
     per_act = np.asarray(
         [stage_idx.get(s, -1) if s is not None else -1 for s in mapped], dtype=np.int16
@@ -486,7 +559,7 @@ def map_stages(
         raise InvalidParameterError(
             f"The 'column' parameter of {func} must not be a canonical column {list(CANONICAL_COLUMNS)!r}. Got {column!r} instead."
         )
-    events = log._events.copy(deep=False)
+    events = log.events  # a copy-on-write view
     events[column] = pd.Categorical.from_codes(
         stage_codes, categories=pd.Index(order, dtype=object), ordered=True
     )

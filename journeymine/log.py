@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ._validation import check_column
-from .errors import InvalidParameterError
+from .errors import DataError, InvalidParameterError
 from .schema import ACTIVITY, CANONICAL_COLUMNS, CASE, CUSTOMER, DIRECTIONS, TIMESTAMP
 
 __all__ = ["JourneyLog"]
@@ -102,6 +102,7 @@ class JourneyLog:
             else np.zeros(n_cases, dtype=np.int64)
         )
         self._offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        _refuse_too_long(events, self._offsets)
         self._events = events
         self._ongoing = (
             np.zeros(n_cases, dtype=bool) if ongoing is None else np.asarray(ongoing, dtype=bool)
@@ -194,9 +195,17 @@ class JourneyLog:
 
     def _repr_html_(self) -> str:
         """Notebook display: headline figures and the first events, every value escaped."""
-        from .reporting.html import log_html
+        from ._html import esc, html_table
 
-        return log_html(self)
+        figures = "".join(
+            f"<tr><th>{esc(key.replace('_', ' '))}</th><td>{esc(value)}</td></tr>"
+            for key, value in self.summary().items()
+        )
+        shown = min(10, len(self))
+        return (
+            f"<div><p><b>{esc(repr(self))}</b></p><table><tbody>{figures}</tbody></table>"
+            f"{html_table(self.events, max_rows=10)}<p>First {shown:,} of {len(self):,} events.</p></div>"
+        )
 
     def summary(self) -> dict[str, Any]:
         """Headline figures of the log as a plain dict.
@@ -359,6 +368,33 @@ def _view(value: Any) -> Any:
     if isinstance(value, tuple):
         return tuple(_view(v) for v in value)
     return value
+
+
+def _refuse_too_long(events: pd.DataFrame, offsets: np.ndarray) -> None:
+    """Raise if a journey spans more than a duration holds (``pd.Timedelta.max``, ~292 years).
+
+    Loaders reject such journeys' rows (``journey_too_long``); this guards the other ways
+    a journey can grow (stitching in ``combine``), so that ``log.cases`` never overflows.
+    """
+    if TIMESTAMP not in events or len(offsets) < 2 or not len(events):
+        return
+    ts = events[TIMESTAMP].array.asi8
+    full = offsets[1:] > offsets[:-1]
+    first, last = offsets[:-1][full], offsets[1:][full] - 1
+    # the difference as unsigned: exact for last >= first, where int64 would overflow
+    span = ts[last].view(np.uint64) - ts[first].view(np.uint64)
+    bad = np.flatnonzero(span > np.uint64(pd.Timedelta.max.value))
+    if len(bad):
+        ids = np.asarray(events[CASE].cat.categories, dtype=object)[np.flatnonzero(full)[bad]]
+        # the failing rows: the first and last event of each such journey
+        rows = np.sort(np.concatenate([first[bad], last[bad]]))
+        raise DataError(
+            f"{len(bad)} journeys span more than a duration can hold (about 292 years), e.g. "
+            f"{[str(i) for i in ids[:5]]!r}. Drop their far-off events (a placeholder date such "
+            "as 1700-01-01?) before combining, or load them with their own journey ids. "
+            "The first and last event of each are in the error's failure_cases.",
+            failure_cases=events.iloc[rows].reset_index(drop=True),
+        )
 
 
 def _empty_rejected() -> pd.DataFrame:

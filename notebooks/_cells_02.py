@@ -123,13 +123,13 @@ CELLS = [
     ),
     md(
         """
-        The same analysis works on any column: `by="channel"` gives channel switches
-        (a customer moving from email to the app), `by="resource"` agent changes.
+        The same analysis works on any column: `level="channel"` gives channel switches
+        (a customer moving from email to the app), `level="resource"` agent changes.
         """
     ),
     py(
         """
-        jm.handoffs(log, by="channel")[["from", "to", "handoffs", "median_delay", "repeat_contact_share"]].head(5)
+        jm.handoffs(log, level="channel")[["from", "to", "handoffs", "median_delay", "repeat_contact_share"]].head(5)
         """
     ),
     md(
@@ -221,7 +221,7 @@ CELLS = [
     ),
     py(
         """
-        jm.repeat_contacts(log, window="7D", by="activity", chains=True).head(5)
+        jm.repeat_contacts(log, window="7D", level="activity", chains=True).head(5)
         """
     ),
     md(
@@ -254,7 +254,7 @@ CELLS = [
     py(
         """
         if HAVE_RECEIPT:
-            rh = jm.handoffs(receipt, by="department")
+            rh = jm.handoffs(receipt, level="department")
             display(rh[["from", "to", "handoffs", "journeys", "median_delay", "p90_delay", "ping_pongs"]].head(8))
         """
     ),
@@ -318,7 +318,7 @@ CELLS = [
     py(
         """
         if HAVE_HELPDESK:
-            agents = jm.handoffs(helpdesk, by="resource")
+            agents = jm.handoffs(helpdesk, level="resource")
             display(agents[["from", "to", "handoffs", "median_delay", "p90_delay", "ping_pongs"]].head(6))
         """
     ),
@@ -368,9 +368,9 @@ CELLS = [
         * `silent_gaps_summary` learns each step's own pace and flags the silences;
           with a `direction` column it says whose turn it was.
         * `repeat_contacts` finds the customer who had to ask again, and on which
-          channel; `by="activity", chains=True` shows the whole chain.
+          channel; `level="activity", chains=True` shows the whole chain.
         * Real logs often lack direction or departments: the analyses that need them
-          say so and how to map them; the others still work (`by="resource"`,
+          say so and how to map them; the others still work (`level="resource"`,
           `threshold=`).
         """
     ),

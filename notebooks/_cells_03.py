@@ -116,7 +116,7 @@ CELLS = [
     py(
         """
         log = jm.datasets.load_sample()
-        everyone = jm.compare(assumed, log)
+        everyone = jm.compare(log, assumed)
         everyone.summary()
         """
     ),
@@ -134,7 +134,7 @@ CELLS = [
         """
         converted = jm.case_goals(log, "purchase")["converted"].to_numpy()
         buyers_log = log.select_cases(converted)
-        buyers = jm.compare(assumed, buyers_log)
+        buyers = jm.compare(buyers_log, assumed)
         print(buyers)
         buyers.steps[["step", "required", "contains", "skipped", "out_of_order", "channel_match",
                       "department_match"]]
@@ -387,7 +387,7 @@ CELLS = [
             receipt = jm.read_csv(REAL / "receipt.csv.gz", case="case:concept:name", activity="concept:name",
                                   timestamp="time:timestamp", department="org:group",
                                   read_options={"na_values": ["EMPTY"]})
-            replay = jm.compare(model, receipt)
+            replay = jm.compare(receipt, model)
             print(model)
             print(replay)
             display(replay.steps[["step", "journeys", "contains", "repeated"]].sort_values("journeys", ascending=False).head(8))

@@ -59,3 +59,34 @@ def running_example() -> jm.JourneyLog:
     if not (REAL / "running-example.xes").exists():
         pytest.skip("running-example.xes not available")
     return jm.read_xes(REAL / "running-example.xes")
+
+
+# Test files that are slow as a whole (the fast lane `pytest -m "not slow"` leaves them out).
+_SLOW_FILES = frozenset({"test_notebooks.py", "test_browser.py", "test_bench_smoke.py"})
+# Single slow tests (node id suffixes) marked here so that their files stay their owners': a docs
+# build, the memory and scaling checks of hostile XES files, and the personas doctests (each
+# clusters the whole sample, several seconds).
+_SLOW_TESTS = (
+    "test_docs.py::test_mkdocs_build_strict",
+    "test_xes_hostile.py::test_hostile_files_stay_under_a_gibibyte",
+    "test_xes_hostile.py::test_time_grows_linearly_with_events",
+    "journeymine.comparison.clusters.personas",
+    "journeymine.comparison.clusters.Personas",
+    "journeymine.comparison.clusters.Personas.label",
+)
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Two lanes: ``pytest -m "not slow"`` (fast) and ``pytest`` (everything).
+
+    Also ``slow``: everything marked ``realdata`` (or using ``real_data``), property-based
+    (hypothesis) tests, the tests of the slow files and the slow tests named above.
+    """
+    for item in items:
+        if item.get_closest_marker("slow") is not None:
+            continue
+        real = item.get_closest_marker("realdata") is not None
+        real = real or "real_data" in getattr(item, "fixturenames", ())
+        fuzz = getattr(getattr(item, "obj", None), "is_hypothesis_test", False)
+        if real or fuzz or item.path.name in _SLOW_FILES or item.nodeid.endswith(_SLOW_TESTS):
+            item.add_marker(pytest.mark.slow)

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 import journeymine as jm
-from journeymine import _kernels as K
+from journeymine.derive import case_codes
 
 
 @pytest.fixture
@@ -51,7 +51,7 @@ def test_case_goals_and_visits_are_views(log):
 
 
 def test_cached_arrays_are_read_only(log):
-    codes = K.case_codes(log)
+    codes = case_codes(log)
     with pytest.raises(ValueError, match="read-only"):
         codes[0] = 5
     raw, _ = log._codes("activity")

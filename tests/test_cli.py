@@ -94,6 +94,7 @@ def test_new_user_sample_then_run(tmp_path: Path) -> None:
     assert again.returncode == 2 and "--force" in again.stderr
 
 
+@pytest.mark.slow  # a subprocess or several full runs: the slow lane
 def test_help_documents_exit_codes() -> None:
     done = _cli("--help")
     assert done.returncode == 0
@@ -103,6 +104,7 @@ def test_help_documents_exit_codes() -> None:
     assert "exit codes" in run_help.stdout and "internal failure" in run_help.stdout
 
 
+@pytest.mark.slow  # a subprocess or several full runs: the slow lane
 def test_version_and_bad_arguments() -> None:
     assert _cli("--version").stdout.strip() == f"journeymine {jm.__version__}"
     assert _cli("frobnicate").returncode == 2
@@ -135,6 +137,7 @@ def test_run_writes_the_output_folder(project: Path) -> None:
     assert [p.name for p in project.parent.iterdir() if "journeymine-" in p.name] == []
 
 
+@pytest.mark.slow  # a subprocess or several full runs: the slow lane
 def test_two_runs_are_byte_identical(project: Path) -> None:
     assert cli.main(["-q", "run", str(project)]) == 0
     first = _digest(project.parent / "out")
@@ -148,6 +151,7 @@ def test_two_runs_are_byte_identical(project: Path) -> None:
     assert _digest(project.parent / "out") == first
 
 
+@pytest.mark.slow  # a full run (the fast lane keeps test_run_writes_the_output_folder)
 def test_parquet_has_no_varying_metadata(project: Path) -> None:
     import pyarrow.parquet as pq
 
@@ -157,6 +161,7 @@ def test_parquet_has_no_varying_metadata(project: Path) -> None:
         assert b"pandas" not in meta, path.name  # no pandas block (it names versions)
 
 
+@pytest.mark.slow  # a full run (the fast lane keeps test_run_writes_the_output_folder)
 def test_run_output_option_and_progress_lines(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -183,6 +188,7 @@ def test_progress_on_a_terminal_uses_a_live_indicator() -> None:
     assert "writing ... failed" in out.getvalue()
 
 
+@pytest.mark.slow  # a full run (the fast lane keeps test_run_writes_the_output_folder)
 def test_yaml_config_is_accepted(project: Path) -> None:
     import tomllib
 
@@ -205,6 +211,7 @@ def _break(project: Path, old: str, new: str) -> None:
     project.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
+@pytest.mark.slow  # a full run (the fast lane keeps test_run_writes_the_output_folder)
 def test_broken_config_fails_clearly_and_keeps_outputs(project: Path) -> None:
     assert cli.main(["-q", "run", str(project)]) == 0
     before = _digest(project.parent / "out")
@@ -225,6 +232,7 @@ def test_wrong_type_names_the_key(project: Path) -> None:
     assert "journeys.inactivity: must be a duration" in done.stderr
 
 
+@pytest.mark.slow  # a subprocess or several full runs: the slow lane
 def test_missing_source_fails_and_keeps_outputs(project: Path) -> None:
     assert cli.main(["-q", "run", str(project)]) == 0
     before = _digest(project.parent / "out")
@@ -242,6 +250,7 @@ def test_misnamed_column_names_the_key(project: Path) -> None:
     assert "sources.calls.activity" in done.stderr and "Did you mean 'reason'?" in done.stderr
 
 
+@pytest.mark.slow  # a full run (the fast lane keeps test_run_writes_the_output_folder)
 def test_unknown_goal_is_invalid_data(project: Path) -> None:
     _break(project, 'goal = "purchase"', 'goal = "purchse"')
     done = _cli("run", str(project))
@@ -264,6 +273,7 @@ def test_refuses_to_replace_a_folder_that_is_not_an_output(project: Path) -> Non
     assert (project.parent / "web.csv").is_file()
 
 
+@pytest.mark.slow  # a subprocess or several full runs: the slow lane
 def test_internal_failure_exits_1_and_keeps_outputs(
     project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -302,6 +312,7 @@ _KILL = textwrap.dedent(
 )
 
 
+@pytest.mark.slow  # a subprocess or several full runs: the slow lane
 def test_killed_run_leaves_previous_outputs(project: Path) -> None:
     assert cli.main(["-q", "run", str(project)]) == 0
     before = _digest(project.parent / "out")
@@ -326,6 +337,7 @@ def test_killed_run_leaves_previous_outputs(project: Path) -> None:
     assert [p.name for p in project.parent.iterdir() if "journeymine-" in p.name] == []
 
 
+@pytest.mark.slow  # a full run (the fast lane keeps test_run_writes_the_output_folder)
 def test_interrupt_keeps_outputs(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from journeymine.reporting import results
 
@@ -453,9 +465,9 @@ def test_asking_for_an_analysis_the_data_cannot_feed_is_a_config_error(
 def test_an_option_naming_no_column_is_a_config_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    config = _plain_project(tmp_path / "plain", '\n[analyses.handoffs]\nby = "groop"\n')
+    config = _plain_project(tmp_path / "plain", '\n[analyses.handoffs]\nlevel = "groop"\n')
     assert cli.main(["-q", "validate", str(config)]) == 2
-    assert "analyses.handoffs.by: 'groop' is not a column of the data" in capsys.readouterr().err
+    assert "analyses.handoffs.level: 'groop' is not a column of the data" in capsys.readouterr().err
 
 
 @pytest.mark.slow
@@ -519,3 +531,76 @@ def test_printed_pain_points_work_with_either_column_set() -> None:
         == " (1,059 journeys, ~16 conversions lost, ~240 extra handoffs and contacts)"
     )
     assert cli._costs({"rank": 2, "kind": "x", "where": "y"}) == ""
+
+
+# --------------------------------------------------------------------------- outputs never destroy user data
+
+
+def test_output_outside_the_config_folder_is_refused_unless_allowed(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    outside = project.parent.parent / "outside"
+    _break(project, 'output = "out"', 'output = "../outside"')
+    assert cli.main(["-q", "run", str(project)]) == 2
+    err = capsys.readouterr().err
+    assert "lies outside the configuration's folder" in err and "--allow-output-outside" in err
+    assert "bug" not in err
+    assert not outside.exists()
+    elsewhere = project.parent.parent / "abs_out"
+    assert cli.main(["-q", "run", str(project), "-o", str(elsewhere)]) == 2
+    assert not elsewhere.exists()
+    # a link inside the folder that leads outside is followed, and refused too
+    (project.parent / "link").symlink_to(elsewhere, target_is_directory=True)
+    assert cli.main(["-q", "run", str(project), "-o", str(project.parent / "link")]) == 2
+    assert cli.main(["-q", "run", str(project), "--allow-output-outside"]) == 0
+    assert (outside / "report.html").is_file()
+
+
+def test_allow_output_outside_config_key(project: Path) -> None:
+    _break(project, 'output = "out"', 'output = "../outside"\nallow_output_outside = true')
+    assert cli.main(["-q", "run", str(project)]) == 0
+    assert (project.parent.parent / "outside" / "results.json").is_file()
+
+
+def test_run_refuses_user_folder_with_stray_results_json(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    mine = project.parent / "out"
+    mine.mkdir()
+    (mine / "results.json").write_text(json.dumps({"schema_version": "1.0"}))
+    (mine / "report.html").write_text("my own report")
+    (mine / "budget.xlsx").write_text("precious")
+    assert cli.main(["-q", "run", str(project)]) == 2
+    err = capsys.readouterr().err
+    assert "does not hold a previous journeymine output" in err
+    assert (mine / "budget.xlsx").read_text() == "precious"
+    assert (mine / "report.html").read_text() == "my own report"
+
+
+def test_validate_fails_when_every_row_is_rejected(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "events.csv").write_text("case,act,when\na,x,not a date\nb,y,never\n")
+    (tmp_path / "config.toml").write_text(
+        'output = "out"\n[sources.s]\npath = "events.csv"\ncase = "case"\n'
+        'activity = "act"\ntimestamp = "when"\n'
+    )
+    assert cli.main(["-q", "validate", str(tmp_path / "config.toml")]) == 2
+    err = capsys.readouterr().err
+    assert "nothing would be loaded" in err and "all 2 rows were rejected" in err
+
+
+def test_out_of_memory_is_a_resource_error_not_a_bug(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import journeymine.reporting as reporting
+
+    def hungry(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(reporting, "run_analyses", hungry)
+    assert cli.main(["-q", "run", str(project)]) == cli.EXIT_RESOURCES == 3
+    err = capsys.readouterr().err
+    assert "not enough memory" in err
+    assert "bug" not in err
+    assert [p.name for p in project.parent.iterdir() if "journeymine-" in p.name] == []

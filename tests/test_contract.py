@@ -9,6 +9,7 @@ and return the same result twice (determinism).
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -27,7 +28,7 @@ CALLS: dict[str, Callable[[jm.JourneyLog], Any]] = {
     "variants": lambda log: jm.variants(log),
     "dropoffs": lambda log: jm.dropoffs(log, goal=GOAL),
     "funnel": lambda log: jm.funnel(log, steps=["visit", GOAL]),
-    "handoffs": lambda log: jm.handoffs(log, by="department", goal=GOAL),
+    "handoffs": lambda log: jm.handoffs(log, level="department", goal=GOAL),
     "silent_gaps": lambda log: jm.silent_gaps(log),
     "silent_gaps_summary": lambda log: jm.silent_gaps_summary(log),
     "unanswered": lambda log: jm.unanswered(log),
@@ -38,7 +39,7 @@ CALLS: dict[str, Callable[[jm.JourneyLog], Any]] = {
     "compare_segments": lambda log: jm.compare_segments(log, by="segment", goal=GOAL),
     "compare_periods": lambda log: jm.compare_periods(log, split="2025-01-03"),
     "personas": lambda log: jm.personas(log, n=2),
-    "compare": lambda log: jm.compare(jm.AssumedJourney.from_steps(["visit", "call", GOAL]), log),
+    "compare": lambda log: jm.compare(log, jm.AssumedJourney.from_steps(["visit", "call", GOAL])),
     "split_journeys": lambda log: jm.split_journeys(log, inactivity="1D"),
     "map_stages": lambda log: jm.map_stages(log, {"a": ["visit"], "b": ["call", GOAL]}),
     "classify_direction": lambda log: jm.classify_direction(log, "process"),
@@ -85,52 +86,92 @@ _FULL = [
 ]
 
 
-def _cases() -> dict[str, jm.JourneyLog]:
+_CASE_BUILDERS: dict[str, Callable[[], jm.JourneyLog]] = {
+    "normal": lambda: _log(_FULL),
+    "empty": lambda: _log([]),
+    "single_event_journeys": lambda: _log(
+        [
+            ("a", "visit", "2025-01-01", "web", "marketing", "inbound", "ads"),
+            ("b", "buy", "2025-01-02", "web", "sales", "inbound", "partner"),
+            ("c", "call", "2025-01-03", "phone", "support", "inbound", "ads"),
+        ]
+    ),
+    "ties": lambda: _log(
+        [(c, a, "2025-01-01 10:00", ch, d, dr, s) for c, a, _, ch, d, dr, s in _FULL]
+    ),
+    "no_direction_department": lambda: _log(_FULL, direction=None, department=None),
+}
+
+
+def _fresh(case: str) -> jm.JourneyLog:
+    """A log built from scratch (a fresh load: its own, empty cache)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return {
-            "normal": _log(_FULL),
-            "empty": _log([]),
-            "single_event_journeys": _log(
-                [
-                    ("a", "visit", "2025-01-01", "web", "marketing", "inbound", "ads"),
-                    ("b", "buy", "2025-01-02", "web", "sales", "inbound", "partner"),
-                    ("c", "call", "2025-01-03", "phone", "support", "inbound", "ads"),
-                ]
-            ),
-            "ties": _log(
-                [(c, a, "2025-01-01 10:00", ch, d, dr, s) for c, a, _, ch, d, dr, s in _FULL]
-            ),
-            "no_direction_department": _log(_FULL, direction=None, department=None),
-        }
+        return _CASE_BUILDERS[case]()
+
+
+def _cases() -> dict[str, jm.JourneyLog]:
+    return {case: _fresh(case) for case in _CASE_BUILDERS}
 
 
 CASES = _cases()
 
 
+#: The tables each result object documents: they must exist (and are then all compared).
+_RESULT_TABLES: dict[str, set[str]] = {
+    "JourneyGraph": {"nodes", "edges"},
+    "SegmentComparison": {"segments", "differences"},
+    "PeriodComparison": {"periods", "transitions", "changes", "paths", "metrics"},
+    "Personas": {"assignment", "profiles"},
+    "Comparison": {"steps", "edges", "journeys"},
+}
+
+
+def _tables(result: Any) -> dict[str, pd.DataFrame]:
+    """The tables a result object holds: its dataclass fields, slots or attributes that are frames."""
+    if dataclasses.is_dataclass(result):
+        names = [f.name for f in dataclasses.fields(result)]
+    else:
+        names = [n for n in dir(result) if not n.startswith("_")]
+    out = {}
+    for n in names:
+        value = getattr(result, n)
+        if isinstance(value, pd.DataFrame):
+            out[n] = value
+    return out
+
+
 def _check(result: Any, again: Any) -> None:
-    """Same input, same output; DataFrames compared exactly."""
+    """Same input, same output; DataFrames compared exactly (values, dtypes, index, order)."""
+    assert type(result) is type(again)
     if isinstance(result, pd.DataFrame):
-        pd.testing.assert_frame_equal(result, again)
+        pd.testing.assert_frame_equal(result, again, check_exact=True)
+    elif isinstance(result, pd.Series):
+        pd.testing.assert_series_equal(result, again, check_exact=True)
     elif isinstance(result, dict):
         assert result.keys() == again.keys()
         for k in result:
             _check(result[k], again[k])
     elif isinstance(result, jm.JourneyLog):
-        pd.testing.assert_frame_equal(result.events, again.events)
+        pd.testing.assert_frame_equal(result.events, again.events, check_exact=True)
     else:
-        for attr in (
-            "nodes",
-            "edges",
-            "table",
-            "profiles",
-            "steps",
-            "assignment",
-            "segments",
-            "differences",
-        ):
-            if isinstance(getattr(result, attr, None), pd.DataFrame):
-                pd.testing.assert_frame_equal(getattr(result, attr), getattr(again, attr))
+        tables = _tables(result)
+        # a result object must hold tables, else this check would compare nothing
+        assert tables, f"{type(result).__name__} holds no DataFrame to compare"
+        missing = _RESULT_TABLES.get(type(result).__name__, set()) - tables.keys()
+        assert not missing, f"{type(result).__name__} lacks the tables {sorted(missing)}"
+        again_tables = _tables(again)
+        assert tables.keys() == again_tables.keys()
+        for attr, table in tables.items():
+            pd.testing.assert_frame_equal(table, again_tables[attr], check_exact=True, obj=attr)
+
+
+def _deterministic(name: str, case: str, result: Any) -> None:
+    """Call ``name`` again on a log rebuilt from scratch: the answer must not change."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        again = CALLS[name](_fresh(case))
+    _check(result, again)
 
 
 @pytest.mark.parametrize("case", list(CASES))
@@ -150,7 +191,7 @@ def test_contract(name: str, case: str) -> None:
                 raise AssertionError(f"{name} refused a normal log: {exc}") from exc
             result = None
         if result is not None:
-            _check(result, CALLS[name](log))
+            _deterministic(name, case, result)
     pd.testing.assert_frame_equal(log.events, before)
     assert log.n_cases == n_before
 
@@ -162,7 +203,7 @@ def test_contract(name: str, case: str) -> None:
 def test_missing_columns_are_named(name: str) -> None:
     log = CASES["no_direction_department"]
     call = {
-        "handoffs": lambda: jm.handoffs(log, by="department"),
+        "handoffs": lambda: jm.handoffs(log, level="department"),
         "repeat_contacts": lambda: jm.repeat_contacts(log),
         "unanswered": lambda: jm.unanswered(log),
     }[name]
@@ -178,3 +219,36 @@ def test_goal_that_never_occurs_is_an_error_with_near_matches(name: str) -> None
     func = getattr(jm, name)
     with pytest.raises(jm.GoalNotFoundError, match="Did you mean 'buy'"):
         func(log, goal="Buy ")
+
+
+def test_determinism_check_catches_a_nondeterministic_function(monkeypatch) -> None:
+    """The check above can fail: a function that shuffles its rows on each call is caught."""
+    real = jm.variants
+    calls = iter(range(100))
+
+    def shuffled(log: jm.JourneyLog) -> pd.DataFrame:
+        table = real(log)
+        return table.sample(frac=1.0, random_state=next(calls))
+
+    monkeypatch.setattr(jm, "variants", shuffled)
+    result = CALLS["variants"](_fresh("normal"))
+    assert len(result) > 1
+    with pytest.raises(AssertionError):
+        _deterministic("variants", "normal", result)
+
+
+def test_determinism_check_catches_a_changed_cell() -> None:
+    """A one-cell difference in a result object's table is caught, exactly."""
+    result = jm.compare_periods(_fresh("normal"), split="2025-01-03")
+    again = jm.compare_periods(_fresh("normal"), split="2025-01-03")
+    _check(result, again)
+    # the smallest float change in any table: a tolerant comparison would let it pass
+    name, table = next(
+        (n, t)
+        for n, t in _tables(again).items()
+        if len(t) and len(t.select_dtypes("float").columns)
+    )
+    column = table.select_dtypes("float").columns[0]
+    table.loc[table.index[0], column] = table[column].iloc[0] * (1 + 1e-12) + 1e-300
+    with pytest.raises(AssertionError):
+        _check(result, again)

@@ -17,7 +17,7 @@ import pytest
 
 import journeymine as jm
 from journeymine._validation import parse_duration, to_timedelta
-from journeymine.config import parse_config
+from journeymine.cli.config import parse_config
 
 
 @pytest.fixture(scope="module")

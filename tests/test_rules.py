@@ -172,8 +172,8 @@ def test_problems_for_the_configuration():
 
 
 def test_config_validates_and_applies_rules(tmp_path):
-    from journeymine._sources import load_log
-    from journeymine.config import parse_config
+    from journeymine.cli._sources import load_log
+    from journeymine.cli.config import parse_config
 
     src = tmp_path / "t.csv"
     pd.DataFrame(

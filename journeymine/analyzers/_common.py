@@ -13,10 +13,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._kernels import case_codes, distinct
+from .._kernels import distinct
 from .._validation import check_column
-from ..derive import Goal, goal_mask
-from ..errors import InvalidParameterError, MissingColumnError
+from ..derive import Goal, arrays, goal_mask
+from ..errors import MissingColumnError
 from ..log import JourneyLog
 from ..schema import CHANNEL, DIRECTION
 
@@ -53,7 +53,7 @@ def memo(log: JourneyLog, key: tuple[Any, ...] | None, compute: Callable[[], Any
     on; a key with a None part (a goal given as a predicate, see :func:`goal_key`)
     computes without caching. See :meth:`JourneyLog._cached` for what is handed out.
     """
-    return log._cached(key, compute)
+    return arrays(log).cached(key, compute)
 
 
 def goal_key(goal: Any) -> tuple[Any, ...] | None:
@@ -68,16 +68,6 @@ def goal_key(goal: Any) -> tuple[Any, ...] | None:
     return key
 
 
-def check_log(log: Any, func: str) -> JourneyLog:
-    """Raise unless ``log`` is a JourneyLog."""
-    if not isinstance(log, JourneyLog):
-        raise InvalidParameterError(
-            f"The 'log' parameter of {func} must be a JourneyLog (see jm.from_pandas). "
-            f"Got {type(log).__name__} instead."
-        )
-    return log
-
-
 def level_codes(
     log: JourneyLog, level: str, func: str, param: str = "level"
 ) -> tuple[np.ndarray, pd.Index]:
@@ -85,13 +75,14 @@ def level_codes(
     hint = ""
     if level == "stage":
         hint = "Add stages first with jm.map_stages(log, {'stage': ['touchpoint', ...], ...})."
-    if not isinstance(level, str) or level not in log._events.columns:
-        check_column(log._events.columns, level, param, func, hint=hint)
+    if not isinstance(level, str) or not arrays(log).has(level):
+        check_column(arrays(log).columns, level, param, func, hint=hint)
     return memo(log, ("analyzers.codes", level), lambda: _wide_codes(log, level, func))
 
 
 def _wide_codes(log: JourneyLog, level: str, func: str) -> tuple[np.ndarray, pd.Index]:
-    codes, labels = log._codes(level, func)
+    a = arrays(log)
+    codes, labels = a.codes(level, func), a.labels(level, func)
     # once per log and column, read-only (the analyzers share it)
     wide = np.asarray(codes).astype(np.int64)
     wide.flags.writeable = False
@@ -100,24 +91,23 @@ def _wide_codes(log: JourneyLog, level: str, func: str) -> tuple[np.ndarray, pd.
 
 def require_values(log: JourneyLog, column: str, func: str, why: str) -> np.ndarray:
     """Codes of ``column``; MissingColumnError with a mapping hint if it has no values at all."""
-    present = column in log._events.columns
-    codes = log._codes(column, func)[0] if present else None
+    a = arrays(log)
+    present = a.has(column)
+    codes = a.codes(column, func) if present else None
     if codes is None or len(codes) == 0 or not (np.asarray(codes) >= 0).any():
         what = "has no values" if present else "is missing"
         raise MissingColumnError(
             f"{func} needs the {column!r} column ({why}), but it {what} in this log. "
             f"{_HINTS.get(column, '')}",
             column=column,
-            available=[str(c) for c in log._events.columns],
+            available=a.columns,
         )
     return np.asarray(codes).astype(np.int64, copy=False)
 
 
 def has_values(log: JourneyLog, column: str) -> bool:
     """Whether ``column`` exists and has at least one value."""
-    if column not in log._events.columns or not len(log._events):
-        return False
-    return bool((np.asarray(log._codes(column)[0]) >= 0).any())
+    return arrays(log).has_values(column)
 
 
 def direction_codes(log: JourneyLog) -> np.ndarray:
@@ -126,7 +116,7 @@ def direction_codes(log: JourneyLog) -> np.ndarray:
 
 
 def _direction_codes(log: JourneyLog) -> np.ndarray:
-    s = log._events[DIRECTION]
+    s = arrays(log).column(DIRECTION)
     cats = [str(c) for c in s.cat.categories]
     codes = s.cat.codes.to_numpy().astype(np.int64)
     lut = np.asarray([("inbound", "outbound", "internal").index(c) for c in cats] + [-1])
@@ -141,27 +131,24 @@ def contact_mask(
     """Inbound events that are customer contacts: inbound and not on a self-service channel."""
     require_values(log, DIRECTION, func, why)
     inbound = direction_codes(log) == 0
-    skip = check_names(self_service, "self_service", func)
-    if skip and CHANNEL in log._events.columns:
-        codes, labels = log._codes(CHANNEL, func)
+    skip = names(self_service)
+    a = arrays(log)
+    if skip and a.has(CHANNEL):
+        codes, labels = a.codes(CHANNEL, func), a.labels(CHANNEL, func)
         lowered = {s.lower() for s in skip}
         bad = np.asarray([str(c).lower() in lowered for c in labels] + [False], dtype=bool)
         inbound &= ~bad[np.asarray(codes)]
     return inbound
 
 
-def check_names(value: Any, param: str, func: str) -> list[str]:
-    """A list of names from None, a str or a sequence of str."""
+def names(value: str | Sequence[str] | None) -> list[str]:
+    """A list of names from None, a str or a sequence of str (a ``"channels"`` parameter,
+    checked by the public function's declaration)."""
     if value is None:
         return []
     if isinstance(value, str):
         return [value]
-    if isinstance(value, Sequence) and all(isinstance(v, str) for v in value):
-        return list(value)
-    raise InvalidParameterError(
-        f"The {param!r} parameter of {func} must be a channel name or a list of them. "
-        f"Got {value!r} instead."
-    )
+    return list(value)
 
 
 @dataclass(frozen=True)
@@ -179,8 +166,9 @@ class Outcome:
 def outcome(log: JourneyLog, goal: Goal, func: str) -> Outcome:
     """Goal outcome of every journey; GoalNotFoundError (with near matches) for unknown goals."""
     mask = goal_mask(log, goal, func=func)
-    case = case_codes(log)
-    n_cases = log.n_cases
+    a = arrays(log)
+    case = a.case
+    n_cases = a.n_cases
     first = np.full(n_cases, -1, dtype=np.int64)
     last = np.full(n_cases, -1, dtype=np.int64)
     hits = np.flatnonzero(mask)
@@ -191,7 +179,7 @@ def outcome(log: JourneyLog, goal: Goal, func: str) -> Outcome:
         end = np.r_[hc[1:] != hc[:-1], True]
         last[hc[end]] = hits[end]
     converted = first >= 0
-    ongoing = np.asarray(log._ongoing, dtype=bool)
+    ongoing = np.asarray(a.ongoing, dtype=bool)
     return Outcome(converted, first, last, ongoing, converted | ~ongoing, mask)
 
 
@@ -224,7 +212,7 @@ def sort_key(values: Any) -> np.ndarray:
 
 def last_valued(log: JourneyLog, codes: np.ndarray) -> np.ndarray:
     """Per journey, the code of its last event with a value (-1 if none)."""
-    case = case_codes(log)
+    case = arrays(log).case
     out = np.full(log.n_cases, -1, dtype=np.int64)
     pos = np.flatnonzero(codes >= 0)
     if len(pos):

@@ -13,9 +13,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._stats import newcombe_diff_ci, rate, z_value
+from ..derive import arrays
 from ..log import JourneyLog
 from . import _common as C
-from ._stats import newcombe_diff_ci, rate, z_value
 
 __all__: list[str] = []
 
@@ -76,7 +77,8 @@ class _Found:
 def _dept_of(log: JourneyLog, level: str, department: str) -> dict[str, str]:
     """The department most events of each touchpoint belong to."""
     codes, labels = C.level_codes(log, level, "pain_points")
-    dcodes, dlabels = log._codes(department, "pain_points")
+    a = arrays(log)
+    dcodes, dlabels = a.codes(department, "pain_points"), a.labels(department, "pain_points")
     dcodes = np.asarray(dcodes, dtype=np.int64)
     ok = (codes >= 0) & (dcodes >= 0)
     D = len(dlabels)
@@ -219,6 +221,22 @@ def _impacts(
         else:
             details.append("; ".join(f"{f.kind[i]}: {f.detail[i]}" for i in idx))
         sets.append(aff)
+    return _impact_table(st, kinds, wheres, members, details, sets, totals)
+
+
+def _impact_table(
+    st: np.ndarray,
+    kinds: list[str],
+    wheres: list[str],
+    members: list[str],
+    details: list[str],
+    sets: list[np.ndarray],
+    totals: tuple[float, float, float],
+) -> tuple[pd.DataFrame, tuple[np.ndarray, ...]]:
+    """What each group of findings costs, with intervals, from its sums ``st``.
+
+    Keeps the groups with a cost whose interval lies above zero, with their journeys.
+    """
     a, c = st[:, 0], st[:, 1]
     k_lo, k_hi = newcombe_diff_ci(c[:, 2], c[:, 1], a[:, 2], a[:, 1])
     p_gap = np.asarray(rate(c[:, 2], c[:, 1])) - np.asarray(rate(a[:, 2], a[:, 1]))

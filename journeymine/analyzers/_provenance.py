@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..derive import arrays
 from ..log import JourneyLog
 
 __all__: list[str] = []
@@ -23,7 +24,7 @@ KEY = "journeymine"
 
 def log_token(log: JourneyLog) -> str:
     """A random name for this log, made once and kept in its cache."""
-    return log._cached(("analyzers.token",), lambda: uuid.uuid4().hex)
+    return arrays(log).cached(("analyzers.token",), lambda: uuid.uuid4().hex)
 
 
 def stamp(table: pd.DataFrame, log: JourneyLog, analysis: str, **params: Any) -> pd.DataFrame:

@@ -8,7 +8,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validation import to_timedelta
+from .._validation import to_timedelta, validate_params
+from ..derive import arrays
 from ..errors import DataQualityWarning, InvalidParameterError
 from ..log import JourneyLog
 from . import _common as C
@@ -35,6 +36,7 @@ _TABLES = (
 )
 
 
+@validate_params({"log": ["log"], "reached": ["boolean"]})
 def affected_journeys(log: JourneyLog, finding: Any, *, reached: bool = False) -> pd.Index:
     """The journeys behind one row of a findings table, to look at them one by one.
 
@@ -102,7 +104,6 @@ def affected_journeys(log: JourneyLog, finding: Any, *, reached: bool = False) -
     >>> list(jm.affected_journeys(log, d.iloc[0], reached=True))
     ['a', 'b']
     """
-    C.check_log(log, _FUNC)
     row = _row(finding)
     info = row.attrs.get(KEY)
     if not isinstance(info, dict) or info.get("analysis") not in _TABLES:
@@ -110,26 +111,25 @@ def affected_journeys(log: JourneyLog, finding: Any, *, reached: bool = False) -
             f"The 'finding' parameter of {_FUNC} must be a row of a findings table of "
             f"journeymine ({', '.join(_TABLES)}), taken with .iloc[i] or iterrows(), which "
             f"remembers what produced it. Got a {type(finding).__name__} without that "
-            "provenance instead (rows rebuilt by hand or saved to a file lose it)."
+            "provenance instead (rows rebuilt by hand or saved to a file lose it).",
+            param="finding",
         )
     if info.get("log") != log_token(log):
         raise InvalidParameterError(
             f"The 'finding' parameter of {_FUNC} must be a row of a table computed on this "
             f"log. Got a row of a {info['analysis']} table computed on another log instead "
-            "(compute the table again on this log)."
-        )
-    if not isinstance(reached, bool):
-        raise InvalidParameterError(
-            f"The 'reached' parameter of {_FUNC} must be True or False. Got {reached!r} instead."
+            "(compute the table again on this log).",
+            param="finding",
         )
     name, params = info["analysis"], info["params"]
     if reached and name not in ("dropoffs", "funnel"):
         raise InvalidParameterError(
             f"The 'reached' parameter of {_FUNC} applies to rows of dropoffs and funnel. "
-            f"Got reached=True for a row of {name} instead."
+            f"Got reached=True for a row of {name} instead.",
+            param="reached",
         )
     cases = _CASES[name](log, row, params, reached)
-    cats = log._events["case_id"].cat.categories
+    cats = arrays(log).case_ids
     return pd.Index(cats[np.unique(np.asarray(cases, dtype=np.int64))], name="case_id")
 
 
@@ -189,7 +189,7 @@ def _which(table: pd.DataFrame, row: pd.Series, columns: tuple[str, ...], name: 
 def _pain_points(log: JourneyLog, row: pd.Series, p: dict[str, Any], reached: bool) -> Any:
     win = to_timedelta(p["window"], "window", _FUNC, allow_none=False)
     flo = to_timedelta(p["floor"], "floor", _FUNC, allow_none=True, positive=False)
-    skip = tuple(C.check_names(p["self_service"], "self_service", _FUNC))
+    skip = tuple(C.names(p["self_service"]))
     table, sets = _problems(
         log,
         p["goal"],
@@ -231,16 +231,16 @@ def _handoff_cases(log: JourneyLog, row: pd.Series, p: dict[str, Any], reached: 
         warnings.simplefilter("ignore", DataQualityWarning)
         _, parts = _handoffs(
             log,
-            p["by"],
+            p["level"],
             p["goal"],
             win,
             p["self_service"],
             _FUNC,
             min_handoffs=p.get("min_handoffs", 20),
         )
-    a = _code(log, p["by"], _get(row, "from", "handoffs"))
-    b = _code(log, p["by"], _get(row, "to", "handoffs"))
-    L = max(len(C.level_codes(log, p["by"], _FUNC)[1]), 1)
+    a = _code(log, p["level"], _get(row, "from", "handoffs"))
+    b = _code(log, p["level"], _get(row, "to", "handoffs"))
+    L = max(len(C.level_codes(log, p["level"], _FUNC)[1]), 1)
     hit = np.flatnonzero(parts["uniq"] == a * L + b)
     if a < 0 or b < 0 or not len(hit):
         return np.zeros(0, dtype=np.int64)
@@ -267,7 +267,7 @@ def _repeat_cases(log: JourneyLog, row: pd.Series, p: dict[str, Any], reached: b
             f"The 'finding' parameter of {_FUNC} must be a row of repeat_contacts by pair. "
             "Got a row of repeat_contacts(chains=True) instead (ask for the pairs)."
         )
-    table, it = _repeats(log, p["window"], p["by"], p["self_service"], False, _FUNC)
+    table, it = _repeats(log, p["window"], p["level"], p["self_service"], False, _FUNC)
     r = _which(table, row, ("from", "to"), "repeat_contacts")
     return it["case_repeat"][it["row_repeat"] == r]
 

@@ -8,19 +8,20 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._kernels import case_codes, event_times, first_per_group, ns_to_timedelta
-from .._validation import check_number, check_one_of, near_matches, to_timedelta
-from ..derive import Goal, visits
-from ..errors import GoalNotFoundError, InvalidParameterError
+from .._kernels import first_per_group, ns_to_timedelta
+from .._stats import rate
+from .._validation import Interval, Names, Options, near_matches, to_timedelta, validate_params
+from ..derive import Goal, arrays, case_codes, event_times, visits
+from ..errors import GoalNotFoundError
 from ..log import JourneyLog
 from ..schema import ACTIVITY
 from . import _common as C
 from ._provenance import stamp
-from ._stats import rate
 
 __all__ = ["dropoffs", "funnel"]
 
 
+@validate_params({"log": ["log"], "goal": ["goal", "predicate"], "level": ["column"]})
 def dropoffs(log: JourneyLog, *, goal: Goal, level: str = ACTIVITY) -> pd.DataFrame:
     """Per touchpoint: how many journeys reach it, end there without converting, or convert after.
 
@@ -102,7 +103,6 @@ def dropoffs(log: JourneyLog, *, goal: Goal, level: str = ACTIVITY) -> pd.DataFr
     2   purchase         1          1     0
     """
     func = "dropoffs"
-    C.check_log(log, func)
     key = ("analyzers.dropoffs", C.goal_key(goal), level)
     table = C.memo(log, key, lambda: _dropoff_table(log, goal, level, func))
     return stamp(table, log, func, goal=goal, level=level)
@@ -161,6 +161,15 @@ def _dropoff_table(log: JourneyLog, goal: Goal, level: str, func: str) -> pd.Dat
     return table.iloc[order].reset_index(drop=True)
 
 
+@validate_params(
+    {
+        "log": ["log"],
+        "steps": [Names("a non-empty list of touchpoint names", non_empty=True, single=False)],
+        "mode": [Options("eventual", "direct")],
+        "within": ["duration", None],
+        "top": [Interval(int, 1, None), None],
+    }
+)
 def funnel(
     log: JourneyLog,
     steps: Sequence[str],
@@ -258,11 +267,7 @@ def funnel(
     [3, 1]
     """
     func = "funnel"
-    C.check_log(log, func)
-    check_one_of(mode, ("eventual", "direct"), "mode", func)
     win = to_timedelta(within, "within", func)
-    if top is not None:
-        check_number(top, "top", func, low=1, integer=True)
     step_codes = _step_codes(log, steps, func)
     codes, labels = C.level_codes(log, ACTIVITY, func)
     case = case_codes(log)
@@ -282,7 +287,7 @@ def funnel(
     n_ended = np.zeros(K, dtype=np.int64)
     n_else = np.zeros(K, dtype=np.int64)
     lost_next: list[list[tuple[str, int]]] = [[] for _ in range(K)]
-    ongoing_case = np.asarray(log._ongoing, dtype=bool)
+    ongoing_case = np.asarray(arrays(log).ongoing, dtype=bool)
     for k in range(K - 1):
         drop = _dropped(log, cand_case, chosen, k)
         dropped[k] = len(drop)
@@ -381,17 +386,8 @@ def _dropped(
 
 
 def _step_codes(log: JourneyLog, steps: Any, func: str) -> list[int]:
-    if isinstance(steps, str) or not isinstance(steps, Sequence) or not len(steps):
-        raise InvalidParameterError(
-            f"The 'steps' parameter of {func} must be a non-empty list of touchpoint names. "
-            f"Got {steps!r} instead."
-        )
-    if not all(isinstance(s, str) for s in steps):
-        raise InvalidParameterError(
-            f"The 'steps' parameter of {func} must be a list of touchpoint names (str). "
-            f"Got {list(steps)!r} instead."
-        )
-    _, labels = log._codes(ACTIVITY, func)
+    """Codes of the steps (their types were checked by funnel's declaration)."""
+    labels = arrays(log).labels(ACTIVITY, func)
     idx = labels.get_indexer(pd.Index(list(steps), dtype=object))
     if (idx < 0).any():
         missing = [s for s, i in zip(steps, idx, strict=True) if i < 0]

@@ -26,17 +26,27 @@ import numpy as np
 import pandas as pd
 
 from .. import _kernels as K
-from .._validation import check_number, near_matches, to_timedelta
-from ..derive import transitions
+from .._stats import rate, wilson_ci
+from .._validation import Interval, near_matches, to_timedelta, validate_params
+from ..derive import arrays, case_codes, event_times, transitions
 from ..errors import InvalidParameterError
 from ..log import JourneyLog
 from ..schema import ACTIVITY, CHANNEL, DEPARTMENT, DIRECTION
 from . import _baselines as B
 from . import _common as C
 from ._provenance import stamp
-from ._stats import rate, wilson_ci
 
 __all__ = ["silent_gaps", "silent_gaps_summary", "unanswered"]
+
+#: What silent_gaps and silent_gaps_summary accept (``baselines`` is checked against the log).
+_SILENT_PARAMS = {
+    "log": ["log"],
+    "threshold": ["duration", None],
+    "factor": [Interval(float, 1.0, None, closed="right")],
+    "floor": ["duration_or_zero", None],
+    "min_gaps": [Interval(int, 1, None)],
+    "level": ["column"],
+}
 
 _WAITING = np.asarray(["company", "customer", "unknown"], dtype=object)
 # names of the baseline codes of _baselines (TRANSITION, GLOBAL, THRESHOLD, SCHEDULED, SET)
@@ -44,6 +54,7 @@ _BASELINES = np.asarray(["transition", "global", "threshold", "scheduled", "set"
 _NS_PER_HOUR = 3.6e12
 
 
+@validate_params(_SILENT_PARAMS)
 def silent_gaps(
     log: JourneyLog,
     *,
@@ -169,6 +180,7 @@ def silent_gaps(
     return gaps
 
 
+@validate_params(_SILENT_PARAMS)
 def silent_gaps_summary(
     log: JourneyLog,
     *,
@@ -250,12 +262,12 @@ def _silent(
     func: str,
     baselines: Any = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, np.ndarray]]:
-    """Silent gaps, their summary, and per journey which summary rows it has (for pain_points)."""
-    C.check_log(log, func)
+    """Silent gaps, their summary, and per journey which summary rows it has (for pain_points).
+
+    The parameters were checked by the caller's declaration (:data:`_SILENT_PARAMS`).
+    """
     thr = to_timedelta(threshold, "threshold", func)
-    check_number(factor, "factor", func, low=1.0, low_open=True)
     flo = to_timedelta(floor, "floor", func, allow_none=True, positive=False) or pd.Timedelta(0)
-    check_number(min_gaps, "min_gaps", func, low=1, integer=True)
     C.level_codes(log, level, func)  # a missing level column is an error before the cache
     fixed = _check_baselines(log, baselines, level, func)
     # silent_gaps, silent_gaps_summary and pain_points all need this: compute it once per
@@ -362,7 +374,7 @@ def _silent_tables(
     # summary per transition
     n_gaps = np.bincount(inv, minlength=P)
     n_sil = np.bincount(inv[silent], minlength=P)
-    case = K.case_codes(log)
+    case = case_codes(log)
     sil_idx = np.flatnonzero(silent)
     jkey = (
         K.distinct(case[pos[sil_idx]] * P + inv[sil_idx], case_major=True)
@@ -423,35 +435,54 @@ def _silent_tables(
         "turn_transition": waiting.astype(np.int8),
     }
 
-    # one row per silent gap
-    ev = log._events
-    ts = K.event_times(log)
-    g_inv = inv[sil_idx]
-    g_pos = pos[sil_idx]
-    g_gap = gap[sil_idx]
+    silent_of = dict(inv=inv, pos=pos, gap=gap, waiting=waiting, idx=sil_idx)
+    per_pair = dict(rank=rank, expected=expected, cut=cut, base=base, src=src_lab, dst=dst_lab)
+    gaps = _gap_rows(log, case, silent_of, per_pair)
+    return gaps, summary, internals
+
+
+def _gap_rows(
+    log: JourneyLog,
+    case: np.ndarray,
+    tr: dict[str, np.ndarray],
+    pair: dict[str, np.ndarray],
+) -> pd.DataFrame:
+    """One row per silent gap, in the order of its transition's rank, then longest first.
+
+    ``tr`` holds per transition its pair index ``inv``, event position ``pos``, ``gap``
+    (ns) and whose turn it was (``waiting``), and ``idx``, the silent transitions; ``pair``
+    holds per pair its ``rank``, ``expected`` gap, threshold ``cut``, ``base`` line kind
+    and ``src``/``dst`` labels.
+    """
+    arr = arrays(log)
+    ts = event_times(log)
+    sil_idx = tr["idx"]
+    expected, cut, base = pair["expected"], pair["cut"], pair["base"]
+    g_inv = tr["inv"][sil_idx]
+    g_pos = tr["pos"][sil_idx]
+    g_gap = tr["gap"][sil_idx]
     g_case = case[g_pos]
-    row_order = np.lexsort((ts[g_pos], g_case, -g_gap, rank[g_inv]))
+    row_order = np.lexsort((ts[g_pos], g_case, -g_gap, pair["rank"][g_inv]))
     sel = sil_idx[row_order]
     g_inv, g_pos, g_gap = g_inv[row_order], g_pos[row_order], g_gap[row_order]
     exp_g = expected[g_inv]
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = np.where(exp_g > 0, g_gap / np.where(exp_g > 0, exp_g, 1.0), np.nan)
-    gaps = pd.DataFrame(
+    return pd.DataFrame(
         {
-            "case_id": C.labels_of(ev["case_id"].cat.categories, case[g_pos]),
-            "from_activity": src_lab[g_inv],
-            "to_activity": dst_lab[g_inv],
-            "start": ev["timestamp"].iloc[g_pos].reset_index(drop=True),
-            "end": ev["timestamp"].iloc[g_pos + 1].reset_index(drop=True),
+            "case_id": C.labels_of(arr.case_ids, case[g_pos]),
+            "from_activity": pair["src"][g_inv],
+            "to_activity": pair["dst"][g_inv],
+            "start": arr.column("timestamp").iloc[g_pos].reset_index(drop=True),
+            "end": arr.column("timestamp").iloc[g_pos + 1].reset_index(drop=True),
             "gap": pd.Series(g_gap.view("m8[ns]")),
             "expected_gap": K.ns_to_timedelta(exp_g),
             "threshold": K.ns_to_timedelta(cut[g_inv]),
             "ratio": ratio,
-            "waiting_on": _WAITING[waiting[sel]],
+            "waiting_on": _WAITING[tr["waiting"][sel]],
             "baseline": _BASELINES[base[g_inv]],
         }
     )
-    return gaps, summary, internals
 
 
 def _fixed_waits(
@@ -481,7 +512,7 @@ def _turns(log: JourneyLog) -> np.ndarray:
 
 
 def _turn_codes(log: JourneyLog) -> np.ndarray:
-    n = len(log._events)
+    n = len(log)
     if not n or not C.has_values(log, DIRECTION):
         out = np.full(n, 2, dtype=np.int8)
     else:
@@ -489,12 +520,20 @@ def _turn_codes(log: JourneyLog) -> np.ndarray:
         directed = (d == 0) | (d == 1)
         # the position of the last inbound/outbound event at or before each event
         last = np.maximum.accumulate(np.where(directed, np.arange(n), -1))
-        ok = last >= log._offsets[K.case_codes(log)]  # that event is in the same journey
+        arr = arrays(log)
+        ok = last >= arr.offsets[arr.case]  # that event is in the same journey
         out = np.where(ok, d[np.maximum(last, 0)], 2).astype(np.int8)
     out.flags.writeable = False
     return out
 
 
+@validate_params(
+    {
+        "log": ["log"],
+        "min_response_rate": [Interval(float, 0.0, 1.0)],
+        "self_service": ["channels", None],
+    }
+)
 def unanswered(
     log: JourneyLog,
     *,
@@ -573,9 +612,7 @@ def _unanswered(
     self_service: str | list[str] | tuple[str, ...] | None = C.SELF_SERVICE,
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """The unanswered table and the row in ``log.events`` of each finding."""
-    C.check_log(log, func)
-    check_number(min_response_rate, "min_response_rate", func, low=0.0, high=1.0)
-    skip = tuple(C.check_names(self_service, "self_service", func))
+    skip = tuple(C.names(self_service))
     key = ("analyzers.unanswered", float(min_response_rate), skip)
     return C.memo(log, key, lambda: _unanswered_table(log, min_response_rate, list(skip), func))
 
@@ -585,7 +622,7 @@ def _unanswered_table(
 ) -> tuple[pd.DataFrame, np.ndarray]:
     contact = C.contact_mask(log, self_service, func, "to tell customer contacts from answers")
     d = C.direction_codes(log)
-    case = K.case_codes(log)
+    case = case_codes(log)
     codes, labels = C.level_codes(log, ACTIVITY, func)
     # contacts and answers; internal events and self-service use are skipped
     directed = np.flatnonzero(contact | (d == 1))
@@ -595,7 +632,8 @@ def _unanswered_table(
     if len(directed) > 1:
         nxt_out[:-1] = ~last_dir[:-1] & (d[directed[1:]] == 1)
     inbound = d[directed] == 0
-    ongoing = np.asarray(log._ongoing, dtype=bool)
+    arr = arrays(log)
+    ongoing = np.asarray(arr.ongoing, dtype=bool)
     # response rate per touchpoint over inbound events whose fate is known
     decided = inbound & (~last_dir | ~ongoing[dc])
     acts = codes[directed]
@@ -605,12 +643,11 @@ def _unanswered_table(
     resp_all = np.where(np.isnan(resp), 0.0, resp)
     hit = last_dir & inbound & (resp_all[acts] >= min_response_rate) & (n_ans[acts] > 0)
     rows = directed[hit]
-    ev = log._events
-    ts = K.event_times(log)
-    obs = log.observation_end if log.observation_end is not None else ev["timestamp"].max()
-    obs_ns = pd.Timestamp(obs).value if len(ev) else 0
+    ts = event_times(log)
+    obs = log.observation_end if log.observation_end is not None else arr.column("timestamp").max()
+    obs_ns = pd.Timestamp(obs).value if arr.n_events else 0
     hcase = case[rows]
-    after = log._offsets[hcase + 1] - 1 - rows
+    after = arr.offsets[hcase + 1] - 1 - rows
     waited = obs_ns - ts[rows]
     on = ongoing[hcase]
     order = np.lexsort((hcase, -waited, on))
@@ -623,18 +660,18 @@ def _unanswered_table(
     )
 
     def lab(col: str) -> np.ndarray:
-        if col not in ev.columns:
+        if not arr.has(col):
             return np.full(len(rows), None, dtype=object)
-        c, lb = log._codes(col, func)
+        c, lb = arr.codes(col, func), arr.labels(col, func)
         return C.labels_of(lb, np.asarray(c)[rows])
 
     table = pd.DataFrame(
         {
-            "case_id": C.labels_of(ev["case_id"].cat.categories, hcase),
+            "case_id": C.labels_of(arr.case_ids, hcase),
             "activity": C.labels_of(labels, codes[rows]),
             "channel": lab(CHANNEL),
             "department": lab(DEPARTMENT),
-            "at": ev["timestamp"].iloc[rows].reset_index(drop=True),
+            "at": arr.column("timestamp").iloc[rows].reset_index(drop=True),
             "events_after": after.astype(np.int64),
             "waited": pd.Series(waited.astype(np.int64).view("m8[ns]")),
             "ongoing": on,

@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 
 from .. import _kernels as K
-from .._validation import check_number, check_one_of, to_timedelta, warn
-from ..derive import Goal
+from .._validation import Interval, Options, to_timedelta, validate_params, warn
+from ..derive import Goal, arrays, case_codes
 from ..errors import DataQualityWarning
 from ..log import JourneyLog
 from ..schema import ACTIVITY, CHANNEL, DEPARTMENT, DIRECTION
@@ -43,6 +43,20 @@ _COLUMNS = (
 _HOUR = 3_600e9
 
 
+@validate_params(
+    {
+        "log": ["log"],
+        "goal": ["goal", "predicate"],
+        "rank": [Options(*RANKS)],
+        "level": ["column"],
+        "department": ["column"],
+        "window": ["duration"],
+        "min_journeys": [Interval(int, 1, None)],
+        "factor": [Interval(float, 1.0, None, closed="right")],
+        "floor": ["duration_or_zero", None],
+        "self_service": ["channels", None],
+    }
+)
 def pain_points(
     log: JourneyLog,
     *,
@@ -187,13 +201,9 @@ def pain_points(
     True
     """
     func = "pain_points"
-    C.check_log(log, func)
-    check_one_of(rank, RANKS, "rank", func)
-    check_number(min_journeys, "min_journeys", func, low=1, integer=True)
-    check_number(factor, "factor", func, low=1.0, low_open=True)
     win = to_timedelta(window, "window", func, allow_none=False)
     flo = to_timedelta(floor, "floor", func, allow_none=True, positive=False) or pd.Timedelta(0)
-    skip = tuple(C.check_names(self_service, "self_service", func))
+    skip = tuple(C.names(self_service))
     C.level_codes(log, level, func)
     C.outcome(log, goal, func)  # GoalNotFoundError before anything else
     has_dept = C.has_values(log, department)
@@ -311,7 +321,7 @@ def _per_journey(
         effort += np.bincount(hc, minlength=n) + np.bincount(hc[parts["back"]], minlength=n)
     if has_dir:
         contact = C.contact_mask(log, s.skip, "pain_points", "to count customer contacts")
-        effort += np.bincount(K.case_codes(log)[contact], minlength=n)
+        effort += np.bincount(case_codes(log)[contact], minlength=n)
     return hours, effort, w, parts
 
 
@@ -391,7 +401,8 @@ def _handoff_rows(
     P = len(parts["uniq"])
     if not P:
         return
-    codes, labels = log._codes(s.department, "pain_points")
+    a = arrays(log)
+    codes, labels = a.codes(s.department, "pain_points"), a.labels(s.department, "pain_points")
     L = max(len(labels), 1)
     src = parts["uniq"] // L
     # what a handoff itself costs: the excess waiting between its two events (a
@@ -501,7 +512,7 @@ def _unanswered_rows(f: _Found, log: JourneyLog, s: _Settings) -> None:
     finished = ~u["ongoing"].to_numpy()
     u, at = u[finished], at[finished]
     codes, labels = C.level_codes(log, s.level, "pain_points")
-    case = K.case_codes(log)
+    case = case_codes(log)
     n = log.n_cases
     val = codes[at]
     cnt = np.bincount(val[val >= 0], minlength=len(labels))

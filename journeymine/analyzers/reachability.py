@@ -6,17 +6,25 @@ import numpy as np
 import pandas as pd
 
 from .. import _kernels as K
-from .._validation import check_number
+from .._stats import rate, wilson_ci
+from .._validation import Interval, validate_params
 from ..derive import Goal, transitions, visits
 from ..log import JourneyLog
 from ..schema import ACTIVITY
 from . import _common as C
 from ._provenance import stamp
-from ._stats import rate, wilson_ci
 
 __all__ = ["dead_ends"]
 
 
+@validate_params(
+    {
+        "log": ["log"],
+        "goal": ["goal", "predicate"],
+        "min_journeys": [Interval(int, 1, None)],
+        "level": ["column"],
+    }
+)
 def dead_ends(
     log: JourneyLog, *, goal: Goal, min_journeys: int = 20, level: str = ACTIVITY
 ) -> pd.DataFrame:
@@ -102,8 +110,6 @@ def _dead_ends(
     log: JourneyLog, goal: Goal, min_journeys: int, level: str, func: str
 ) -> pd.DataFrame:
     """The dead-end table with an extra ``known`` column (visitors with known outcome)."""
-    C.check_log(log, func)
-    check_number(min_journeys, "min_journeys", func, low=1, integer=True)
     key = ("analyzers.dead_ends", C.goal_key(goal), int(min_journeys), level)
     return C.memo(log, key, lambda: _dead_end_table(log, goal, min_journeys, level, func))
 

@@ -8,25 +8,34 @@ import numpy as np
 import pandas as pd
 
 from .. import _kernels as K
-from .._validation import to_timedelta, warn
-from ..derive import transitions, visits
+from .._stats import rate
+from .._validation import to_timedelta, validate_params, warn
+from ..derive import case_codes, event_times, transitions, visits
 from ..errors import DataQualityWarning
 from ..log import JourneyLog
 from ..schema import ACTIVITY, CHANNEL
 from . import _common as C
 from ._provenance import stamp
-from ._stats import rate
 
 __all__ = ["repeat_contacts", "loops"]
 
 _HASH = np.uint64(0x9E3779B97F4A7C15)
 
 
+@validate_params(
+    {
+        "log": ["log"],
+        "window": ["duration"],
+        "level": ["column"],
+        "self_service": ["channels", None],
+        "chains": ["boolean"],
+    }
+)
 def repeat_contacts(
     log: JourneyLog,
     *,
     window: str | pd.Timedelta = "7D",
-    by: str = CHANNEL,
+    level: str = CHANNEL,
     self_service: Sequence[str] | None = C.SELF_SERVICE,
     chains: bool = False,
 ) -> pd.DataFrame:
@@ -41,7 +50,7 @@ def repeat_contacts(
     log : JourneyLog
     window : str or Timedelta, default "7D"
         How soon the next contact must come to count as a repeat.
-    by : str, default "channel"
+    level : str, default "channel"
         The column that labels contacts (``"activity"`` for touchpoints,
         ``"department"``, ...). On a log without channel values, ``"channel"`` falls
         back to ``"activity"`` (with a :class:`~journeymine.DataQualityWarning` saying
@@ -56,11 +65,11 @@ def repeat_contacts(
     Returns
     -------
     pandas.DataFrame
-        By default one row per (from, to) pair of ``by`` values with at least one
+        By default one row per (from, to) pair of ``level`` values with at least one
         repeat, columns:
 
         ===============  ==============================================================
-        from, to         ``by`` of the contact and of the repeat that followed it
+        from, to         ``level`` of the contact and of the repeat that followed it
                          (missing where the event has no value)
         repeats          contacts on ``from`` followed within ``window`` by the next
                          contact, on ``to``
@@ -73,7 +82,7 @@ def repeat_contacts(
 
         Sorted by ``repeats`` (descending), then names.
 
-        With ``chains=True``, one row per sequence of ``by`` values of a maximal chain
+        With ``chains=True``, one row per sequence of ``level`` values of a maximal chain
         of contacts each within ``window`` of the one before: ``chain`` (the values
         joined by " → "), ``length`` (contacts), ``chains``, ``journeys`` and
         ``median_span`` (first to last contact); sorted by ``chains``, then ``length``
@@ -82,13 +91,13 @@ def repeat_contacts(
     Raises
     ------
     MissingColumnError
-        If the log has no ``direction`` values (with how to map them), or ``by`` is
-        not a column, or a ``by`` other than ``"channel"`` has no values.
+        If the log has no ``direction`` values (with how to map them), or ``level`` is
+        not a column, or a ``level`` other than ``"channel"`` has no values.
 
     Warns
     -----
     DataQualityWarning
-        If ``by="channel"`` and the log has no channel values: the table is by touchpoint.
+        If ``level="channel"`` and the log has no channel values: the table is by touchpoint.
 
     Examples
     --------
@@ -110,57 +119,56 @@ def repeat_contacts(
                        chain  length  chains
     0  email → chat → phone       3       1
     """
-    table, _ = _repeats(log, window, by, self_service, chains, "repeat_contacts")
-    params = {"window": window, "by": by, "self_service": self_service, "chains": chains}
+    table, _ = _repeats(log, window, level, self_service, chains, "repeat_contacts")
+    params = {"window": window, "level": level, "self_service": self_service, "chains": chains}
     return stamp(table, log, "repeat_contacts", **params)
 
 
 def _repeats(
     log: JourneyLog,
     window: str | pd.Timedelta,
-    by: str,
+    level: str,
     self_service: Sequence[str] | None,
     chains: bool,
     func: str,
 ) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
     """The repeat-contact table, and per journey which rows it has (for pain_points)."""
-    C.check_log(log, func)
     win = to_timedelta(window, "window", func, allow_none=False)
-    skip = tuple(C.check_names(self_service, "self_service", func))
-    by = _grouping(log, by, func)
-    key = ("analyzers.repeats", win.value, by, skip, bool(chains))
-    return C.memo(log, key, lambda: _repeat_tables(log, win, by, list(skip), chains, func))
+    skip = tuple(C.names(self_service))
+    level = _grouping(log, level, func)
+    key = ("analyzers.repeats", win.value, level, skip, bool(chains))
+    return C.memo(log, key, lambda: _repeat_tables(log, win, level, list(skip), chains, func))
 
 
-def _grouping(log: JourneyLog, by: str, func: str) -> str:
-    """The column that labels contacts: ``by``, or the touchpoint when ``by`` is the
+def _grouping(log: JourneyLog, level: str, func: str) -> str:
+    """The column that labels contacts: ``level``, or the touchpoint when ``level`` is the
     channel and the log has none (a ``None -> None`` row would say nothing)."""
-    C.level_codes(log, by, func, param="by")
-    if not len(log._events) or C.has_values(log, by):
-        return by
-    if by == CHANNEL:
+    C.level_codes(log, level, func)
+    if not len(log) or C.has_values(log, level):
+        return level
+    if level == CHANNEL:
         warn(
             f"{func}: the log has no 'channel' values, so contacts are grouped by "
             "touchpoint ('activity') instead. " + C._HINTS[CHANNEL],
             DataQualityWarning,
         )
         return ACTIVITY
-    C.require_values(log, by, func, f"whose values label the contacts (by={by!r})")
-    return by
+    C.require_values(log, level, func, f"whose values label the contacts (level={level!r})")
+    return level
 
 
 def _repeat_tables(
     log: JourneyLog,
     win: pd.Timedelta,
-    by: str,
+    level: str,
     self_service: Sequence[str] | None,
     chains: bool,
     func: str,
 ) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
-    codes, labels = C.level_codes(log, by, func, param="by")
+    codes, labels = C.level_codes(log, level, func)
     contact = C.contact_mask(log, self_service, func, "to tell customer contacts apart")
-    case = K.case_codes(log)
-    ts = K.event_times(log)
+    case = case_codes(log)
+    ts = event_times(log)
     cpos = np.flatnonzero(contact)
     cc = case[cpos]
     rep = np.zeros(len(cpos), dtype=bool)  # rep[i]: contact i is repeated by contact i + 1
@@ -276,6 +284,7 @@ def _chains(
     return table.iloc[order].reset_index(drop=True)
 
 
+@validate_params({"log": ["log"], "level": ["column"]})
 def loops(log: JourneyLog, *, level: str = ACTIVITY) -> pd.DataFrame:
     """Touchpoints repeated within a journey: self-loops and returns, and the time they take.
 
@@ -322,7 +331,6 @@ def loops(log: JourneyLog, *, level: str = ACTIVITY) -> pd.DataFrame:
     0       form                 1           1        1   0 days 03:00:00
     """
     func = "loops"
-    C.check_log(log, func)
     table = C.memo(log, ("analyzers.loops", level), lambda: _loop_table(log, level, func))
     return stamp(table, log, func, level=level)
 
@@ -330,7 +338,7 @@ def loops(log: JourneyLog, *, level: str = ACTIVITY) -> pd.DataFrame:
 def _loop_table(log: JourneyLog, level: str, func: str) -> pd.DataFrame:
     codes, labels = C.level_codes(log, level, func)
     n_lab = len(labels)
-    ts = K.event_times(log)
+    ts = event_times(log)
     v = visits(log, level)
     val = v["value"].cat.codes.to_numpy().astype(np.int64)
     nv = v["n_visits"].to_numpy()

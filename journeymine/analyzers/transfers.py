@@ -9,14 +9,14 @@ import numpy as np
 import pandas as pd
 
 from .. import _kernels as K
-from .._validation import check_number, to_timedelta, warn
-from ..derive import Goal
+from .._stats import newcombe_diff_ci, rate
+from .._validation import Interval, to_timedelta, validate_params, warn
+from ..derive import Goal, arrays, case_codes, event_times
 from ..errors import DataQualityWarning
 from ..log import JourneyLog
 from ..schema import DEPARTMENT, DIRECTION
 from . import _common as C
 from ._provenance import stamp
-from ._stats import newcombe_diff_ci, rate
 
 __all__ = ["handoffs"]
 
@@ -24,10 +24,20 @@ __all__ = ["handoffs"]
 _DEFAULT_WINDOW = pd.Timedelta("7D")
 
 
+@validate_params(
+    {
+        "log": ["log"],
+        "level": ["column"],
+        "goal": ["goal", "predicate", None],
+        "window": ["duration", None],
+        "self_service": ["channels", None],
+        "min_handoffs": [Interval(int, 1, None)],
+    }
+)
 def handoffs(
     log: JourneyLog,
     *,
-    by: str = DEPARTMENT,
+    level: str = DEPARTMENT,
     goal: Goal | None = None,
     window: str | pd.Timedelta | None = None,
     self_service: Sequence[str] | None = C.SELF_SERVICE,
@@ -35,8 +45,8 @@ def handoffs(
 ) -> pd.DataFrame:
     """Per ordered pair (from, to): how often work passes between owners, and what it costs.
 
-    A handoff is a pair of consecutive *owned* events of a journey whose ``by`` values
-    differ. Events with a missing ``by`` value are skipped (the handoff goes from the
+    A handoff is a pair of consecutive *owned* events of a journey whose ``level`` values
+    differ. Events with a missing ``level`` value are skipped (the handoff goes from the
     last owned event to the next one): a web page with no department between a
     support and a billing event is still a support -> billing handoff, and its delay
     is the time between those two owned events.
@@ -44,7 +54,7 @@ def handoffs(
     Parameters
     ----------
     log : JourneyLog
-    by : str, default "department"
+    level : str, default "department"
         The column whose changes are handoffs: ``"department"``, ``"channel"`` (channel
         switches), ``"resource"`` (agent changes) or any other column.
     goal : str, list of str or callable, optional
@@ -67,7 +77,7 @@ def handoffs(
         One row per (from, to) pair with at least one handoff, columns:
 
         =====================  =========================================================
-        from, to               the two owners (``by`` values)
+        from, to               the two owners (``level`` values)
         handoffs               how many handoffs from -> to
         journeys               journeys with at least one
         median_delay           median time between the two events of the handoff
@@ -110,7 +120,7 @@ def handoffs(
     Raises
     ------
     MissingColumnError
-        If ``by`` is not a column or has no values (with how to map it).
+        If ``level`` is not a column or has no values (with how to map it).
 
     Warns
     -----
@@ -138,9 +148,7 @@ def handoffs(
     1  support  billing         1        0.166667           1
     """
     func = "handoffs"
-    C.check_log(log, func)
     win = _DEFAULT_WINDOW if window is None else to_timedelta(window, "window", func)
-    check_number(min_handoffs, "min_handoffs", func, low=1, integer=True)
     if window is not None and not C.has_values(log, DIRECTION):
         warn(
             f"{func}: the log has no 'direction' values, so repeat contacts after handoffs "
@@ -148,12 +156,12 @@ def handoffs(
             + C._HINTS[DIRECTION],
             DataQualityWarning,
         )
-    table, _ = _handoffs(log, by, goal, win, self_service, func, min_handoffs=min_handoffs)
+    table, _ = _handoffs(log, level, goal, win, self_service, func, min_handoffs=min_handoffs)
     return stamp(
         table,
         log,
         func,
-        by=by,
+        level=level,
         goal=goal,
         window=window,
         self_service=self_service,
@@ -163,7 +171,7 @@ def handoffs(
 
 def _handoffs(
     log: JourneyLog,
-    by: str,
+    level: str,
     goal: Goal | None,
     win: pd.Timedelta,
     self_service: Sequence[str] | None,
@@ -177,23 +185,25 @@ def _handoffs(
     the table. Never warns: the caller knows whether the repeat-contact columns (which
     need ``direction``) were asked for.
     """
-    C.level_codes(log, by, func, param="by")
-    codes = C.require_values(log, by, func, f"whose values change at a handoff (by={by!r})")
-    skip = C.check_names(self_service, "self_service", func)
+    C.level_codes(log, level, func)
+    codes = C.require_values(
+        log, level, func, f"whose values change at a handoff (level={level!r})"
+    )
+    skip = C.names(self_service)
     has_direction = C.has_values(log, DIRECTION)
-    key = ("analyzers.handoffs", by, C.goal_key(goal), win.value, tuple(skip), min_handoffs)
+    key = ("analyzers.handoffs", level, C.goal_key(goal), win.value, tuple(skip), min_handoffs)
     return C.memo(
         log,
         key,
         lambda: _handoff_results(
-            log, by, codes, goal, win, skip, has_direction, func, min_handoffs
+            log, level, codes, goal, win, skip, has_direction, func, min_handoffs
         ),
     )
 
 
 def _handoff_results(
     log: JourneyLog,
-    by: str,
+    level: str,
     codes: np.ndarray,
     goal: Goal | None,
     win: pd.Timedelta,
@@ -202,7 +212,7 @@ def _handoff_results(
     func: str,
     min_handoffs: int = 20,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
-    _, labels = log._codes(by, func)
+    labels = arrays(log).labels(level, func)
     out = C.outcome(log, goal, func) if goal is not None else None
     h = _handoff_table(log, codes)
     L = max(len(labels), 1)
@@ -266,8 +276,8 @@ def _handoff_results(
 
 def _handoff_table(log: JourneyLog, codes: np.ndarray) -> dict[str, np.ndarray]:
     """Handoffs over consecutive owned events: case, src, dst, from_row, to_row, delay (ns)."""
-    case = K.case_codes(log)
-    ts = K.event_times(log)
+    case = case_codes(log)
+    ts = event_times(log)
     valid = codes >= 0
     # every event has an owner: rows are positions, no gathers
     pos = None if valid.all() else np.flatnonzero(valid)
@@ -291,8 +301,8 @@ def _followed_by(
     n = len(event_mask)
     if not n or not len(rows) or not event_mask.any():
         return np.zeros(len(rows), dtype=bool)
-    case = K.case_codes(log)
-    ts = K.event_times(log)
+    case = case_codes(log)
+    ts = event_times(log)
     # the next flagged row after each row: a running minimum from the end (two linear
     # passes; a binary search per row was 4x slower at 7M handoffs)
     after = np.where(event_mask, np.arange(n), n)[::-1]

@@ -3,7 +3,8 @@
 * :class:`Context` holds the log's arrays a comparison reads, computed once, with
   the journeys grouped into variants (:func:`journeymine._kernels.case_variants`).
 * :func:`case_attribute` reads a case-level attribute from each journey's first event.
-* :func:`case_ids`, :func:`path_text` and :func:`html_table` format results.
+* :func:`case_ids` and :func:`path_text` format results (the notebook tables are
+  :func:`journeymine._html.html_table`).
 
 The numpy kernels (positions, variants, group quantiles, distinct values, ...) are
 in :mod:`journeymine._kernels`.
@@ -17,10 +18,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._kernels import case_variants, event_times, positions
+from .._kernels import case_variants, positions
 from .._validation import check_column
+from ..derive import arrays, event_times
 from ..log import JourneyLog
-from ..schema import ACTIVITY, CASE
+from ..schema import ACTIVITY
 
 __all__: list[str] = []
 
@@ -32,8 +34,9 @@ def case_attribute(
 ) -> tuple[np.ndarray, pd.Index]:
     """Codes (-1 missing) and labels of ``column`` at each journey's first event."""
     check_column(log.columns, column, param, func)
-    codes, labels = log._codes(column, func)
-    first = log._offsets[:-1]
+    arr = arrays(log)
+    codes, labels = arr.codes(column, func), arr.labels(column, func)
+    first = arr.offsets[:-1]
     if not len(codes):
         return np.zeros(0, np.int64), labels
     return np.asarray(codes, dtype=np.int64)[np.minimum(first, len(codes) - 1)], labels
@@ -41,7 +44,7 @@ def case_attribute(
 
 def case_ids(log: JourneyLog, rows: np.ndarray | None = None) -> pd.Categorical:
     """The case ids of journeys (all, or the given case indices) as a Categorical."""
-    cats = log._events[CASE].cat.categories
+    cats = arrays(log).case_ids
     idx = np.arange(log.n_cases) if rows is None else np.asarray(rows)
     return pd.Categorical.from_codes(idx.astype(np.int64), categories=cats)
 
@@ -58,24 +61,20 @@ def path_text(labels: Sequence[Any], codes: np.ndarray, limit: int = 12) -> str:
     return ARROW.join(names)
 
 
-def html_table(frame: pd.DataFrame, max_rows: int = 10) -> str:
-    """A small HTML table whose cells are all escaped."""
-    return frame.head(max_rows).to_html(index=False, border=0, escape=True, na_rep="")
-
-
 class Context:
     """The log's arrays the comparison reads, computed once."""
 
     def __init__(self, log: JourneyLog) -> None:
         self.log = log
-        codes, labels = log._codes(ACTIVITY, "compare")
+        arr = arrays(log)
+        codes, labels = arr.codes(ACTIVITY, "compare"), arr.labels(ACTIVITY, "compare")
         self.codes = np.asarray(codes, dtype=np.int64)
         self.labels = [str(x) for x in labels]
-        self.offsets = log._offsets
+        self.offsets = arr.offsets
         self.n_cases = log.n_cases
         self.case, self.pos = positions(self.offsets)
         self.lens = np.diff(self.offsets)
-        self.ongoing = np.asarray(log._ongoing, dtype=bool)
+        self.ongoing = np.asarray(arr.ongoing, dtype=bool)
         self.ts = event_times(log)
         self.var, self.rep = case_variants(self.codes, self.offsets)
         self.n_var = len(self.rep)

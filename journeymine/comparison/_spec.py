@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validation import _show, near_matches, parse_duration
+from .._validation import near_matches, parse_duration, show_value
 from ..errors import InvalidParameterError
 
 __all__ = ["AssumedStep", "AssumedStage", "ORDERS"]
@@ -99,7 +99,7 @@ class AssumedStage:
 
 def _bad(path: str, problem: str, value: Any = None) -> None:
     raise InvalidParameterError(
-        f"{WHAT} is invalid at {path!r}: {problem}. Got {_show(value)} instead."
+        f"{WHAT} is invalid at {path!r}: {problem}. Got {show_value(value)} instead."
     )
 
 

@@ -9,6 +9,7 @@ import pandas as pd
 
 from .._kernels import distinct, first_of_pairs, group_order, group_quantiles
 from .._validation import near_matches
+from ..derive import arrays
 from ..schema import CHANNEL, DEPARTMENT, END, START
 from ._common import Context, case_ids
 from .assumed import AssumedJourney
@@ -159,7 +160,7 @@ def step_table(
     med = group_quantiles(s_ev[fo], ctx.pos[fo] + 1.0, n_s, [0.5])[:, 0]
     match = {}
     for col, attr in ((CHANNEL, "channel"), (DEPARTMENT, "department")):
-        codes, labels = ctx.log._codes(col, _FUNC)
+        codes, labels = arrays(ctx.log).codes(col, _FUNC), arrays(ctx.log).labels(col, _FUNC)
         lab_idx = {str(x): i for i, x in enumerate(labels)}
         want = np.array(
             [lab_idx.get(getattr(s, attr), -2) if getattr(s, attr) else -3 for s in steps]

@@ -47,7 +47,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validation import _show, check_number, near_matches
+from .._validation import check_number, near_matches, show_value
 from ..errors import InvalidParameterError
 from ..schema import END, START
 from ._netreplay import bfs_labels, net_edges
@@ -256,7 +256,7 @@ class AssumedJourney:
         if not p.is_file():
             raise InvalidParameterError(
                 f"The 'path' parameter of AssumedJourney.from_file must be an existing file. "
-                f"Got {_show(str(path))} instead."
+                f"Got {show_value(str(path))} instead."
             )
         suffix = p.suffix.lower()
         if suffix == ".bpmn":
@@ -274,7 +274,7 @@ class AssumedJourney:
             return cls.from_yaml(p)
         raise InvalidParameterError(
             "The 'path' parameter of AssumedJourney.from_file must end in .yaml, .yml, .json or "
-            f".bpmn. Got {_show(str(path))} instead."
+            f".bpmn. Got {show_value(str(path))} instead."
         )
 
     @classmethod
@@ -303,7 +303,7 @@ class AssumedJourney:
             if not p.is_file():
                 raise InvalidParameterError(
                     "The 'source' parameter of AssumedJourney.from_yaml must be an existing file "
-                    f"or YAML text. Got {_show(str(source))} instead."
+                    f"or YAML text. Got {show_value(str(source))} instead."
                 )
             text, where = p.read_text(encoding="utf-8"), repr(str(p))
         try:
@@ -332,7 +332,7 @@ class AssumedJourney:
         if not p.is_file():
             raise InvalidParameterError(
                 "The 'path' parameter of AssumedJourney.from_bpmn must be an existing BPMN file. "
-                f"Got {_show(str(path))} instead."
+                f"Got {show_value(str(path))} instead."
             )
         try:
             bpmn = pm4py.read_bpmn(str(p))
@@ -436,7 +436,7 @@ class AssumedJourney:
         >>> import journeymine as jm
         >>> aj = jm.AssumedJourney(["a", {"name": "b", "optional": True}, "c"])
         >>> aj.edges().values.tolist()
-        [['▶ start', 'a'], ['a', 'b'], ['a', 'c'], ['b', 'c'], ['c', '■ end']]
+        [[START, 'a'], ['a', 'b'], ['a', 'c'], ['b', 'c'], ['c', END]]
         """
         if self._net is not None:
             pairs = net_edges(*self._net)
@@ -507,7 +507,7 @@ class AssumedJourney:
                 "AssumedJourney.to_model needs an assumed journey of stages and steps. "
                 "Got one built from a BPMN file or Petri net instead."
             )
-        from ..datasets import Delay, JourneyModel, Touchpoint
+        from .._journeymodel import Delay, JourneyModel, Touchpoint
 
         check_number(optional_share, "optional_share", "AssumedJourney.to_model", low=0.0, high=1.0)
         base = _duration(delay, "delay") if not isinstance(delay, pd.Timedelta) else delay

@@ -19,13 +19,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._kernels import case_variants, distinct, event_times, positions
-from .._validation import check_number
-from ..derive import Goal, case_goals
+from .._html import html_table
+from .._kernels import case_variants, distinct, positions
+from .._validation import Interval, SubsetOf, check_number, validate_params
+from ..derive import Goal, arrays, event_times
+from ..derive import converted as converted_of
 from ..errors import InvalidParameterError
 from ..log import JourneyLog
 from ..schema import ACTIVITY, CANONICAL_COLUMNS, CASE, CHANNEL
-from ._common import case_ids, html_table, path_text
+from ._common import case_ids, path_text
 
 __all__ = ["personas", "Personas", "FEATURES"]
 
@@ -110,7 +112,7 @@ class Personas:
                 "The 'column' parameter of Personas.label must be a new column name (not a canonical "
                 f"column). Got {column!r} instead."
             )
-        ev = log._events.copy(deep=False)
+        ev = log.events  # a copy-on-write view
         cats = ev[CASE].cat.categories
         at = pd.Index(self.assignment[CASE].astype(str)).get_indexer(pd.Index(cats.astype(str)))
         pcodes = self.assignment["persona"].cat.codes.to_numpy()
@@ -149,6 +151,16 @@ class Personas:
         return f"<div><p><b>{html.escape(repr(self))}</b></p>{html_table(self.profiles[cols], 20)}</div>"
 
 
+@validate_params(
+    {
+        "log": ["log"],
+        "n": [Interval(int, 1, None), None],
+        "features": [SubsetOf(FEATURES)],
+        "goal": ["goal", "predicate", None],
+        "seed": [Interval(int, 0, None)],
+        "sample_size": [Interval(int, 10, None)],
+    }
+)
 def personas(
     log: JourneyLog,
     *,
@@ -208,23 +220,15 @@ def personas(
     from sklearn.metrics import silhouette_score
 
     func = "personas"
-    if not isinstance(log, JourneyLog):
-        raise InvalidParameterError(
-            f"The 'log' parameter of {func} must be a JourneyLog. Got {type(log).__name__} instead."
-        )
-    feats = _check_features(features, func)
-    check_number(seed, "seed", func, low=0, integer=True)
-    check_number(sample_size, "sample_size", func, low=10, integer=True)
+    feats = tuple(dict.fromkeys((features,) if isinstance(features, str) else features))
     n_cases = log.n_cases
-    if n is not None:
-        check_number(n, "n", func, low=1, integer=True)
-        if n > n_cases:
-            raise InvalidParameterError(
-                f"The 'n' parameter of {func} must be at most the number of journeys ({n_cases}). Got {n} instead."
-            )
-    converted = (
-        case_goals(log, goal, func=func)["converted"].to_numpy() if goal is not None else None
-    )
+    if n is not None and n > n_cases:
+        raise InvalidParameterError(
+            f"The 'n' parameter of {func} must be at most the number of journeys ({n_cases}). "
+            f"Got {n} instead.",
+            param="n",
+        )
+    converted = converted_of(log, goal, func) if goal is not None else None
     x = _features(log, feats, converted, seed)
     rng = np.random.default_rng(seed)
     sil = None
@@ -236,9 +240,8 @@ def personas(
         xs = x[idx]
         # the silhouette is taken over one journey per distinct path: a crowd of identical short
         # journeys would otherwise score as a perfect cluster of its own
-        var, _ = case_variants(
-            np.asarray(log._codes(ACTIVITY, func)[0], dtype=np.int64), log._offsets
-        )
+        arr = arrays(log)
+        var, _ = case_variants(np.asarray(arr.codes(ACTIVITY, func), dtype=np.int64), arr.offsets)
         _, first_rows = np.unique(var[idx], return_index=True)
         scores = []
         for k in range(lo, min(hi, len(idx) - 1) + 1):
@@ -269,17 +272,6 @@ def personas(
     return Personas(assignment=assignment, profiles=profiles, n=n, silhouette=sil, features=feats)
 
 
-def _check_features(features: Any, func: str) -> tuple[str, ...]:
-    feats = (features,) if isinstance(features, str) else tuple(features)
-    bad = [f for f in feats if f not in FEATURES]
-    if not feats or bad:
-        raise InvalidParameterError(
-            f"The 'features' parameter of {func} must be a non-empty list of {list(FEATURES)!r}. "
-            f"Got {list(feats)!r} instead."
-        )
-    return tuple(dict.fromkeys(feats))
-
-
 def _counts(case: np.ndarray, code: np.ndarray, n_cases: int, n_codes: int) -> Any:
     """Sparse (journey x code) count matrix from np.bincount over pair codes."""
     from scipy import sparse
@@ -301,9 +293,10 @@ def _features(
     from sklearn.preprocessing import normalize
 
     n = log.n_cases
-    off = log._offsets
+    arr = arrays(log)
+    off = arr.offsets
     case, _ = positions(off)
-    act, act_labels = log._codes(ACTIVITY, "personas")
+    act, act_labels = arr.codes(ACTIVITY, "personas"), arr.labels(ACTIVITY, "personas")
     act = np.asarray(act, dtype=np.int64)
     blocks = []
     if "touchpoints" in feats:
@@ -312,7 +305,7 @@ def _features(
         )
         blocks.append(normalize(m) * _WEIGHTS["touchpoints"])
     if "channels" in feats and CHANNEL in log.columns:
-        ch, ch_labels = log._codes(CHANNEL, "personas")
+        ch, ch_labels = arr.codes(CHANNEL, "personas"), arr.labels(CHANNEL, "personas")
         if len(ch_labels):
             m = _counts(case, np.asarray(ch, dtype=np.int64), n, len(ch_labels))
             blocks.append(normalize(m) * _WEIGHTS["channels"])
@@ -332,7 +325,7 @@ def _features(
         first = off[:-1]
         parts = [_counts(np.arange(n), act[first], n, len(act_labels))]
         if CHANNEL in log.columns:
-            ch, ch_labels = log._codes(CHANNEL, "personas")
+            ch, ch_labels = arr.codes(CHANNEL, "personas"), arr.labels(CHANNEL, "personas")
             if len(ch_labels):
                 parts.append(
                     _counts(np.arange(n), np.asarray(ch, dtype=np.int64)[first], n, len(ch_labels))
@@ -381,10 +374,11 @@ def _profiles(
     log: JourneyLog, labels: np.ndarray, names: list[str], converted: np.ndarray | None
 ) -> pd.DataFrame:
     n_p = len(names)
-    off = log._offsets
+    arr = arrays(log)
+    off = arr.offsets
     case, _ = positions(off)
     ts = event_times(log)
-    act, act_labels = log._codes(ACTIVITY, "personas")
+    act, act_labels = arr.codes(ACTIVITY, "personas"), arr.labels(ACTIVITY, "personas")
     act = np.asarray(act, dtype=np.int64)
     sizes = np.bincount(labels, minlength=n_p)
     dur = ts[off[1:] - 1] - ts[off[:-1]] if log.n_cases else np.zeros(0, np.int64)
@@ -407,7 +401,7 @@ def _profiles(
     out["typical_path_share"] = vc[np.arange(n_p), top_v] / np.maximum(sizes, 1)
     ev_p = labels[case] if len(case) else np.zeros(0, np.int64)
     if CHANNEL in log.columns:
-        ch, ch_labels = log._codes(CHANNEL, "personas")
+        ch, ch_labels = arr.codes(CHANNEL, "personas"), arr.labels(CHANNEL, "personas")
         ch = np.asarray(ch, dtype=np.int64)
         ok = ch >= 0
         cc = np.bincount(

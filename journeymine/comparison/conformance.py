@@ -20,12 +20,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._html import html_table
 from .._kernels import first_of_pairs
-from .._validation import _fold, _show, check_one_of, near_matches, warn
+from .._validation import (
+    InstanceOf,
+    Options,
+    fold_name,
+    near_matches,
+    show_value,
+    validate_params,
+    warn,
+)
 from ..errors import DataQualityWarning, InvalidParameterError
 from ..log import JourneyLog
 from . import _netreplay
-from ._common import Context, case_ids, html_table
+from ._common import Context, case_ids
 from ._tables import (
     DEVIATION_KINDS,
     WHOLE_JOURNEY,
@@ -82,7 +91,7 @@ class Comparison:
     >>> log = jm.datasets.load_sample()
     >>> assumed = jm.AssumedJourney.from_steps(
     ...     ["visit homepage", "view pricing", "start trial", "purchase"], goal="purchase")
-    >>> result = jm.compare(assumed, log)
+    >>> result = jm.compare(log, assumed)
     >>> isinstance(result, jm.Comparison), 0.0 <= result.fitness <= 1.0
     (True, True)
     """
@@ -179,9 +188,23 @@ class Comparison:
 # --------------------------------------------------------------------------- compare
 
 
+@validate_params(
+    {
+        "log": ["log"],
+        "assumed": [
+            InstanceOf(
+                (AssumedJourney, dict, list, tuple, str, os.PathLike),
+                "an AssumedJourney, a spec dict, a list of steps or a path to a "
+                "YAML/JSON/BPMN file",
+            )
+        ],
+        "match": [Options(*_MATCH)],
+        "method": [Options(*_netreplay.METHODS)],
+    }
+)
 def compare(
-    assumed: AssumedJourney | dict[str, Any] | list[Any] | str | os.PathLike[str],
     log: JourneyLog,
+    assumed: AssumedJourney | dict[str, Any] | list[Any] | str | os.PathLike[str],
     *,
     match: str = "exact",
     method: str = "alignments",
@@ -190,10 +213,10 @@ def compare(
 
     Parameters
     ----------
+    log : JourneyLog
     assumed : AssumedJourney, dict, list of steps, or path
         The assumed journey (a dict, list or YAML/JSON/BPMN path is read with
         :meth:`AssumedJourney.from_dict` / :meth:`AssumedJourney.from_file`).
-    log : JourneyLog
     match : {"exact", "loose"}, default "exact"
         How step names find log touchpoints: exactly (plus ``aliases``), or also
         ignoring case, spaces, ``_`` and ``-`` ("View Pricing" = "view_pricing").
@@ -284,7 +307,7 @@ def compare(
     ...     "time": pd.date_range("2025-01-01", periods=9, freq="h"),
     ... })
     >>> log = jm.from_pandas(df, case="case", activity="activity", timestamp="time")
-    >>> cmp = jm.compare(jm.AssumedJourney(["home", "pricing", "buy"], goal="buy"), log)
+    >>> cmp = jm.compare(log, jm.AssumedJourney(["home", "pricing", "buy"], goal="buy"))
     >>> cmp.journeys[["case_id", "fitness", "missing_step", "unexpected_touchpoint", "out_of_order"]].round(3)
       case_id  fitness  missing_step  unexpected_touchpoint  out_of_order
     0       1    1.000             0                      0             0
@@ -297,12 +320,6 @@ def compare(
     2      buy     0.667      0.0        0.333         0.000
     """
     aj = _as_assumed(assumed)
-    if not isinstance(log, JourneyLog):
-        raise InvalidParameterError(
-            f"The 'log' parameter of {_FUNC} must be a JourneyLog. Got {type(log).__name__} instead."
-        )
-    check_one_of(match, _MATCH, "match", _FUNC)
-    check_one_of(method, _netreplay.METHODS, "method", _FUNC)
     ctx = Context(log)
     step_of_code, observed, not_observed = _map_steps(aj, ctx, match)
     ctx.step_of_code = step_of_code
@@ -349,8 +366,9 @@ def _as_assumed(assumed: Any) -> AssumedJourney:
         return AssumedJourney.from_file(assumed)
     raise InvalidParameterError(
         f"The 'assumed' parameter of {_FUNC} must be an AssumedJourney, a spec dict, a list of "
-        f"steps or a path to a YAML/JSON/BPMN file. Got {_show(assumed)} of type "
-        f"{type(assumed).__name__} instead."
+        f"steps or a path to a YAML/JSON/BPMN file. Got {show_value(assumed)} of type "
+        f"{type(assumed).__name__} instead.",
+        param="assumed",
     )
 
 
@@ -361,13 +379,13 @@ def _map_steps(
     names = aj.step_names
     index = {n: i for i, n in enumerate(names)}
     step_of_label = {lab: index[s] for lab, s in aj.labels().items()}
-    folded = {_fold(lab): i for lab, i in step_of_label.items()}
+    folded = {fold_name(lab): i for lab, i in step_of_label.items()}
     step_of_code = np.full(len(ctx.labels), -1, dtype=np.int64)
     for c, lab in enumerate(ctx.labels):
         if lab in step_of_label:
             step_of_code[c] = step_of_label[lab]
-        elif match == "loose" and _fold(lab) in folded:
-            step_of_code[c] = folded[_fold(lab)]
+        elif match == "loose" and fold_name(lab) in folded:
+            step_of_code[c] = folded[fold_name(lab)]
     present = ctx.label_count > 0
     observed = np.zeros(len(names), dtype=bool)
     observed[step_of_code[(step_of_code >= 0) & present]] = True

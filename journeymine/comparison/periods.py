@@ -16,13 +16,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._kernels import case_variants, distinct, event_times, group_quantiles, positions
-from .._validation import _show, check_column, check_number
-from ..derive import Goal
+from .._html import html_table
+from .._kernels import case_variants, distinct, group_quantiles, positions
+from .._validation import Interval, check_column, show_value, validate_params
+from ..derive import Goal, arrays, event_times
 from ..errors import InvalidParameterError
 from ..log import JourneyLog
 from ..schema import ACTIVITY, END, START
-from ._common import html_table, path_text
+from ._common import path_text
 from .segments import _scipy_stats, _table_test, segment_differences
 
 __all__ = ["compare_periods", "PeriodComparison"]
@@ -92,6 +93,16 @@ class PeriodComparison:
         )
 
 
+@validate_params(
+    {
+        "log": ["log"],
+        "goal": ["goal", "predicate", None],
+        "level": ["column"],
+        "alpha": [Interval(float, 0.0, 1.0, closed="right")],
+        "min_journeys": [Interval(int, 2, None)],
+        "top_paths": [Interval(int, 1, None)],
+    }
+)
 def compare_periods(
     log: JourneyLog,
     *,
@@ -138,15 +149,9 @@ def compare_periods(
     True
     """
     func = "compare_periods"
-    if not isinstance(log, JourneyLog):
-        raise InvalidParameterError(
-            f"The 'log' parameter of {func} must be a JourneyLog. Got {type(log).__name__} instead."
-        )
     check_column(log.columns, level, "level", func)
-    check_number(alpha, "alpha", func, low=0.0, high=1.0, low_open=True)
-    check_number(top_paths, "top_paths", func, low=1, integer=True)
     ts = event_times(log)
-    start = ts[log._offsets[:-1]] if log.n_cases else np.zeros(0, np.int64)
+    start = ts[arrays(log).offsets[:-1]] if log.n_cases else np.zeros(0, np.int64)
     period, names = _assign(start, split, func)
     n_p = len(names)
     pairs = [(i, i + 1) for i in range(n_p - 1)]
@@ -161,7 +166,7 @@ def compare_periods(
         level=level,
         func=func,
     )
-    lens = np.diff(log._offsets)
+    lens = np.diff(arrays(log).offsets)
     periods = pd.DataFrame(
         {
             "period": names,
@@ -174,9 +179,9 @@ def compare_periods(
     for col in ("conversion", "median_duration"):
         if col in seg_table:
             periods[col] = seg_table[col].to_numpy()
-    codes, labels = log._codes(level, func)
+    codes, labels = arrays(log).codes(level, func), arrays(log).labels(level, func)
     codes = np.asarray(codes, dtype=np.int64)
-    var, rep = case_variants(codes, log._offsets)
+    var, rep = case_variants(codes, arrays(log).offsets)
     pv = distinct(period * (int(var.max()) + 1 if len(var) else 1) + var)
     periods["variants"] = np.bincount(pv // (int(var.max()) + 1 if len(var) else 1), minlength=n_p)
     transitions = _transitions(log, codes, labels, period, names)
@@ -222,11 +227,11 @@ def _assign(start: np.ndarray, split: Any, func: str) -> tuple[np.ndarray, list[
         except (ValueError, TypeError) as exc:
             raise InvalidParameterError(
                 f"The 'split' parameter of {func} must be a date, a list of dates or a period "
-                f"frequency such as 'M', 'W' or 'Q'. Got {_show(d)} instead."
+                f"frequency such as 'M', 'W' or 'Q'. Got {show_value(d)} instead."
             ) from exc
         if t is pd.NaT:
             raise InvalidParameterError(
-                f"The 'split' parameter of {func} must be a date. Got {_show(d)} instead."
+                f"The 'split' parameter of {func} must be a date. Got {show_value(d)} instead."
             )
         cuts.append(t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC"))
     cuts = sorted(set(cuts))
@@ -270,11 +275,11 @@ def _transitions(
     node_names = [*(str(x) for x in labels), "(missing)", START, END]
     n_nodes = len(node_names)
     node = np.where(codes >= 0, codes, n_l)
-    off = log._offsets
+    off = arrays(log).offsets
     case, _ = positions(off)
     ts = event_times(log)
     inner = np.flatnonzero(case[1:] == case[:-1]) if len(case) > 1 else np.zeros(0, np.int64)
-    fin = np.flatnonzero(~np.asarray(log._ongoing, dtype=bool))
+    fin = np.flatnonzero(~np.asarray(arrays(log).ongoing, dtype=bool))
     n = log.n_cases
     src = np.r_[np.full(n, n_nodes - 2), node[inner], node[off[1:][fin] - 1]]
     dst = np.r_[
@@ -396,7 +401,7 @@ def _paths(
     n_v = len(rep)
     counts = np.bincount(period * n_v + var, minlength=len(names) * n_v).reshape(len(names), n_v)
     per_j = counts.sum(1)
-    off = log._offsets
+    off = arrays(log).offsets
     rows = []
     for a, b in pairs:
         sa, sb = counts[a] / max(per_j[a], 1), counts[b] / max(per_j[b], 1)

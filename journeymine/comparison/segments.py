@@ -16,14 +16,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._kernels import distinct, event_times, positions
-from .._validation import check_column, check_number
-from ..analyzers._stats import newcombe_diff_ci
-from ..derive import Goal, case_goals, goal_mask
-from ..errors import InvalidParameterError
+from .._html import html_table
+from .._kernels import distinct, positions
+from .._stats import newcombe_diff_ci
+from .._validation import Interval, check_column, validate_params
+from ..derive import Goal, arrays, event_times, goal_mask
+from ..derive import converted as converted_of
+from ..errors import InvalidParameterError, MissingColumnError
 from ..log import JourneyLog
 from ..schema import ACTIVITY, DEPARTMENT
-from ._common import case_attribute, html_table
+from ._common import case_attribute
 
 __all__ = ["compare_segments", "SegmentComparison", "METRICS"]
 
@@ -123,6 +125,16 @@ class SegmentComparison:
         )
 
 
+@validate_params(
+    {
+        "log": ["log"],
+        "by": ["column"],
+        "goal": ["goal", "predicate", None],
+        "alpha": [Interval(float, 0.0, 1.0, closed="right")],
+        "min_journeys": [Interval(int, 2, None)],
+        "level": ["column"],
+    }
+)
 def compare_segments(
     log: JourneyLog,
     by: str,
@@ -197,16 +209,18 @@ def compare_segments(
     ['metric', 'step', 'segment_a', 'segment_b', 'n_a', 'n_b']
     """
     func = "compare_segments"
-    if not isinstance(log, JourneyLog):
-        raise InvalidParameterError(
-            f"The 'log' parameter of {func} must be a JourneyLog. Got {type(log).__name__} instead."
-        )
     check_column(log.columns, level, "level", func)
-    check_number(alpha, "alpha", func, low=0.0, high=1.0, low_open=True)
-    check_number(min_journeys, "min_journeys", func, low=2, integer=True)
     seg, labels = case_attribute(log, by, "by", func)
     present = np.bincount(seg[seg >= 0], minlength=len(labels)) > 0
     keep = np.flatnonzero(present)
+    if not len(keep):  # the column exists but no journey has a value in it
+        raise MissingColumnError(
+            f"The 'by' parameter of {func} names the column {by!r}, but no journey has a "
+            f"value in it, so there are no segments to compare. Map a column to {by!r} when "
+            "loading the log (or pass labels=...), or choose another column.",
+            column=str(by),
+            available=[str(c) for c in log.columns],
+        )
     remap = np.full(len(labels), -1, dtype=np.int64)
     remap[keep] = np.arange(len(keep))
     seg = np.where(seg >= 0, remap[np.maximum(seg, 0)], -1)
@@ -252,15 +266,9 @@ def segment_differences(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per-segment summary and the tidy differences table for the given pairs of segment codes."""
     n_seg = len(names)
-    fin = ~np.asarray(log._ongoing, dtype=bool)
+    fin = ~np.asarray(arrays(log).ongoing, dtype=bool)
     valid = (seg >= 0) & fin
-    off = log._offsets
-    ts = event_times(log)
-    dur_h = (ts[off[1:] - 1] - ts[off[:-1]]) / 3.6e12 if log.n_cases else np.zeros(0)
-    converted = (
-        case_goals(log, goal, func=func)["converted"].to_numpy() if goal is not None else None
-    )
-    handoffs, has_dept = _handoffs(log)
+    converted = converted_of(log, goal, func) if goal is not None else None
     n_journeys = np.bincount(seg[seg >= 0], minlength=n_seg)
     n_fin = np.bincount(seg[valid], minlength=n_seg)
     enough = n_fin >= min_journeys
@@ -282,6 +290,37 @@ def segment_differences(
         seg_table["conversion"] = np.where(n_fin > 0, k / np.maximum(n_fin, 1), np.nan)
         for a, b in pairs:
             rows.append(_rate_row("conversion", None, names, a, b, k, n_fin, enough))
+    rows += _duration_and_handoff_rows(log, seg_table, seg, valid, names, pairs, enough)
+    goal_codes: set[int] = set()
+    if goal is not None:
+        codes = arrays(log).codes(level, func)
+        hit = np.asarray(codes)[goal_mask(log, goal, func=func)]
+        goal_codes = set(np.flatnonzero(np.bincount(hit[hit >= 0], minlength=1)).tolist())
+    rows += _step_rows(
+        log, seg, valid, converted, goal_codes, names, pairs, enough, min_journeys, level, func
+    )
+    diffs = pd.DataFrame(rows, columns=_DIFF_COLUMNS)
+    diffs = _adjust(diffs, alpha)
+    return seg_table, diffs
+
+
+def _duration_and_handoff_rows(
+    log: JourneyLog,
+    seg_table: pd.DataFrame,
+    seg: np.ndarray,
+    valid: np.ndarray,
+    names: list[str],
+    pairs: list[tuple[int, int]],
+    enough: np.ndarray,
+) -> list[dict[str, Any]]:
+    """Journey duration (and handoffs, with departments): per-segment columns added to
+    ``seg_table`` in place, and the difference rows of the given pairs."""
+    n_seg = len(names)
+    off = arrays(log).offsets
+    ts = event_times(log)
+    dur_h = (ts[off[1:] - 1] - ts[off[:-1]]) / 3.6e12 if log.n_cases else np.zeros(0)
+    handoffs, has_dept = _handoffs(log)
+    rows: list[dict[str, Any]] = []
     groups = [np.flatnonzero(valid & (seg == i)) for i in range(n_seg)]
     seg_table["median_duration"] = pd.to_timedelta(
         [np.median(dur_h[g]) * 3.6e12 if len(g) else np.nan for g in groups], unit="ns"
@@ -316,28 +355,18 @@ def segment_differences(
                     center="mean",
                 )
             )
-    goal_codes: set[int] = set()
-    if goal is not None:
-        codes, _ = log._codes(level, func)
-        hit = np.asarray(codes)[goal_mask(log, goal, func=func)]
-        goal_codes = set(np.flatnonzero(np.bincount(hit[hit >= 0], minlength=1)).tolist())
-    rows += _step_rows(
-        log, seg, valid, converted, goal_codes, names, pairs, enough, min_journeys, level, func
-    )
-    diffs = pd.DataFrame(rows, columns=_DIFF_COLUMNS)
-    diffs = _adjust(diffs, alpha)
-    return seg_table, diffs
+    return rows
 
 
 def _handoffs(log: JourneyLog) -> tuple[np.ndarray, bool]:
     """Department changes between consecutive events of each journey (both known)."""
     if DEPARTMENT not in log.columns:
         return np.zeros(log.n_cases), False
-    codes, _ = log._codes(DEPARTMENT, "compare_segments")
+    codes = arrays(log).codes(DEPARTMENT, "compare_segments")
     codes = np.asarray(codes, dtype=np.int64)
     if not (codes >= 0).any():
         return np.zeros(log.n_cases), False
-    case, _ = positions(log._offsets)
+    case, _ = positions(arrays(log).offsets)
     same = np.r_[case[1:] == case[:-1]] if len(case) > 1 else np.zeros(0, bool)
     change = same & (codes[1:] >= 0) & (codes[:-1] >= 0) & (codes[1:] != codes[:-1])
     return np.bincount(case[:-1][change], minlength=log.n_cases).astype(float), True
@@ -356,16 +385,16 @@ def _step_rows(
     level: str,
     func: str,
 ) -> list[dict[str, Any]]:
-    codes, labels = log._codes(level, func)
+    codes, labels = arrays(log).codes(level, func), arrays(log).labels(level, func)
     codes = np.asarray(codes, dtype=np.int64)
     n_l, n_seg = len(labels), len(names)
-    case, _ = positions(log._offsets)
+    case, _ = positions(arrays(log).offsets)
     ev_ok = valid[case] & (codes >= 0)
     # visits: distinct (journey, step) among finished journeys of a segment
     key = distinct(case[ev_ok] * (n_l + 1) + codes[ev_ok])
     vc, vs = key // (n_l + 1), key % (n_l + 1)
     visits = np.bincount(seg[vc] * n_l + vs, minlength=n_seg * n_l).reshape(n_seg, n_l)
-    last = codes[log._offsets[1:] - 1] if log.n_cases else np.zeros(0, np.int64)
+    last = codes[arrays(log).offsets[1:] - 1] if log.n_cases else np.zeros(0, np.int64)
     ends = valid & (last >= 0) & (True if converted is None else ~converted)
     drops = np.bincount(seg[ends] * n_l + last[ends], minlength=n_seg * n_l).reshape(n_seg, n_l)
     # next-step counts: transitions out of each step (to the end for the last event of finished journeys)

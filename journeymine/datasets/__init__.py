@@ -28,9 +28,15 @@ from typing import Any
 
 import pandas as pd
 
+from .._journeymodel import (
+    TRUTH_COLUMNS,
+    Delay,
+    JourneyModel,
+    SegmentEffect,
+    SilentGap,
+    Touchpoint,
+)
 from ..errors import InvalidParameterError
-from ._blocks import TRUTH_COLUMNS, Delay, SegmentEffect, SilentGap, Touchpoint
-from ._model import JourneyModel
 from ._sample_model import PLANTED, SAMPLE_SIMULATION, random_model, sample_model
 from ._simulate import simulate
 
@@ -38,6 +44,7 @@ __all__ = [
     # bundled data
     "load_sample",
     "sample_path",
+    "copy_raw_samples",
     "PLANTED",
     "SAMPLE_SIMULATION",
     # simulation
@@ -125,6 +132,26 @@ def sample_path(name: str = _SAMPLE_FILE) -> Path:
         f"The 'name' parameter of sample_path must be one of {shipped + list(_RAW_FILES)!r}. "
         f"Got {name!r} instead."
     )
+
+
+def copy_raw_samples(folder: Path) -> list[str]:
+    """Put the raw multichannel sample files and the crosswalk into ``folder``.
+
+    Copied from ``data/samples/`` of the source tree when it is there, else
+    generated (the same files). Returns the names of the files written.
+    """
+    import shutil
+
+    from . import _make_sample
+
+    folder = Path(folder)
+    names = [*_make_sample.RAW_SOURCES, "identities.csv", "README.md"]
+    raw = Path(_make_sample.RAW_DIR)
+    if all((raw / n).is_file() for n in names):
+        for n in names:
+            shutil.copyfile(raw / n, folder / n)
+        return names
+    return sorted(p.name for p in _make_sample.write_raw_samples(folder).values())
 
 
 def load_sample(*, as_frame: bool = False) -> Any:

@@ -19,11 +19,19 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .._journeymodel import (
+    END_STATE,
+    RETURN_STATE,
+    START_STATE,
+    Delay,
+    SegmentEffect,
+    SilentGap,
+    unique_names,
+)
 from ..schema import DIRECTIONS
-from ._blocks import _END, _RETURN, _START, Delay, SegmentEffect, SilentGap, _unique
 
 if TYPE_CHECKING:
-    from ._model import JourneyModel
+    from .._journeymodel import JourneyModel
 
 __all__: list[str] = []
 
@@ -51,91 +59,22 @@ class _Compiled:
     marker_masks: dict[str, np.ndarray]
 
 
+def compiled(model: JourneyModel) -> _Compiled:
+    """The model's arrays, compiled once per model and kept on it (a model is immutable)."""
+    cache = model.__dict__
+    if "_compiled" not in cache:
+        cache["_compiled"] = _compile(model)
+    return cache["_compiled"]
+
+
 def _compile(model: JourneyModel) -> _Compiled:
     names = model.touchpoint_names
     s = len(names)
     index = {n: i for i, n in enumerate(names)}
-    k = s + 1  # columns: touchpoints, then END
-
-    def row_vector(row: Mapping[str, float]) -> np.ndarray:
-        vec = np.zeros(k)
-        for tgt, p in row.items():
-            vec[s if tgt == _END else index[tgt]] = p
-        return vec
-
-    base = np.zeros((s + 2, k))  # rows: touchpoints, then START, then RETURN
-    base[:, s] = 1.0
-    for src, row in model.transitions.items():
-        base[index[src]] = row_vector(row)
-    base[s] = row_vector(model.start)
-    base[s + 1] = row_vector(model.return_start or model.start)
-
-    effects = [m for m in model.modifiers if isinstance(m, SegmentEffect)]
-    profile_attrs = _unique(m.attribute for m in effects)
-    radix = [len(model.attributes[a]) for a in profile_attrs]
-    n_profiles = int(np.prod(radix)) if radix else 1
-    tables = np.repeat(base[None], n_profiles, axis=0)
-    if effects:
-        values = {a: list(model.attributes[a]) for a in profile_attrs}
-        for prof in range(n_profiles):
-            digits = _unravel(prof, radix)
-            chosen = {a: values[a][d] for a, d in zip(profile_attrs, digits, strict=True)}
-            for m in effects:
-                if chosen[m.attribute] == m.value:
-                    if m.source == _START:
-                        targets = [s] if model.return_start is not None else [s, s + 1]
-                    elif m.source == _RETURN:
-                        targets = [s + 1]
-                    else:
-                        targets = [index[m.source]]
-                    tables[prof, targets] = row_vector(m.transitions)
-    rows = tables.reshape(n_profiles * (s + 2), k)
-    rows = rows / rows.sum(axis=1, keepdims=True)
-    cum = np.cumsum(rows, axis=1)
-    positive = rows > 0
-    last_col = (k - 1 - np.argmax(positive[:, ::-1], axis=1)).astype(np.int64)
-    cols = np.arange(k)
-    cum[cols[None, :] >= last_col[:, None]] = 1.0
-    flat_cum = (np.arange(rows.shape[0], dtype=np.float64)[:, None] + cum).ravel()
-
-    # delays by precedence: default, ("*", "*"), (a, "*"), ("*", b), (a, b)
-    log_median = np.empty((s, s))
-    spread = np.empty((s, s))
-
-    def put(rows: Any, cols: Any, d: Delay) -> None:
-        log_median[rows, cols] = math.log(d.median.total_seconds())
-        spread[rows, cols] = d.spread
-
-    put(slice(None), slice(None), model.default_delay)
-    ranked = sorted(model.delays.items(), key=lambda kv: (kv[0][0] != "*") + 2 * (kv[0][1] != "*"))
-    for (src, tgt), d in ranked:
-        rows = slice(None) if src == "*" else index[src]
-        cols = slice(None) if tgt == "*" else index[tgt]
-        put(rows, cols, d)
-    log_median = log_median.ravel()
-    spread = spread.ravel()
-    gap_share = np.zeros(s * s)
-    gap_log_median = np.zeros(s * s)
-    gap_spread = np.zeros(s * s)
-    for m in model.modifiers:
-        if isinstance(m, SilentGap):
-            t = index[m.source] * s + index[m.target]
-            gap_share[t] = m.share
-            gap_log_median[t] = math.log(m.delay.median.total_seconds())
-            gap_spread[t] = m.delay.spread
-
+    profile_attrs, radix, flat_cum, last_col = _transition_tables(model, index)
+    log_median, spread, gap_share, gap_log_median, gap_spread = _delay_tables(model, index)
     tps = model.touchpoints
-    agents = np.array([t.agents for t in tps], dtype=np.int64)
-    dept_pool: dict[str, int] = {}
-    for t in tps:
-        key = t.department or "agent"
-        dept_pool[key] = max(dept_pool.get(key, 0), t.agents)
-    resource_names: list[str] = []
-    first: dict[str, int] = {}
-    for key, size in dept_pool.items():
-        first[key] = len(resource_names)
-        resource_names.extend(f"{key}-{i}" for i in range(1, size + 1))
-    resource_offset = np.array([first[t.department or "agent"] for t in tps], dtype=np.int64)
+    agents, resource_offset, resource_names = _resources(tps)
 
     channels = model.channels
     departments = model.departments
@@ -170,6 +109,112 @@ def _compile(model: JourneyModel) -> _Compiled:
             for flag, members in model.markers.items()
         },
     )
+
+
+def _transition_tables(
+    model: JourneyModel, index: dict[str, int]
+) -> tuple[list[str], list[int], np.ndarray, np.ndarray]:
+    """The next-step sampling tables, one per profile of the segment attributes.
+
+    Returns the profile attributes, their radix, the flattened cumulative row
+    probabilities (row r shifted by r) and each row's last possible column.
+    """
+    s = len(index)
+    k = s + 1  # columns: touchpoints, then END
+
+    def row_vector(row: Mapping[str, float]) -> np.ndarray:
+        vec = np.zeros(k)
+        for tgt, p in row.items():
+            vec[s if tgt == END_STATE else index[tgt]] = p
+        return vec
+
+    base = np.zeros((s + 2, k))  # rows: touchpoints, then START, then RETURN
+    base[:, s] = 1.0
+    for src, row in model.transitions.items():
+        base[index[src]] = row_vector(row)
+    base[s] = row_vector(model.start)
+    base[s + 1] = row_vector(model.return_start or model.start)
+
+    effects = [m for m in model.modifiers if isinstance(m, SegmentEffect)]
+    profile_attrs = unique_names(m.attribute for m in effects)
+    radix = [len(model.attributes[a]) for a in profile_attrs]
+    n_profiles = int(np.prod(radix)) if radix else 1
+    tables = np.repeat(base[None], n_profiles, axis=0)
+    if effects:
+        values = {a: list(model.attributes[a]) for a in profile_attrs}
+        for prof in range(n_profiles):
+            digits = _unravel(prof, radix)
+            chosen = {a: values[a][d] for a, d in zip(profile_attrs, digits, strict=True)}
+            for m in effects:
+                if chosen[m.attribute] == m.value:
+                    if m.source == START_STATE:
+                        targets = [s] if model.return_start is not None else [s, s + 1]
+                    elif m.source == RETURN_STATE:
+                        targets = [s + 1]
+                    else:
+                        targets = [index[m.source]]
+                    tables[prof, targets] = row_vector(m.transitions)
+    rows = tables.reshape(n_profiles * (s + 2), k)
+    rows = rows / rows.sum(axis=1, keepdims=True)
+    cum = np.cumsum(rows, axis=1)
+    positive = rows > 0
+    last_col = (k - 1 - np.argmax(positive[:, ::-1], axis=1)).astype(np.int64)
+    cols = np.arange(k)
+    cum[cols[None, :] >= last_col[:, None]] = 1.0
+    flat_cum = (np.arange(rows.shape[0], dtype=np.float64)[:, None] + cum).ravel()
+
+    return profile_attrs, radix, flat_cum, last_col
+
+
+def _delay_tables(
+    model: JourneyModel, index: dict[str, int]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per (source, target) pair, flattened: log median delay and spread, then the share,
+    log median and spread of the planted silent gaps."""
+    s = len(index)
+
+    # delays by precedence: default, ("*", "*"), (a, "*"), ("*", b), (a, b)
+    log_median = np.empty((s, s))
+    spread = np.empty((s, s))
+
+    def put(rows: Any, cols: Any, d: Delay) -> None:
+        log_median[rows, cols] = math.log(d.median.total_seconds())
+        spread[rows, cols] = d.spread
+
+    put(slice(None), slice(None), model.default_delay)
+    ranked = sorted(model.delays.items(), key=lambda kv: (kv[0][0] != "*") + 2 * (kv[0][1] != "*"))
+    for (src, tgt), d in ranked:
+        rows = slice(None) if src == "*" else index[src]
+        cols = slice(None) if tgt == "*" else index[tgt]
+        put(rows, cols, d)
+    log_median = log_median.ravel()
+    spread = spread.ravel()
+    gap_share = np.zeros(s * s)
+    gap_log_median = np.zeros(s * s)
+    gap_spread = np.zeros(s * s)
+    for m in model.modifiers:
+        if isinstance(m, SilentGap):
+            t = index[m.source] * s + index[m.target]
+            gap_share[t] = m.share
+            gap_log_median[t] = math.log(m.delay.median.total_seconds())
+            gap_spread[t] = m.delay.spread
+    return log_median, spread, gap_share, gap_log_median, gap_spread
+
+
+def _resources(tps: Any) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Agents per touchpoint, the offset of its department's pool and the pool's names."""
+    agents = np.array([t.agents for t in tps], dtype=np.int64)
+    dept_pool: dict[str, int] = {}
+    for t in tps:
+        key = t.department or "agent"
+        dept_pool[key] = max(dept_pool.get(key, 0), t.agents)
+    resource_names: list[str] = []
+    first: dict[str, int] = {}
+    for key, size in dept_pool.items():
+        first[key] = len(resource_names)
+        resource_names.extend(f"{key}-{i}" for i in range(1, size + 1))
+    resource_offset = np.array([first[t.department or "agent"] for t in tps], dtype=np.int64)
+    return agents, resource_offset, resource_names
 
 
 def _unravel(value: int, radix: list[int]) -> list[int]:
@@ -254,8 +299,7 @@ def _relative_starts(
 def _simulate_arrays(
     model: JourneyModel, n_journeys: int, seed: int | None, start_ns: int, end_ns: int
 ) -> dict[str, Any]:
-    comp = model._compiled
-    s = comp.n_states
+    comp = compiled(model)
     rng = np.random.default_rng(seed)
 
     # customers, their attributes, and the profile (attribute combination) of each journey
@@ -263,14 +307,7 @@ def _simulate_arrays(
     n_customers = counts.size
     index_dtype = np.int32 if n_journeys < np.iinfo(np.int32).max else np.int64
     journey_customer = np.repeat(np.arange(n_customers, dtype=index_dtype), counts)
-    attr_codes: dict[str, np.ndarray] = {}
-    for attr, dist in model.attributes.items():
-        probs = np.array(list(dist.values()))
-        codes = rng.choice(probs.size, size=n_customers, p=probs / probs.sum())
-        attr_codes[attr] = codes.astype(np.int8 if probs.size < 128 else np.int32)
-    customer_profile = np.zeros(n_customers, dtype=np.int64)
-    for attr, r in zip(comp.profile_attrs, comp.profile_radix, strict=True):
-        customer_profile = customer_profile * r + attr_codes[attr]
+    attr_codes, customer_profile = _draw_attributes(model, comp, n_customers, rng)
     profile = customer_profile[journey_customer]
     customer_first = _segment_starts(counts)
     returning = np.ones(n_journeys, dtype=np.int64)
@@ -285,50 +322,14 @@ def _simulate_arrays(
     first[offsets] = True
 
     # delays (whole seconds, at least 1, capped below the inactivity)
-    trans = np.empty(n_events, dtype=np.int32)
-    trans[1:] = states[:-1].astype(np.int32) * s + states[1:]
-    trans[0] = 0
-    delay = rng.standard_normal(n_events)
-    delay *= comp.spread[trans]
-    delay += comp.log_median[trans]
-    silent = np.zeros(n_events, dtype=bool)
-    candidates = np.flatnonzero((comp.gap_share[trans] > 0) & ~first)
-    if candidates.size:
-        hit = candidates[rng.random(candidates.size) < comp.gap_share[trans[candidates]]]
-        t_hit = trans[hit]
-        delay[hit] = comp.gap_log_median[t_hit] + comp.gap_spread[t_hit] * rng.standard_normal(
-            hit.size
-        )
-        silent[hit] = True
-    del trans, candidates
-    np.exp(delay, out=delay)
-    cap = max(1.0, math.floor(0.9 * model.inactivity.total_seconds()))
-    np.clip(delay, 1.0, cap, out=delay)
-    np.rint(delay, out=delay)
-    delay[first] = 0.0
-    elapsed = delay.astype(np.int64)
-    del delay
-    np.cumsum(elapsed, out=elapsed)
+    elapsed, silent = _draw_delays(model, comp, states, first, rng)
     journey_base = elapsed[offsets]
     last = offsets + lengths - 1
     duration = elapsed[last] - journey_base
 
     # journey start times: a customer's journeys follow each other after the inactivity
-    gap = np.exp(
-        math.log(model.revisit_delay.median.total_seconds())
-        + model.revisit_delay.spread * rng.standard_normal(n_journeys)
-    )
-    gap = np.ceil(gap).astype(np.int64) + int(model.inactivity.total_seconds())
     window = (end_ns - start_ns) // 1_000_000_000
-    rel_start, last_start = _relative_starts(duration + gap, customer_first, counts)
-    crowded = last_start >= window
-    if crowded.any():
-        # shorten the waits between these customers' journeys to just over the inactivity
-        gap[crowded[journey_customer]] = int(model.inactivity.total_seconds()) + 1
-        rel_start, last_start = _relative_starts(duration + gap, customer_first, counts)
-    room = np.maximum(window - last_start, 0)
-    t0 = np.floor(rng.random(n_customers) * room).astype(np.int64)
-    journey_start = t0[journey_customer] + rel_start
+    journey_start = _draw_starts(model, duration, counts, journey_customer, window, rng)
     seconds = elapsed  # in place: seconds since the window start
     seconds += np.repeat(journey_start - journey_base, lengths)
     del elapsed
@@ -360,13 +361,7 @@ def _simulate_arrays(
         n_customers = int(seen.sum())
     n_obs = int(observed.sum())
 
-    # agents
-    resource = np.full(states.size, -1, dtype=np.int16)
-    staffed = np.flatnonzero(comp.agents[states] > 0)
-    if staffed.size:
-        st = states[staffed]
-        pick = np.floor(rng.random(staffed.size) * comp.agents[st]).astype(np.int64)
-        resource[staffed] = comp.resource_offset[st] + pick
+    resource = _draw_agents(comp, states, rng)
 
     timestamps = seconds  # in place: nanoseconds since the epoch
     timestamps *= 1_000_000_000
@@ -385,3 +380,95 @@ def _simulate_arrays(
         "ongoing": ongoing,
         "truncated": truncated,
     }
+
+
+def _draw_attributes(
+    model: JourneyModel, comp: _Compiled, n_customers: int, rng: np.random.Generator
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Each customer's attribute codes, and its profile (the combination of attributes)."""
+    attr_codes: dict[str, np.ndarray] = {}
+    for attr, dist in model.attributes.items():
+        probs = np.array(list(dist.values()))
+        codes = rng.choice(probs.size, size=n_customers, p=probs / probs.sum())
+        attr_codes[attr] = codes.astype(np.int8 if probs.size < 128 else np.int32)
+    customer_profile = np.zeros(n_customers, dtype=np.int64)
+    for attr, r in zip(comp.profile_attrs, comp.profile_radix, strict=True):
+        customer_profile = customer_profile * r + attr_codes[attr]
+    return attr_codes, customer_profile
+
+
+def _draw_delays(
+    model: JourneyModel,
+    comp: _Compiled,
+    states: np.ndarray,
+    first: np.ndarray,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Seconds since each journey's first event (cumulated delays), and which delays are
+    planted silent gaps. Delays are whole seconds, at least 1, capped below the inactivity."""
+    s = comp.n_states
+    n_events = states.size
+    trans = np.empty(n_events, dtype=np.int32)
+    trans[1:] = states[:-1].astype(np.int32) * s + states[1:]
+    trans[0] = 0
+    delay = rng.standard_normal(n_events)
+    delay *= comp.spread[trans]
+    delay += comp.log_median[trans]
+    silent = np.zeros(n_events, dtype=bool)
+    candidates = np.flatnonzero((comp.gap_share[trans] > 0) & ~first)
+    if candidates.size:
+        hit = candidates[rng.random(candidates.size) < comp.gap_share[trans[candidates]]]
+        t_hit = trans[hit]
+        delay[hit] = comp.gap_log_median[t_hit] + comp.gap_spread[t_hit] * rng.standard_normal(
+            hit.size
+        )
+        silent[hit] = True
+    del trans, candidates
+    np.exp(delay, out=delay)
+    cap = max(1.0, math.floor(0.9 * model.inactivity.total_seconds()))
+    np.clip(delay, 1.0, cap, out=delay)
+    np.rint(delay, out=delay)
+    delay[first] = 0.0
+    elapsed = delay.astype(np.int64)
+    del delay
+    np.cumsum(elapsed, out=elapsed)
+    return elapsed, silent
+
+
+def _draw_starts(
+    model: JourneyModel,
+    duration: np.ndarray,
+    counts: np.ndarray,
+    journey_customer: np.ndarray,
+    window: int,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """Each journey's start (seconds into the window): a customer's journeys follow each
+    other after the inactivity plus a revisit delay, and all fit in the window if they can."""
+    n_journeys, n_customers = duration.size, counts.size
+    customer_first = _segment_starts(counts)
+    gap = np.exp(
+        math.log(model.revisit_delay.median.total_seconds())
+        + model.revisit_delay.spread * rng.standard_normal(n_journeys)
+    )
+    gap = np.ceil(gap).astype(np.int64) + int(model.inactivity.total_seconds())
+    rel_start, last_start = _relative_starts(duration + gap, customer_first, counts)
+    crowded = last_start >= window
+    if crowded.any():
+        # shorten the waits between these customers' journeys to just over the inactivity
+        gap[crowded[journey_customer]] = int(model.inactivity.total_seconds()) + 1
+        rel_start, last_start = _relative_starts(duration + gap, customer_first, counts)
+    room = np.maximum(window - last_start, 0)
+    t0 = np.floor(rng.random(n_customers) * room).astype(np.int64)
+    return t0[journey_customer] + rel_start
+
+
+def _draw_agents(comp: _Compiled, states: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """The agent (resource code) of each staffed event, -1 for the others."""
+    resource = np.full(states.size, -1, dtype=np.int16)
+    staffed = np.flatnonzero(comp.agents[states] > 0)
+    if staffed.size:
+        st = states[staffed]
+        pick = np.floor(rng.random(staffed.size) * comp.agents[st]).astype(np.int64)
+        resource[staffed] = comp.resource_offset[st] + pick
+    return resource

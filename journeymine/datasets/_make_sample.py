@@ -254,6 +254,18 @@ def raw_subset(frame: pd.DataFrame, truth: pd.DataFrame) -> tuple[pd.DataFrame, 
     return sub, truth[truth["customer_id"].isin(keep)].reset_index(drop=True)
 
 
+#: The time column of each raw source table.
+_TIME_COLUMN = {
+    "web_events.csv": "event_time",
+    "app_events.jsonl": "ts",
+    "email_events.csv": "sent_at",
+    "calls.csv": "call_start",
+    "chat.csv": "started",
+    "store_visits.csv": "visit_time",
+    "tickets.csv": "created_at",
+}
+
+
 def raw_tables(
     frame: pd.DataFrame | None = None, truth: pd.DataFrame | None = None
 ) -> dict[str, pd.DataFrame]:
@@ -374,15 +386,20 @@ def raw_tables(
         raise RuntimeError("RAW_SOURCES does not cover every touchpoint exactly once")
 
     # chronological exports, then the planted dirty rows
-    time_col = {
-        "web_events.csv": "event_time",
-        "app_events.jsonl": "ts",
-        "email_events.csv": "sent_at",
-        "calls.csv": "call_start",
-        "chat.csv": "started",
-        "store_visits.csv": "visit_time",
-        "tickets.csv": "created_at",
+    _sort_chronologically(tables, ts, rows_of)
+    _plant_dirty_rows(tables, rng)
+
+    used = {
+        "cookie_id": set(tables["web_events.csv"]["cookie"]),
+        "device_id": set(tables["app_events.jsonl"]["device_id"]),
+        "phone": set(tables["calls.csv"]["phone_number"]),
     }
+    tables["identities.csv"] = _crosswalk(frame, ids, used)
+    return tables
+
+
+def _sort_chronologically(tables: dict[str, pd.DataFrame], ts: pd.Series, rows_of: Any) -> None:
+    """Each export in time order (ties in touchpoint order); chat and ticket numbers count up."""
     order_ns = {name: None for name in tables}
     for name in tables:
         src = rows_of(name)
@@ -394,6 +411,11 @@ def raw_tables(
     for name, col, prefix in (("chat.csv", "chat_id", "CH-"), ("tickets.csv", "ticket_id", "TCK-")):
         codes, _ = pd.factorize(tables[name][col])
         tables[name][col] = [f"{prefix}{100001 + c}" for c in codes]
+
+
+def _plant_dirty_rows(tables: dict[str, pd.DataFrame], rng: np.random.Generator) -> None:
+    """Plant the dirty rows (duplicates, missing and unparseable values) in place; each table's
+    ``attrs["dirty"]`` counts them by reason."""
     dirty = {
         "web_events.csv": [("duplicate", None), ("missing_timestamp", "")],
         "email_events.csv": [
@@ -411,7 +433,7 @@ def raw_tables(
             pos = int(rng.integers(1, len(table) - 1))
             row = table.iloc[[pos]].copy()
             if reason in ("missing_timestamp", "unparseable_timestamp"):
-                row[time_col[name]] = value if value else None
+                row[_TIME_COLUMN[name]] = value if value else None
             elif reason == "missing_activity":
                 row[value] = None
             table = pd.concat(
@@ -422,14 +444,6 @@ def raw_tables(
         tables[name] = table
     for name in tables:
         tables[name].attrs.setdefault("dirty", {})
-
-    used = {
-        "cookie_id": set(tables["web_events.csv"]["cookie"]),
-        "device_id": set(tables["app_events.jsonl"]["device_id"]),
-        "phone": set(tables["calls.csv"]["phone_number"]),
-    }
-    tables["identities.csv"] = _crosswalk(frame, ids, used)
-    return tables
 
 
 def _check_unambiguous(local: pd.Series) -> None:

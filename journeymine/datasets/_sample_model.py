@@ -16,10 +16,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._journeymodel import (
+    END_STATE,
+    Delay,
+    JourneyModel,
+    SegmentEffect,
+    SilentGap,
+    Touchpoint,
+)
 from .._validation import check_number
 from ..schema import DIRECTIONS
-from ._blocks import _END, Delay, SegmentEffect, SilentGap, Touchpoint
-from ._model import JourneyModel
 
 __all__ = ["PLANTED", "SAMPLE_SIMULATION", "sample_model", "random_model"]
 
@@ -402,7 +408,7 @@ def random_model(
         row: dict[str, float] = {}
         for t, w in zip(targets, weights, strict=True):
             row[names[int(t)]] = row.get(names[int(t)], 0.0) + float(w)
-        row[_END] = p_end
+        row[END_STATE] = p_end
         transitions[name] = row
     starts = rng.choice(n_touchpoints - 1, size=min(4, n_touchpoints - 1), replace=False)
     start = dict(
@@ -420,7 +426,7 @@ def random_model(
     # segment "b" swaps the two likeliest next steps of the first touchpoint (the end
     # probability, and so the mean journey length, stays the same)
     src = names[0]
-    ranked = sorted((t for t in transitions[src] if t != _END), key=transitions[src].get)
+    ranked = sorted((t for t in transitions[src] if t != END_STATE), key=transitions[src].get)
     tgt = ranked[-1]
     seg_row = dict(transitions[src])
     if len(ranked) > 1:

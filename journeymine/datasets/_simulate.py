@@ -51,15 +51,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validation import _show, check_number
+from .._journeymodel import (
+    TRUTH_COLUMNS,
+    Delay,
+    JourneyModel,
+    SegmentEffect,
+    SilentGap,
+    Touchpoint,
+)
+from .._validation import check_number, show_value
 from ..errors import InvalidParameterError
 from ..schema import DIRECTIONS
 
 # the model and the sample model live in their own modules; they are re-exported
 # here so that ``journeymine.datasets._simulate.X`` (and pickles naming it) keep working
-from ._blocks import TRUTH_COLUMNS, Delay, SegmentEffect, SilentGap, Touchpoint
-from ._engine import _segment_starts, _simulate_arrays
-from ._model import JourneyModel
+from ._engine import _segment_starts, _simulate_arrays, compiled
 from ._sample_model import PLANTED, SAMPLE_SIMULATION, random_model, sample_model
 
 __all__ = [
@@ -88,7 +94,7 @@ def _categorical(codes: np.ndarray, categories: Sequence[str] | pd.Index) -> pd.
 
 
 def _frame(model: JourneyModel, arrays: dict[str, Any]) -> pd.DataFrame:
-    comp = model._compiled
+    comp = compiled(model)
     states = arrays["states"]
     event_journey = arrays["event_journey"]
     case_codes = event_journey
@@ -111,7 +117,7 @@ def _frame(model: JourneyModel, arrays: dict[str, Any]) -> pd.DataFrame:
 
 
 def _truth(model: JourneyModel, arrays: dict[str, Any], frame: pd.DataFrame) -> pd.DataFrame:
-    comp = model._compiled
+    comp = compiled(model)
     n = arrays["n_journeys"]
     states = arrays["states"]
     ej = arrays["event_journey"]
@@ -148,12 +154,12 @@ def _utc(value: Any, param: str) -> pd.Timestamp:
     except (ValueError, TypeError) as exc:
         raise InvalidParameterError(
             f"The {param!r} parameter of simulate must be a date or timestamp such as "
-            f"'2025-01-01'. Got {_show(value)} instead."
+            f"'2025-01-01'. Got {show_value(value)} instead."
         ) from exc
     if ts is pd.NaT:
         raise InvalidParameterError(
             f"The {param!r} parameter of simulate must be a date or timestamp such as "
-            f"'2025-01-01'. Got {_show(value)} instead."
+            f"'2025-01-01'. Got {show_value(value)} instead."
         )
     ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
     return ts.as_unit("ns")
@@ -264,7 +270,7 @@ def simulate(
     if not isinstance(model, JourneyModel):
         raise InvalidParameterError(
             f"The 'model' parameter of {f} must be a JourneyModel or None. "
-            f"Got {_show(model)} of type {type(model).__name__} instead."
+            f"Got {show_value(model)} of type {type(model).__name__} instead."
         )
     check_number(n_journeys, "n_journeys", f, low=1, integer=True)
     if seed is not None:
@@ -274,7 +280,7 @@ def simulate(
     if t_end <= t_start + pd.Timedelta(seconds=1):
         raise InvalidParameterError(
             f"The 'end' parameter of {f} must be after 'start' ({t_start}). "
-            f"Got {_show(end)} instead."
+            f"Got {show_value(end)} instead."
         )
     arrays = _simulate_arrays(model, int(n_journeys), seed, t_start.value, t_end.value)
     frame = _frame(model, arrays)

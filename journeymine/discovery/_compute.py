@@ -29,8 +29,9 @@ from .._kernels import (
     ns_to_timedelta,
     positions,
 )
+from ..derive import arrays
 from ..log import JourneyLog
-from ..schema import CASE, END, START, TIMESTAMP
+from ..schema import END, START
 
 __all__: list[str] = []
 
@@ -97,21 +98,23 @@ class _Steps:
         return self._pairs[3]
 
 
-def _steps(log: JourneyLog, level: str, collapse: bool, func: str) -> _Steps:
+def _steps(log: JourneyLog, level: str, collapse: bool) -> _Steps:
     """Encode ``log`` at ``level`` (cached on the log).
 
     With ``collapse``, a run of consecutive events of one journey with the same
     ``level`` value is one step; the step into the next value is timed from the
-    run's last event (it is the original transition out of the run).
+    run's last event (it is the original transition out of the run). ``level`` is a
+    column of the log: the public functions checked it.
     """
-    return log._cached(
+    return arrays(log).cached(
         ("discovery.steps", level, bool(collapse)),
-        lambda: _encode_steps(log, level, collapse, func),
+        lambda: _encode_steps(log, level, collapse),
     )
 
 
-def _encode_steps(log: JourneyLog, level: str, collapse: bool, func: str) -> _Steps:
-    raw, cats = log._codes(level, func)
+def _encode_steps(log: JourneyLog, level: str, collapse: bool) -> _Steps:
+    arr = arrays(log)
+    raw, cats = arr.codes(level), arr.labels(level)
     raw = np.asarray(raw)
     n_cat = len(cats)
     used = (
@@ -142,8 +145,8 @@ def _encode_steps(log: JourneyLog, level: str, collapse: bool, func: str) -> _St
 
     case_dtype = np.int32 if log.n_cases < np.iinfo(np.int32).max else np.int64
     event_code = code = compact(raw)
-    event_case = case = log._events[CASE].cat.codes.to_numpy().astype(case_dtype, copy=False)
-    ts = np.asarray(log._events[TIMESTAMP].array.asi8, dtype=np.int64)
+    event_case = case = arr.case_as(case_dtype)
+    ts = np.asarray(arr.timestamps_ns, dtype=np.int64)
     n_cases = log.n_cases
     if collapse and len(code):
         keep = np.ones(len(code), dtype=bool)
@@ -152,7 +155,7 @@ def _encode_steps(log: JourneyLog, level: str, collapse: bool, func: str) -> _St
         counts = np.bincount(case, minlength=n_cases)
         offsets = np.r_[0, np.cumsum(counts)].astype(np.int64)
     else:
-        offsets = np.asarray(log._offsets, dtype=np.int64)
+        offsets = np.asarray(arr.offsets, dtype=np.int64)
     out = _Steps(
         labels=labels,
         code=code,
@@ -239,7 +242,8 @@ def _tables(steps: _Steps) -> tuple[pd.DataFrame, pd.DataFrame]:
     """
     labels = np.asarray(steps.labels, dtype=object)
     k = len(labels)
-    rank = _name_ranks([*steps.labels, START, END])  # the last two: START, END
+    # the last two: START, END, ranked by their display labels (as the edges always were)
+    rank = _name_ranks([*(str(x) for x in steps.labels), str(START), str(END)])
     code, case, off = steps.code, steps.case, steps.offsets
     events = np.bincount(code, minlength=k)
     journeys = distinct_cases(code, case, events)
@@ -274,11 +278,13 @@ def _tables(steps: _Steps) -> tuple[pd.DataFrame, pd.DataFrame]:
     dst = np.r_[s_nodes, pdst, np.full(len(e_nodes), k + 1)]
     transitions = np.r_[starts[s_nodes], counts, ends[e_nodes]].astype(np.int64)
     o = np.lexsort((rank[dst], rank[src], -transitions))
-    names = np.r_[labels, np.array([START, END], dtype=object)]
+    names = np.array([*(str(x) for x in labels), START, END], dtype=object)
     edges = pd.DataFrame(
         {
-            "source": pd.Series(names[src[o]], dtype="str"),
-            "target": pd.Series(names[dst[o]], dtype="str"),
+            # object columns: touchpoint names (str) and the markers START and END
+            # (journeymine.schema.Marker), which no name can equal
+            "source": pd.Series(names[src[o]], dtype=object),
+            "target": pd.Series(names[dst[o]], dtype=object),
             "transitions": transitions[o],
             "journeys": np.r_[starts[s_nodes], dj, ends[e_nodes]][o].astype(np.int64),
             "median_gap": ns_to_timedelta(np.r_[nat_s, med, nat_e][o]),
@@ -295,7 +301,7 @@ def _first_steps(log: JourneyLog, level: str, collapse: bool) -> dict[str, float
 
     The typical order of the touchpoints, which pictures follow from left to right.
     """
-    steps = _steps(log, level, collapse, "plot_journey")
+    steps = _steps(log, level, collapse)
     code = steps.code
     _, pos = positions(steps.offsets)
     k = len(steps.labels)

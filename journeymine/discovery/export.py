@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 
 from .._validation import check_one_of
-from ..schema import END, START
-from .graph import _fmt_td
+from ..schema import END, START, Marker
+from ._format import format_gap
 
 if TYPE_CHECKING:
     import networkx
@@ -21,16 +21,26 @@ __all__ = ["to_dot", "to_mermaid", "to_networkx"]
 _METRICS = ("journeys", "transitions", "median_gap")
 
 
-def _node_ids(graph: JourneyGraph) -> dict[str, str]:
-    ids = {str(n): f"n{i}" for i, n in enumerate(graph.nodes["node"])}
+def _node_ids(graph: JourneyGraph) -> dict[Any, str]:
+    """Node id per node: touchpoints by name, and the markers START and END.
+
+    START and END are :class:`~journeymine.schema.Marker` objects, never equal to a
+    name, so a touchpoint literally named like a marker gets its own id.
+    """
+    ids: dict[Any, str] = {str(n): f"n{i}" for i, n in enumerate(graph.nodes["node"])}
     ids[START] = "start"
     ids[END] = "finish"
     return ids
 
 
+def _key(value: Any) -> Any:
+    """The key of an edge end in :func:`_node_ids`: a marker as is, a name as text."""
+    return value if isinstance(value, Marker) else str(value)
+
+
 def _edge_text(row: Any, metric: str) -> str:
     if metric == "median_gap":
-        return _fmt_td(row.median_gap)
+        return format_gap(row.median_gap)
     return str(int(getattr(row, metric)))
 
 
@@ -54,8 +64,8 @@ def to_dot(graph: JourneyGraph, *, metric: str = "journeys") -> str:
         "  rankdir=LR;",
         '  node [shape=box, style="rounded,filled", fillcolor="#eef3fb", fontname="Helvetica"];',
         '  edge [fontname="Helvetica", fontsize=10];',
-        f'  {ids[START]} [label="{_dot_escape(START)}", shape=circle, fillcolor="#7fbf7f"];',
-        f'  {ids[END]} [label="{_dot_escape(END)}", shape=doublecircle, fillcolor="#bbbbbb"];',
+        f'  {ids[START]} [label="{_dot_escape(str(START))}", shape=circle, fillcolor="#7fbf7f"];',
+        f'  {ids[END]} [label="{_dot_escape(str(END))}", shape=doublecircle, fillcolor="#bbbbbb"];',
     ]
     for row in graph.nodes.itertuples(index=False):
         label = _dot_escape(f"{row.node}\n{_node_text(row, metric)}")
@@ -68,7 +78,7 @@ def to_dot(graph: JourneyGraph, *, metric: str = "journeys") -> str:
         pen = 0.5 + 5.5 * (w / top if top else 0.0)
         label = _dot_escape(_edge_text(row, metric))
         lines.append(
-            f'  {ids[str(row.source)]} -> {ids[str(row.target)]} [label="{label}", penwidth={pen:.2f}];'
+            f'  {ids[_key(row.source)]} -> {ids[_key(row.target)]} [label="{label}", penwidth={pen:.2f}];'
         )
     lines.append("}")
     return "\n".join(lines)
@@ -102,15 +112,15 @@ def to_mermaid(graph: JourneyGraph, *, metric: str = "journeys") -> str:
     ids = _node_ids(graph)
     lines = [
         "flowchart LR",
-        f'  {ids[START]}(("{_mermaid_escape(START)}"))',
-        f'  {ids[END]}((("{_mermaid_escape(END)}")))',
+        f'  {ids[START]}(("{_mermaid_escape(str(START))}"))',
+        f'  {ids[END]}((("{_mermaid_escape(str(END))}")))',
     ]
     for row in graph.nodes.itertuples(index=False):
         label = _mermaid_escape(str(row.node)) + "<br/>" + _mermaid_escape(_node_text(row, metric))
         lines.append(f'  {ids[str(row.node)]}["{label}"]')
     for row in graph.edges.itertuples(index=False):
         label = _mermaid_escape(_edge_text(row, metric))
-        lines.append(f'  {ids[str(row.source)]} -->|"{label}"| {ids[str(row.target)]}')
+        lines.append(f'  {ids[_key(row.source)]} -->|"{label}"| {ids[_key(row.target)]}')
     return "\n".join(lines)
 
 
@@ -136,10 +146,10 @@ def to_networkx(graph: JourneyGraph) -> networkx.DiGraph:
     )
     g.add_node(START, kind="start", journeys=graph.n_journeys)
     for row in graph.nodes.to_dict("records"):
-        name = row.pop("node")
+        name = str(row.pop("node"))
         g.add_node(name, kind="touchpoint", **{k: _plain(v) for k, v in row.items()})
     g.add_node(END, kind="end", journeys=graph.n_journeys)
     for row in graph.edges.to_dict("records"):
-        s, t = row.pop("source"), row.pop("target")
+        s, t = _key(row.pop("source")), _key(row.pop("target"))
         g.add_edge(s, t, **{k: _plain(v) for k, v in row.items()})
     return g

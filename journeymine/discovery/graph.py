@@ -15,22 +15,24 @@ from __future__ import annotations
 
 import html
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from .._kernels import distinct
-from .._validation import check_column, check_type
+from .._validation import check_column, validate_params
+from ..derive import arrays
 from ..errors import InvalidParameterError
 from ..log import JourneyLog
 from ..schema import ACTIVITY
-from ._compute import MISSING, _steps, _tables
+from ._compute import MISSING, _first_steps, _steps, _tables
+from ._format import format_duration, format_gap
 
 if TYPE_CHECKING:
     import networkx
 
-__all__ = ["JourneyGraph", "discover", "MISSING"]
+__all__ = ["JourneyGraph", "discover", "MISSING", "first_steps", "format_duration"]
 
 #: The most segment values ``discover(by=...)`` draws one map each for.
 _MAX_SEGMENTS = 200
@@ -180,7 +182,7 @@ class JourneyGraph:
         )
         rows_e = "".join(
             f"<tr><td>{esc(str(r.source))}</td><td>{esc(str(r.target))}</td><td>{r.transitions}</td>"
-            f"<td>{r.journeys}</td><td>{esc(_fmt_td(r.median_gap))}</td></tr>"
+            f"<td>{r.journeys}</td><td>{esc(format_gap(r.median_gap))}</td></tr>"
             for r in top_edges.itertuples()
         )
         more_n = f"<p>... and {len(self.nodes) - 10} more nodes</p>" if len(self.nodes) > 10 else ""
@@ -327,26 +329,16 @@ def _pct(part: int, whole: int) -> str:
     return f"{100 * part / whole:.0f}%" if whole else "0%"
 
 
-def _fmt_td(value: Any) -> str:
-    if value is None or pd.isna(value):
-        return ""
-    return format_duration(pd.Timedelta(value))
+def first_steps(graph: JourneyGraph) -> dict[str, float]:
+    """Per node of ``graph``: the mean step (0, 1, ...) at which journeys first reach it.
 
-
-def format_duration(td: pd.Timedelta) -> str:
-    """A short human duration: ``45s``, ``12m``, ``3.5h``, ``2.1d``."""
-    s = td.total_seconds()
-    if s < 60:
-        return f"{s:.0f}s"
-    if s < 3600:
-        return f"{s / 60:.0f}m"
-    if s < 86400:
-        return f"{s / 3600:.1f}h"
-    return f"{s / 86400:.1f}d"
+    The typical order of the touchpoints, which pictures follow from left to right.
+    """
+    return _first_steps(graph._log, graph.level, graph.collapse_repeats)
 
 
 def _graph(log: JourneyLog, level: str, collapse: bool) -> JourneyGraph:
-    nodes, edges = _tables(_steps(log, level, collapse, "discover"))
+    nodes, edges = _tables(_steps(log, level, collapse))
     return JourneyGraph._make(
         nodes,
         edges,
@@ -358,6 +350,14 @@ def _graph(log: JourneyLog, level: str, collapse: bool) -> JourneyGraph:
     )
 
 
+@validate_params(
+    {
+        "log": ["log"],
+        "level": ["column"],
+        "by": ["column", None],
+        "collapse_repeats": ["boolean"],
+    }
+)
 def discover(
     log: JourneyLog,
     *,
@@ -441,12 +441,7 @@ def discover(
     True
     """
     func = "discover"
-    if not isinstance(log, JourneyLog):
-        raise InvalidParameterError(
-            f"The 'log' parameter of {func} must be a JourneyLog. Got {type(log).__name__} instead."
-        )
     check_column(log.columns, level, "level", func)
-    check_type(collapse_repeats, bool, "True or False", "collapse_repeats", func)
     if by is not None:
         check_column(log.columns, by, "by", func)
         return _by_segment(log, level, by, collapse_repeats)
@@ -454,8 +449,9 @@ def discover(
 
 
 def _by_segment(log: JourneyLog, level: str, by: str, collapse: bool) -> dict[str, JourneyGraph]:
-    codes, cats = log._codes(by, "discover")
-    off = log._offsets
+    arr = arrays(log)
+    codes, cats = arr.codes(by, "discover"), arr.labels(by, "discover")
+    off = arr.offsets
     nonempty = off[1:] > off[:-1]
     seg = np.full(log.n_cases, -2, dtype=np.int64)
     seg[nonempty] = np.asarray(codes, dtype=np.int64)[off[:-1][nonempty]]

@@ -11,10 +11,12 @@ import warnings
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from .._optional import import_pm4py
-from .._validation import check_column, check_number, check_one_of
-from ..errors import InvalidParameterError
+from .._validation import Interval, Options, check_column, validate_params
+from ..derive import arrays
+from ..errors import DataError, InvalidParameterError
 from ..log import JourneyLog
 from ..schema import ACTIVITY
 from ._compute import _steps
@@ -24,12 +26,24 @@ __all__ = ["discover_model"]
 _METHODS = ("inductive", "heuristics")
 
 
+@validate_params(
+    {
+        "log": ["log"],
+        "method": [Options(*_METHODS)],
+        "noise_threshold": [Interval(float, 0, 1)],
+        "level": ["column"],
+        "max_events": [Interval(int, 1, None), None],
+        "max_journey_length": [Interval(int, 1, None), None],
+    }
+)
 def discover_model(
     log: JourneyLog,
     method: str = "inductive",
     *,
     noise_threshold: float = 0.0,
     level: str = ACTIVITY,
+    max_events: int | None = 2_000_000,
+    max_journey_length: int | None = 10_000,
     **options: Any,
 ) -> Any:
     """Discover a formal process model with pm4py.
@@ -49,6 +63,15 @@ def discover_model(
     level : str, default "activity"
         The event column whose values are the model's activities (missing values
         become ``"(missing)"``).
+    max_events : int or None, default 2,000,000
+        Size guard: a log with more events is refused before pm4py runs (pm4py's
+        miners hold the whole log in memory). ``None`` lifts the guard.
+    max_journey_length : int or None, default 10,000
+        Size guard: a log whose longest journey has more events is refused before
+        pm4py runs. pm4py's miners grow much faster than linearly with the length of
+        a journey (one journey of 20,000 events takes seconds, one of 60,000 more than
+        two minutes); filter or split such journeys first
+        (:func:`~journeymine.split_journeys`), or pass ``None`` to lift the guard.
     **options
         Passed on to ``pm4py.discover_petri_net_inductive`` or
         ``pm4py.discover_heuristics_net``.
@@ -63,6 +86,8 @@ def discover_model(
     ------
     MissingDependencyError
         pm4py is not installed (``pip install 'journeymine[pm4py]'``).
+    DataError
+        The log is larger than ``max_events`` or ``max_journey_length`` allow.
 
     Examples
     --------
@@ -75,13 +100,8 @@ def discover_model(
     ['A', 'B']
     """
     func = "discover_model"
-    if not isinstance(log, JourneyLog):
-        raise InvalidParameterError(
-            f"The 'log' parameter of {func} must be a JourneyLog. Got {type(log).__name__} instead."
-        )
-    check_one_of(method, _METHODS, "method", func)
-    check_number(noise_threshold, "noise_threshold", func, low=0, high=1)
     check_column(log.columns, level, "level", func)
+    _check_size(log, max_events, max_journey_length, func)
     if method == "heuristics" and noise_threshold:
         raise InvalidParameterError(
             f"The 'noise_threshold' parameter of {func} applies to method='inductive'. Got "
@@ -91,7 +111,7 @@ def discover_model(
     pm4py = import_pm4py(func)
     df = log.to_pm4py()
     if level != ACTIVITY:
-        steps = _steps(log, level, False, func)
+        steps = _steps(log, level, False)
         df["concept:name"] = np.asarray(steps.labels, dtype=object)[steps.code]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -100,3 +120,31 @@ def discover_model(
                 df, noise_threshold=float(noise_threshold), **options
             )
         return pm4py.discover_heuristics_net(df, **options)
+
+
+def _check_size(log: JourneyLog, max_events: Any, max_length: Any, func: str) -> None:
+    """Refuse logs beyond the documented size guard of :func:`discover_model`."""
+    if max_events is not None:
+        if len(log) > max_events:
+            raise DataError(
+                f"{func} refuses a log of {len(log):,} events: the size guard 'max_events' is "
+                f"{max_events:,}. Filter the log first, or pass max_events=None to lift the guard."
+            )
+    if max_length is not None:
+        lengths = np.diff(log.case_offsets)
+        longest = int(lengths.max()) if log.n_cases else 0
+        if longest > max_length:
+            too_long = np.flatnonzero(lengths > max_length)
+            raise DataError(
+                f"{func} refuses a log whose longest journey has {longest:,} events: the size "
+                f"guard 'max_journey_length' is {max_length:,} (pm4py's miners slow down much "
+                "faster than linearly with journey length). Split or filter long journeys "
+                "first, or pass max_journey_length=None to lift the guard. The journeys "
+                "over the guard are in the error's failure_cases.",
+                failure_cases=pd.DataFrame(
+                    {
+                        "case_id": arrays(log).case_ids[too_long],
+                        "events": lengths[too_long].astype(np.int64),
+                    }
+                ),
+            )

@@ -19,14 +19,15 @@ import numpy as np
 import pandas as pd
 
 from .._kernels import case_variants, group_order_stats, hash_keys
-from .._validation import check_column, check_type
-from ..errors import InvalidParameterError
+from .._validation import check_column, validate_params
+from ..derive import arrays
 from ..log import JourneyLog
-from ..schema import ACTIVITY, CASE, TIMESTAMP
+from ..schema import ACTIVITY
 from ._compute import _steps
-from ._paths import PathArray
+from ._paths import PathArray, PathDtype
 
-__all__ = ["variants"]
+# PathDtype: the dtype of the variant column (a path per row)
+__all__ = ["variants", "PathDtype"]
 
 # module-level, so that a test can substitute a colliding hash
 _hash_keys = hash_keys
@@ -48,16 +49,16 @@ class _Variants:
     labels: list[str]
 
 
-def _case_variants(log: JourneyLog, level: str, collapse: bool, func: str) -> _Variants:
+def _case_variants(log: JourneyLog, level: str, collapse: bool) -> _Variants:
     """Group the journeys of ``log`` into variants at ``level`` (cached on the log)."""
-    return log._cached(
+    return arrays(log).cached(
         ("discovery.variants", level, bool(collapse)),
-        lambda: _group_variants(log, level, collapse, func),
+        lambda: _group_variants(log, level, collapse),
     )
 
 
-def _group_variants(log: JourneyLog, level: str, collapse: bool, func: str) -> _Variants:
-    steps = _steps(log, level, collapse, func)
+def _group_variants(log: JourneyLog, level: str, collapse: bool) -> _Variants:
+    steps = _steps(log, level, collapse)
     lens_all = steps.offsets[1:] - steps.offsets[:-1]
     group, rep = case_variants(steps.code, steps.offsets, empty_variant=False, hasher=_hash_keys)
     nonempty = group >= 0
@@ -78,6 +79,7 @@ def _group_variants(log: JourneyLog, level: str, collapse: bool, func: str) -> _
     return out
 
 
+@validate_params({"log": ["log"], "level": ["column"], "collapse_repeats": ["boolean"]})
 def variants(
     log: JourneyLog, *, level: str = ACTIVITY, collapse_repeats: bool = False
 ) -> pd.DataFrame:
@@ -128,18 +130,13 @@ def variants(
     ['A → B', 'A']
     """
     func = "variants"
-    if not isinstance(log, JourneyLog):
-        raise InvalidParameterError(
-            f"The 'log' parameter of {func} must be a JourneyLog. Got {type(log).__name__} instead."
-        )
     check_column(log.columns, level, "level", func)
-    check_type(collapse_repeats, bool, "True or False", "collapse_repeats", func)
-    v = _case_variants(log, level, collapse_repeats, func)
+    v = _case_variants(log, level, collapse_repeats)
     med = _median_durations(log, v)
-    steps = _steps(log, level, collapse_repeats, func)
+    steps = _steps(log, level, collapse_repeats)
     # the paths as spans of the step codes: no tuple is built until one is read
     paths = PathArray._from_codes(steps.code, steps.offsets[v.rep], v.length.copy(), v.labels)
-    cases = np.asarray(log._events[CASE].cat.categories, dtype=object)
+    cases = np.asarray(arrays(log).case_ids, dtype=object)
     total = int(v.counts.sum())
     # every column is a fresh array: no copies (copying objects costs a reference count each)
     return pd.DataFrame(
@@ -164,8 +161,9 @@ def _median_durations(log: JourneyLog, v: _Variants) -> np.ndarray:
     the rest sharing one sort).
     """
     n_var = len(v.counts)
-    ts = np.asarray(log._events[TIMESTAMP].array.asi8, dtype=np.int64)
-    off = log._offsets
+    arr = arrays(log)
+    ts = np.asarray(arr.timestamps_ns, dtype=np.int64)
+    off = arr.offsets
     grp = v.rank
     if len(grp) and grp.min() < 0:  # journeys without events belong to no variant
         ok = grp >= 0

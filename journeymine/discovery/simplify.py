@@ -8,7 +8,7 @@ was left out.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -50,25 +50,15 @@ def simplify_graph(
     if coverage is None and min_journeys is None and max_nodes is None:
         coverage = 0.8
     log = graph._log
-    steps = _steps(log, graph.level, graph.collapse_repeats, func)
-    var = _case_variants(log, graph.level, graph.collapse_repeats, func)
+    steps = _steps(log, graph.level, graph.collapse_repeats)
+    var = _case_variants(log, graph.level, graph.collapse_repeats)
     n_var = len(var.counts)
     total = int(var.counts.sum())
     k_labels = len(steps.labels)
     step_rank = var.rank[steps.case]
     # the first (most frequent) variant each node and each step occurs in
     node_first = _first_rank(steps.code, step_rank, k_labels)
-    ks = [n_var]
-    if coverage is not None and total:
-        cum = np.cumsum(var.counts)
-        ks.append(int(np.searchsorted(cum, coverage * total - 1e-9 * total, side="left")) + 1)
-    if min_journeys is not None:
-        ks.append(int((var.counts >= min_journeys).sum()))
-    if max_nodes is not None:
-        firsts = np.sort(node_first)
-        fit = int(firsts[max_nodes]) if len(firsts) > max_nodes else n_var
-        ks.append(max(fit, 1))
-    k = min(ks)
+    k = _variants_kept(var.counts, node_first, coverage, min_journeys, max_nodes)
 
     kept_node = node_first < k
     t_rank = var.rank[steps.tcase]
@@ -92,17 +82,7 @@ def simplify_graph(
     node_keep = nodes["node"].isin(kept_names).to_numpy()
     src = edges["source"].to_numpy(dtype=object)
     dst = edges["target"].to_numpy(dtype=object)
-    edge_keep = np.asarray(
-        [
-            (t in kept_starts)
-            if s == START
-            else (s in kept_ends)
-            if t == END
-            else (s, t) in kept_edge_names
-            for s, t in zip(src, dst, strict=True)
-        ],
-        dtype=bool,
-    )
+    edge_keep = _edges_kept(src, dst, kept_starts, kept_ends, kept_edge_names)
 
     # journeys that cannot be traced on the kept map: a hidden node, step, entry or exit
     pair_kept = np.isin(pair, kept_pairs)
@@ -122,9 +102,7 @@ def simplify_graph(
         ),
     }
     cov = float(var.counts[:k].sum() / total) if total else 1.0
-    from .graph import JourneyGraph
-
-    return JourneyGraph._make(
+    return type(graph)._make(
         nodes.loc[node_keep].reset_index(drop=True),
         edges.loc[edge_keep].reset_index(drop=True),
         level=graph.level,
@@ -134,4 +112,53 @@ def simplify_graph(
         log=log,
         hidden=hidden,
         coverage=cov,
+    )
+
+
+def _variants_kept(
+    counts: np.ndarray,
+    node_first: np.ndarray,
+    coverage: float | None,
+    min_journeys: int | None,
+    max_nodes: int | None,
+) -> int:
+    """How many of the most frequent variants the simplified map keeps.
+
+    The fewest that satisfy every limit given: ``coverage`` of the journeys, variants of
+    at least ``min_journeys`` journeys, at most ``max_nodes`` nodes (``node_first``: the
+    rank of the first variant each node occurs in).
+    """
+    n_var = len(counts)
+    total = int(counts.sum())
+    ks = [n_var]
+    if coverage is not None and total:
+        cum = np.cumsum(counts)
+        ks.append(int(np.searchsorted(cum, coverage * total - 1e-9 * total, side="left")) + 1)
+    if min_journeys is not None:
+        ks.append(int((counts >= min_journeys).sum()))
+    if max_nodes is not None:
+        firsts = np.sort(node_first)
+        fit = int(firsts[max_nodes]) if len(firsts) > max_nodes else n_var
+        ks.append(max(fit, 1))
+    return min(ks)
+
+
+def _edges_kept(
+    src: np.ndarray,
+    dst: np.ndarray,
+    kept_starts: set[Any],
+    kept_ends: set[Any],
+    kept_edge_names: set[tuple[Any, Any]],
+) -> np.ndarray:
+    """Which edges stay: entries into kept starts, exits from kept ends, kept steps."""
+    return np.asarray(
+        [
+            (t in kept_starts)
+            if s == START
+            else (s in kept_ends)
+            if t == END
+            else (s, t) in kept_edge_names
+            for s, t in zip(src, dst, strict=True)
+        ],
+        dtype=bool,
     )

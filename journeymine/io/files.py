@@ -7,14 +7,18 @@ validation. The mapping keywords are those of :func:`~journeymine.from_pandas`.
 
 from __future__ import annotations
 
+import csv
 import io
 import os
+import zlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from .._validation import check_column
+from ..errors import DataError, InvalidParameterError, JourneymineError
 from ..log import JourneyLog
 from .pandas import _from_pandas, from_pandas
 
@@ -50,7 +54,8 @@ def read_csv(
     sep : str, default ","
         The field separator (``";"`` for many European exports).
     encoding : str, optional
-        The text encoding, e.g. ``"latin-1"``; UTF-8 when omitted.
+        The text encoding, e.g. ``"latin-1"``; UTF-8 when omitted. A file that is not
+        valid in it raises a :class:`~journeymine.DataError` naming this parameter.
     read_options : dict, optional
         Further keyword arguments for :func:`pandas.read_csv`.
     **mapping
@@ -58,6 +63,16 @@ def read_csv(
         ``customer``, ``activity``, ``timestamp``, ``channel``, ..., ``labels``,
         ``keep``, ``tz``, ``drop_duplicates``). Identifier columns are read as text, so
         ``007`` stays ``007``. Exact duplicate rows are kept unless ``drop_duplicates=True``.
+        A timestamp column of numbers needs ``epoch_unit=`` (``"s"``, ``"ms"``, ...).
+
+    Notes
+    -----
+    Only an empty cell is missing: text such as ``NA``, ``null``, ``None``, ``N/A`` or
+    ``nan`` is kept as it is (pandas' ``keep_default_na`` is off), so a touchpoint or a
+    journey with such a name is not lost. Pass ``read_options={"na_values": [...]}`` to
+    treat other spellings as missing. A file that cannot be read (empty, not CSV with
+    this ``sep``, a truncated ``.gz``, another encoding) raises a
+    :class:`~journeymine.DataError` naming the file and what to change.
 
     Examples
     --------
@@ -69,13 +84,30 @@ def read_csv(
     >>> calls.events["channel"].unique().tolist()
     ['phone']
     """
-    opts = {"sep": sep, "encoding": encoding, **(read_options or {})}
-    header = pd.read_csv(path, **{**opts, "nrows": 0}).columns
-    usecols, dtype = _columns(mapping, header, "read_csv")
+    func = "read_csv"
+    if not isinstance(sep, str) or not sep:
+        raise InvalidParameterError(
+            f"The 'sep' parameter of {func} must be a non-empty string such as ',' or ';'. "
+            f"Got {sep!r} instead."
+        )
+    opts = {
+        "sep": sep,
+        "encoding": encoding,
+        # only an empty cell is missing: a touchpoint or case named "NA" or "null" is text
+        "keep_default_na": False,
+        "na_values": [""],
+        **_options(read_options, func),
+    }
+    if opts["encoding"] is None:
+        # pandas decodes only the columns it reads: check the whole file is UTF-8, so that
+        # a file in another encoding is never half-read
+        _guarded(lambda: _check_utf8(path), path, func, opts)
+    header = _guarded(lambda: pd.read_csv(path, **{**opts, "nrows": 0}).columns, path, func, opts)
+    usecols, dtype = _columns(mapping, header, func)
     opts.setdefault("dtype", dtype)
     if usecols is not None:
         opts.setdefault("usecols", [c for c in header if c in usecols])
-    df = pd.read_csv(path, **opts)
+    df = _guarded(lambda: pd.read_csv(path, **opts), path, func, opts)
     mapping.setdefault("name", _stem(path))
     return from_pandas(df, **mapping)
 
@@ -100,26 +132,32 @@ def read_parquet(
     """
     import pyarrow.parquet as pq
 
-    schema = pq.read_schema(path)
+    func = "read_parquet"
+    schema = _guarded(lambda: pq.read_schema(path), path, func, {})
     header = schema.names
-    usecols, _ = _columns(mapping, header, "read_parquet")
-    opts = dict(read_options or {})
+    usecols, _ = _columns(mapping, header, func)
+    opts = _options(read_options, func)
     if usecols is not None:
         opts.setdefault("columns", [c for c in header if c in usecols])
     mapping.setdefault("name", _stem(path))
     fast = not read_options and isinstance(path, str | os.PathLike) and os.path.isfile(path)
     text = _dictionary_columns(schema, mapping) if fast else []
     if not text:
-        return from_pandas(pd.read_parquet(path, **opts), **mapping)
+        return from_pandas(
+            _guarded(lambda: pd.read_parquet(path, **opts), path, func, opts), **mapping
+        )
     # Text label columns (journeys, touchpoints, channels, ...) are read
     # dictionary-encoded: Parquet usually stores them so, and decoding them to
     # millions of Python-visible strings only for from_pandas to hash them back
     # into codes is most of the cost of a naive read.
     columns = opts.get("columns", header)
     rest = [c for c in columns if c not in text]
-    df = pd.read_parquet(path, columns=rest)  # the timestamp column is always among them
+    # the timestamp column is always among them
+    df = _guarded(lambda: pd.read_parquet(path, columns=rest), path, func, opts)
     # (ParquetFile keeps one dictionary per row group; read_table splits them further)
-    table = pq.ParquetFile(path, read_dictionary=text).read(columns=text)
+    table = _guarded(
+        lambda: pq.ParquetFile(path, read_dictionary=text).read(columns=text), path, func, opts
+    )
     for col in text:
         df[col] = _dictionary_categorical(table.column(col))
     del table
@@ -151,10 +189,140 @@ def read_json(
     >>> app.events["channel"].unique().tolist()
     ['app']
     """
-    opts = {"lines": True, "dtype": False, **(read_options or {})}
-    df = pd.read_json(path, **opts)
+    func = "read_json"
+    # dtype=False: no types (nor dates) guessed; epoch numbers need epoch_unit=
+    opts = {"lines": True, "dtype": False, **_options(read_options, func)}
+    df = _guarded(lambda: pd.read_json(path, **opts), path, func, opts)
     mapping.setdefault("name", _stem(path))
     return from_pandas(df, **mapping)
+
+
+def _options(read_options: Any, func: str) -> dict[str, Any]:
+    if read_options is None:
+        return {}
+    if not isinstance(read_options, dict):
+        raise InvalidParameterError(
+            f"The 'read_options' parameter of {func} must be a dict of keyword arguments. "
+            f"Got {type(read_options).__name__} instead."
+        )
+    return dict(read_options)
+
+
+def _guarded(read: Callable[[], Any], path: Any, func: str, opts: dict[str, Any]) -> Any:
+    """``read()``, its pandas, pyarrow and builtin errors turned into journeymine's.
+
+    The message names the file, what went wrong and the parameter that fixes it.
+    A lack of memory is not the file's fault and is raised as it is.
+    """
+    where = f"{func} could not read {str(path)!r}"
+    try:
+        return read()
+    except (MemoryError, JourneymineError):
+        raise
+    except UnicodeError as exc:
+        enc = opts.get("encoding")
+        bom = _bom(path)
+        hint = (
+            f"the file starts with a {bom} byte-order mark: pass encoding={bom.lower()!r}"
+            if bom
+            else "pass the file's encoding, e.g. encoding='latin-1' (Western European "
+            "exports), 'cp1252' (Windows) or 'utf-16'"
+        )
+        raise DataError(
+            f"{where} as {enc or 'UTF-8'} text ({_reason(exc)}). The 'encoding' parameter "
+            f"of {func} must name the file's encoding: {hint}."
+        ) from exc
+    except LookupError as exc:  # an unknown encoding name
+        raise InvalidParameterError(
+            f"The 'encoding' parameter of {func} must name a text encoding such as 'utf-8' or "
+            f"'latin-1'. Got {opts.get('encoding')!r} instead."
+        ) from exc
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError) as exc:
+        raise InvalidParameterError(
+            f"The 'path' parameter of {func} must be a readable file. Got {str(path)!r} "
+            f"instead ({exc.strerror or type(exc).__name__})."
+        ) from exc
+    except TypeError as exc:  # bad read_options for the pandas or pyarrow reader
+        raise InvalidParameterError(
+            f"{where}: the 'read_options' parameter of {func} was not accepted ({_reason(exc)})."
+        ) from exc
+    except (EOFError, zlib.error, OSError, ValueError, IndexError, KeyError, csv.Error) as exc:
+        # pandas' EmptyDataError/ParserError, pyarrow's ArrowInvalid and a truncated or
+        # corrupt .gz/.zip/.bz2/.xz all derive from these
+        raise DataError(f"{where}: {_what(exc, func)}") from exc
+
+
+def _what(exc: BaseException, func: str) -> str:
+    if isinstance(exc, pd.errors.EmptyDataError):
+        return "the file is empty (no header line). Check the path."
+    if isinstance(exc, EOFError | zlib.error) or "compress" in str(exc).lower():
+        return f"the compressed file is truncated or corrupt ({_reason(exc)}). Check the file."
+    if func == "read_csv":
+        return (
+            f"it is not CSV as read with these options ({_reason(exc)}). Check the 'sep' "
+            "parameter (';' for many European exports), the quoting, and 'read_options'."
+        )
+    if func == "read_json":
+        return (
+            f"it is not JSON lines, one object per line ({_reason(exc)}). For a single JSON "
+            "document pass read_options={'lines': False}."
+        )
+    return f"it is not a valid Parquet file ({_reason(exc)}). Check the path and the file."
+
+
+def _reason(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    text = text if len(text) <= 200 else text[:197] + "..."
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _check_utf8(path: Any) -> None:
+    """Raise UnicodeDecodeError unless the (decompressed) file is UTF-8; one streaming pass."""
+    import bz2
+    import codecs
+    import gzip
+    import lzma
+
+    if not isinstance(path, str | os.PathLike):
+        return  # a buffer: pandas reads it as it is
+    opener = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}.get(
+        Path(path).suffix.lower(), open
+    )
+    if Path(path).suffix.lower() == ".zip":
+        return  # pandas reads the one member of the archive; it decodes what it reads
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset, lines = 0, 1
+    with opener(path, "rb") as fh:
+        while chunk := fh.read(1 << 22):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                where = max(exc.start, 0)
+                line = lines + chunk.count(b"\n", 0, where)
+                raise UnicodeDecodeError(
+                    "utf-8",
+                    chunk,
+                    exc.start,
+                    exc.end,
+                    f"{exc.reason}, on line {line}, byte {offset + where}",
+                ) from None
+            offset += len(chunk)
+            lines += chunk.count(b"\n")
+    decoder.decode(b"", final=True)
+
+
+def _bom(path: Any) -> str | None:
+    """'UTF-16' or 'UTF-32' when an uncompressed file starts with that byte-order mark."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4)
+    except (OSError, TypeError, ValueError):
+        return None
+    if head[:4] in (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff"):
+        return "UTF-32"
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return "UTF-16"
+    return None
 
 
 def _columns(
@@ -253,7 +421,9 @@ def _dictionary_categorical(column: Any) -> pd.Categorical:
     return as_categorical(codes, labels)
 
 
-def _stem(path: str | os.PathLike[str]) -> str:
+def _stem(path: str | os.PathLike[str]) -> str | None:
+    if not isinstance(path, str | os.PathLike):
+        return None  # a buffer or an open file has no name to show
     name = Path(path).name
     for suffix in (".gz", ".bz2", ".xz", ".zip", ".csv", ".parquet", ".jsonl", ".json", ".xes"):
         name = name.removesuffix(suffix)

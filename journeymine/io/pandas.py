@@ -13,9 +13,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._encode import as_categorical, encode, narrow_codes, parse_timestamps
+from .._encode import TIMESTAMP_PROBLEMS, as_categorical, encode, narrow_codes, parse_timestamps
 from .._validation import check_column, check_type, near_matches, warn
-from ..errors import DataQualityWarning, InvalidParameterError
+from ..errors import DataError, DataQualityWarning, InvalidParameterError
 from ..log import DIRECTION_DTYPE, JourneyLog, canonical_order, row_order
 from ..schema import (
     ACTIVITY,
@@ -54,11 +54,22 @@ _TARGET = {
     "direction": DIRECTION,
 }
 _LABELLABLE = (CHANNEL, DEPARTMENT, RESOURCE, DIRECTION, ACTIVITY)
-_OPTIONS = ("labels", "keep", "tz", "timestamp_format", "dayfirst", "name", "drop_duplicates")
+_OPTIONS = (
+    "labels",
+    "keep",
+    "tz",
+    "timestamp_format",
+    "dayfirst",
+    "epoch_unit",
+    "name",
+    "drop_duplicates",
+)
 #: Rejection reasons as small codes while loading (0: kept).
 _REASON_CODES = {reason: i + 1 for i, reason in enumerate(REJECT_REASONS)}
 _REASON_NAMES = np.asarray([None, *REJECT_REASONS], dtype=object)
 _NAT = np.iinfo(np.int64).min
+#: The longest journey: the largest duration (``pd.Timedelta.max``), about 292 years.
+_MAX_SPAN = pd.Timedelta.max.value
 
 
 def from_pandas(
@@ -77,6 +88,7 @@ def from_pandas(
     tz: str = "UTC",
     timestamp_format: str | None = None,
     dayfirst: bool = False,
+    epoch_unit: str | None = None,
     name: str | None = None,
     drop_duplicates: bool = False,
     **unknown: Any,
@@ -110,6 +122,10 @@ def from_pandas(
         A ``strftime`` format for the timestamp column; inferred when omitted.
     dayfirst : bool, default False
         Read ambiguous dates like ``01/02/2025`` as 1 February.
+    epoch_unit : {"s", "ms", "us", "ns"}, optional
+        Read numbers in the timestamp column as times since 1970-01-01 UTC in this
+        unit. Numbers are never guessed: a timestamp column holding numbers without
+        ``epoch_unit`` is an error naming this parameter.
     name : str, optional
         A label for this source (used by :func:`~journeymine.combine`).
     drop_duplicates : bool, default False
@@ -125,7 +141,12 @@ def from_pandas(
     JourneyLog
         Rows that cannot be used are in ``log.rejected`` with a ``reason``, and a
         :class:`~journeymine.DataQualityWarning` gives the counts;
-        ``len(df) == len(log) + len(log.rejected)`` always holds.
+        ``len(df) == len(log) + len(log.rejected)`` always holds. Times outside the
+        supported range (1677-09-22 to 2262-04-11, what ``datetime64[ns]`` holds) are
+        rejected rows (``timestamp_out_of_range``), as are local times that a clock
+        change skips or repeats in ``tz`` (``nonexistent_local_time``,
+        ``ambiguous_local_time``) and journeys longer than a duration can hold, about
+        292 years (``journey_too_long``).
 
     Raises
     ------
@@ -169,6 +190,7 @@ def from_pandas(
         tz=tz,
         timestamp_format=timestamp_format,
         dayfirst=dayfirst,
+        epoch_unit=epoch_unit,
         name=name,
         drop_duplicates=drop_duplicates,
         **unknown,
@@ -191,6 +213,7 @@ def _from_pandas(
     tz: str = "UTC",
     timestamp_format: str | None = None,
     dayfirst: bool = False,
+    epoch_unit: str | None = None,
     name: str | None = None,
     drop_duplicates: bool = False,
     _text_columns: frozenset[str] = frozenset(),
@@ -234,6 +257,7 @@ def _from_pandas(
         tz=tz,
         timestamp_format=timestamp_format,
         dayfirst=dayfirst,
+        epoch_unit=epoch_unit,
         name=name,
         drop_duplicates=drop_duplicates,
         func=func,
@@ -250,6 +274,7 @@ def _build(
     tz: str,
     timestamp_format: str | None,
     dayfirst: bool,
+    epoch_unit: str | None,
     name: str | None,
     drop_duplicates: bool,
     func: str,
@@ -266,6 +291,7 @@ def _build(
     """
     case, customer = mapping["case"], mapping["customer"]
     activity, timestamp, direction = mapping["activity"], mapping["timestamp"], mapping["direction"]
+    df = _named_columns(df, mapping, keep, func)
     _check_mapping(df, mapping, labels, func)
     if case is None and customer is None:
         raise InvalidParameterError(
@@ -301,18 +327,28 @@ def _build(
     if customer is not None and case is None:
         reject(blank(customer), "missing_customer")
     reject(blank(activity), "missing_activity")
-    ts, bad_ts = parse_timestamps(
-        df[timestamp], tz=tz, fmt=timestamp_format, dayfirst=dayfirst, column=timestamp, func=func
+    ts_ns, ts_problem = parse_timestamps(
+        df[timestamp],
+        tz=tz,
+        fmt=timestamp_format,
+        dayfirst=dayfirst,
+        column=timestamp,
+        func=func,
+        epoch_unit=epoch_unit,
     )
-    ts_ns = ts.array.asi8
-    reject((ts_ns == _NAT) & ~bad_ts, "missing_timestamp")
-    reject(bad_ts, "unparseable_timestamp")
+    reject((ts_ns == _NAT) & (ts_problem == 0), "missing_timestamp")
+    for i, problem in enumerate(TIMESTAMP_PROBLEMS):
+        reject(ts_problem == i + 1, problem)
     dir_codes = None
     if direction is not None:
         dir_codes, bad_dir = _directions(*codes_of(direction), blank(direction))
         reject(bad_dir, "invalid_direction")
 
     ok = reasons == 0
+    too_long = _too_long_rows(codes_of(case if case is not None else customer)[0], ts_ns, ok)
+    if too_long is not None:
+        reject(too_long, "journey_too_long")
+        ok = reasons == 0
     all_ok = bool(ok.all())
     rows = None if all_ok else np.flatnonzero(ok)
     m = n if all_ok else len(rows)
@@ -397,6 +433,57 @@ def _build(
     )
 
 
+def _named_columns(df: pd.DataFrame, mapping: dict[str, Any], keep: Any, func: str) -> pd.DataFrame:
+    """``df`` with text column names (a cheap view), refusing duplicates among those it uses."""
+    names = [str(c) for c in df.columns]
+    if any(not isinstance(c, str) for c in df.columns):
+        df = df.set_axis(names, axis=1)
+    if len(set(names)) == len(names):
+        return df
+    seen: set[str] = set()
+    dup = sorted({c for c in names if c in seen or seen.add(c)})
+    used = {v for v in mapping.values() if isinstance(v, str)}
+    if keep is True:
+        used |= set(names)
+    elif isinstance(keep, Mapping) or isinstance(keep, Sequence) and not isinstance(keep, str):
+        used |= {str(k) for k in keep}
+    clash = [c for c in dup if c in used]
+    if clash:
+        raise DataError(
+            f"The 'df' parameter of {func} has duplicate column names {clash!r}: a column "
+            "must be named once to be mapped or kept. Rename them first "
+            "(df.columns = [...]) or leave them out of the mapping and 'keep'."
+        )
+    return df
+
+
+def _too_long_rows(case_codes: np.ndarray, ts: np.ndarray, ok: np.ndarray) -> np.ndarray | None:
+    """The kept rows of journeys whose span is longer than a duration holds (~292 years).
+
+    None when there are none (the usual case: one pass over the kept rows' times).
+    """
+    rows = np.flatnonzero(ok & (case_codes >= 0))
+    if not len(rows):
+        return None
+    t = ts[rows]
+    if int(t.max()) - int(t.min()) <= _MAX_SPAN:
+        return None
+    codes = case_codes[rows].astype(np.int64)
+    n_codes = int(codes.max()) + 1
+    lo = np.full(n_codes, np.iinfo(np.int64).max, dtype=np.int64)
+    hi = np.full(n_codes, np.iinfo(np.int64).min, dtype=np.int64)
+    np.minimum.at(lo, codes, t)
+    np.maximum.at(hi, codes, t)
+    # the difference as unsigned: exact for hi >= lo, where int64 would overflow
+    span = hi[codes].view(np.uint64) - lo[codes].view(np.uint64)
+    bad = span > np.uint64(_MAX_SPAN)
+    if not bad.any():
+        return None
+    out = np.zeros(len(ok), dtype=bool)
+    out[rows[bad]] = True
+    return out
+
+
 def _check_mapping(
     df: pd.DataFrame, mapping: dict[str, Any], labels: dict[str, Any], func: str
 ) -> None:
@@ -452,8 +539,10 @@ def _extras(df: pd.DataFrame, mapping: dict[str, Any], keep: Any, func: str) -> 
             f"The 'keep' parameter of {func} must be a list of column names, a dict "
             f"{{source: new_name}} or True. Got {keep!r} instead."
         )
+    present = {str(c) for c in df.columns}  # one set: checking each kept column stays linear
     for src, new in out.items():
-        check_column(df.columns, src, "keep", func)
+        if src not in present:
+            check_column(df.columns, src, "keep", func)  # raises, listing the columns
         if new in CANONICAL_COLUMNS or new == "_row":
             new_name = f"source_{new}"
             out[src] = new_name
@@ -531,7 +620,10 @@ def _duplicates(frame: pd.DataFrame, case: np.ndarray, ts: np.ndarray) -> np.nda
     in_run = cand.copy()
     in_run[:-1] |= cand[1:]
     sub = frame.loc[in_run]
-    dup_sub = sub.astype(object).duplicated(keep="first").to_numpy()
+    try:
+        dup_sub = sub.astype(object).duplicated(keep="first").to_numpy()
+    except TypeError:  # unhashable cells (lists, dicts) in kept columns: compare their text
+        dup_sub = sub.astype(object).map(repr).duplicated(keep="first").to_numpy()
     out = np.zeros(len(frame), dtype=bool)
     out[np.flatnonzero(in_run)[dup_sub]] = True
     return out

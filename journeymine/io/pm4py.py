@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..errors import InvalidParameterError, MissingDependencyError
+from ..errors import DataError, InvalidParameterError, MissingDependencyError
 from ..log import JourneyLog
 from .pandas import from_pandas
 
@@ -62,7 +62,14 @@ def from_pm4py(
             raise MissingDependencyError(
                 "Converting a pm4py EventLog needs pm4py: pip install 'journeymine[pm4py]'."
             ) from exc
-        df = pm4py.convert_to_dataframe(log)
+        try:
+            df = pm4py.convert_to_dataframe(log)
+        except (ValueError, TypeError, AttributeError, KeyError, IndexError) as exc:
+            raise DataError(
+                f"from_pm4py could not convert the pm4py {type(log).__name__} to a DataFrame "
+                f"({type(exc).__name__}: {exc}). Pass pm4py's DataFrame instead "
+                "(pm4py.convert_to_dataframe) after checking the log."
+            ) from exc
     else:
         raise InvalidParameterError(
             "The 'log' parameter of from_pm4py must be a pandas DataFrame in pm4py's column "

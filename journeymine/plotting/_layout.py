@@ -26,7 +26,7 @@ The classic Sugiyama steps, kept small:
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -86,24 +86,7 @@ def layered_layout(
         else:
             back.append((s, t))
 
-    # dummy points on long edges
-    n_layers = max(layer.values(), default=-1) + 1
-    layers: list[list[Node]] = [[] for _ in range(n_layers)]
-    for n in order:
-        layers[layer[n]].append(n)
-    chains: dict[tuple[Node, Node], list[Node]] = {}
-    segs: list[tuple[Node, Node, float]] = []
-    for s, t in forward:
-        w = weight[(s, t)]
-        chain = [s]
-        for li in range(layer[s] + 1, layer[t]):
-            d = ("\x00dummy", s, t, li)
-            layers[li].append(d)
-            layer[d] = li
-            chain.append(d)
-        chain.append(t)
-        chains[(s, t)] = chain
-        segs.extend((a, b, w) for a, b in zip(chain[:-1], chain[1:], strict=True))
+    layers, chains, segs = _long_edge_dummies(order, layer, forward, weight)
     is_dummy = {
         n: isinstance(n, tuple) and len(n) == 4 and n[0] == "\x00dummy" for L in layers for n in L
     }
@@ -136,37 +119,7 @@ def layered_layout(
         g = dummy_gap if (is_dummy[a] or is_dummy[b]) else node_gap
         return (height(a) + height(b)) / 2 + g + (loop_room if b in looped else 0.0)
 
-    # y: start stacked, then pull towards neighbours without overlaps
-    y: dict[Node, float] = {}
-    for L in layers:
-        cur = 0.0
-        for i, n in enumerate(L):
-            if i:
-                cur += gap(L[i - 1], n)
-            y[n] = cur
-        shift = cur / 2
-        for n in L:
-            y[n] -= shift
-    for it in range(8 if small else 2):
-        sides = (up,) if it % 2 == 0 else (down,)
-        if it >= 6:
-            sides = (up, down)
-        seq = layers if it % 2 == 0 else layers[::-1]
-        for L in seq:
-            desired, wts = [], []
-            for n in L:
-                nb = [(y[m], w) for side in sides for m, w in side.get(n, [])]
-                if nb:
-                    tw = sum(w for _, w in nb)
-                    desired.append(sum(v * w for v, w in nb) / tw)
-                    wts.append(tw + 1e-9)
-                else:
-                    desired.append(y[n])
-                    wts.append(1e-6)
-            seps = [gap(L[i], L[i + 1]) for i in range(len(L) - 1)]
-            for n, v in zip(L, _place(desired, wts, seps), strict=True):
-                y[n] = v
-
+    y = _heights(layers, up, down, gap, 8 if small else 2)
     x = {n: xs[layer[n]] for L in layers for n in L}
     routes: dict[tuple[Node, Node], list[tuple[float, float]]] = {}
     for e, chain in chains.items():
@@ -189,6 +142,82 @@ def layered_layout(
         routes=routes,
         bounds=(x0, x1, y0, y1),
     )
+
+
+def _long_edge_dummies(
+    order: list[Node],
+    layer: dict[Node, int],
+    forward: list[tuple[Node, Node]],
+    weight: Mapping[tuple[Node, Node], float],
+) -> tuple[list[list[Node]], dict[tuple[Node, Node], list[Node]], list[tuple[Node, Node, float]]]:
+    """The layers with a dummy point in each layer a forward edge crosses.
+
+    Returns the layers (nodes, then dummies), each forward edge's chain of points and
+    the weighted segments between consecutive points. ``layer`` gets the dummies' layers.
+    """
+    n_layers = max(layer.values(), default=-1) + 1
+    layers: list[list[Node]] = [[] for _ in range(n_layers)]
+    for n in order:
+        layers[layer[n]].append(n)
+    chains: dict[tuple[Node, Node], list[Node]] = {}
+    segs: list[tuple[Node, Node, float]] = []
+    for s, t in forward:
+        w = weight[(s, t)]
+        chain = [s]
+        for li in range(layer[s] + 1, layer[t]):
+            d = ("\x00dummy", s, t, li)
+            layers[li].append(d)
+            layer[d] = li
+            chain.append(d)
+        chain.append(t)
+        chains[(s, t)] = chain
+        segs.extend((a, b, w) for a, b in zip(chain[:-1], chain[1:], strict=True))
+    return layers, chains, segs
+
+
+def _heights(
+    layers: list[list[Node]],
+    up: Mapping[Node, list[tuple[Node, float]]],
+    down: Mapping[Node, list[tuple[Node, float]]],
+    gap: Callable[[Node, Node], float],
+    rounds: int,
+) -> dict[Node, float]:
+    """y of every point: stacked first, then pulled towards its neighbours without overlaps.
+
+    Each round places one layer at a time at the weighted mean height of its neighbours
+    on one side (upstream on even rounds, downstream on odd ones, both from round 6),
+    sweeping right on even rounds and left on odd ones.
+    """
+    y: dict[Node, float] = {}
+    for L in layers:
+        cur = 0.0
+        for i, n in enumerate(L):
+            if i:
+                cur += gap(L[i - 1], n)
+            y[n] = cur
+        shift = cur / 2
+        for n in L:
+            y[n] -= shift
+    for it in range(rounds):
+        sides = (up,) if it % 2 == 0 else (down,)
+        if it >= 6:
+            sides = (up, down)
+        seq = layers if it % 2 == 0 else layers[::-1]
+        for L in seq:
+            desired, wts = [], []
+            for n in L:
+                nb = [(y[m], w) for side in sides for m, w in side.get(n, [])]
+                if nb:
+                    tw = sum(w for _, w in nb)
+                    desired.append(sum(v * w for v, w in nb) / tw)
+                    wts.append(tw + 1e-9)
+                else:
+                    desired.append(y[n])
+                    wts.append(1e-6)
+            seps = [gap(L[i], L[i + 1]) for i in range(len(L) - 1)]
+            for n, v in zip(L, _place(desired, wts, seps), strict=True):
+                y[n] = v
+    return y
 
 
 def _main_flow_layers(

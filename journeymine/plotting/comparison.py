@@ -72,13 +72,45 @@ def plot_comparison(
     >>> df = pd.DataFrame({"case": list("aaabbb"), "activity": ["x", "y", "z", "x", "w", "z"],
     ...                    "time": pd.date_range("2025-01-01", periods=6, freq="h")})
     >>> log = jm.from_pandas(df, case="case", activity="activity", timestamp="time")
-    >>> ax = jm.compare(jm.AssumedJourney(["x", "y", "z"]), log).plot()
+    >>> ax = jm.compare(log, jm.AssumedJourney(["x", "y", "z"])).plot()
     >>> ax.get_title()
     'assumed journey: assumed vs observed (2 journeys, fitness 0.83)'
     """
     import matplotlib.pyplot as plt
-    from matplotlib.lines import Line2D
 
+    aj = comparison.assumed
+    steps, hidden = _steps_shown(comparison, min_share)
+    names = steps["step"].tolist()
+    edges = comparison.edges
+    n_s = len(names)
+    pos: dict[str, tuple[float, float]] = {name: (_SX * i, 0.0) for i, name in enumerate(names)}
+    pos[START] = (-_SX * 0.9, 0.0)
+    pos[END] = (_SX * (n_s - 0.1), 0.0)
+    unexpected = comparison.unexpected_touchpoints
+    shown = unexpected[unexpected["share"] >= min_share].head(max_unexpected)["touchpoint"].tolist()
+    _place_unexpected(shown, edges, pos)
+    xs = [p[0] for p in pos.values()]
+    if ax is None:
+        width = float(np.clip(1.05 * (max(xs) - min(xs) + 2), 8, 60))
+        _, ax = plt.subplots(figsize=(width, 6.2 if shown else 4.6))
+    if aj.kind == "steps" and len(aj.stages) > 1:
+        _stage_bands(ax, aj)
+    n_never, never_drawn = _draw_edges(ax, edges, pos, min_share, label_share, max_never_observed)
+    _draw_nodes(ax, steps, names, shown, unexpected, pos)
+    _legend(ax, n_never, never_drawn, hidden, min_share)
+    ax.set_title(
+        f"{aj.name}: assumed vs observed ({comparison.n_journeys} journeys, fitness {comparison.fitness:.2f})",
+        fontsize=11,
+    )
+    ys = [p[1] for p in pos.values()]
+    ax.set_xlim(min(xs) - 0.7, max(xs) + 0.7)
+    ax.set_ylim(min(ys) - 1.0, 2.1)
+    ax.set_axis_off()
+    return ax
+
+
+def _steps_shown(comparison: Any, min_share: float) -> tuple[Any, int]:
+    """The assumed steps to draw, in drawing order, and how many were left out."""
     aj = comparison.assumed
     steps = comparison.steps
     hidden = 0
@@ -93,45 +125,48 @@ def plot_comparison(
             hidden = int((~keep).sum())
             steps = steps[keep]
         steps = steps.reset_index(drop=True)
-    names = steps["step"].tolist()
-    edges = comparison.edges
-    n_s = len(names)
-    pos: dict[str, tuple[float, float]] = {name: (_SX * i, 0.0) for i, name in enumerate(names)}
-    pos[START] = (-_SX * 0.9, 0.0)
-    pos[END] = (_SX * (n_s - 0.1), 0.0)
-    unexpected = comparison.unexpected_touchpoints
-    shown = unexpected[unexpected["share"] >= min_share].head(max_unexpected)["touchpoint"].tolist()
-    _place_unexpected(shown, edges, pos)
-    xs = [p[0] for p in pos.values()]
-    if ax is None:
-        width = float(np.clip(1.05 * (max(xs) - min(xs) + 2), 8, 60))
-        _, ax = plt.subplots(figsize=(width, 6.2 if shown else 4.6))
-    # stage bands
-    if aj.kind == "steps" and len(aj.stages) > 1:
-        i = 0
-        for k, stage in enumerate(aj.stages):
-            lo, hi = _SX * (i - 0.5), _SX * (i + len(stage.steps) - 0.5)
-            ax.axvspan(
-                lo + 0.04,
-                hi - 0.04,
-                ymin=0,
-                ymax=1,
-                color="#eef3f8" if k % 2 == 0 else "#f7f7f7",
-                zorder=0,
-            )
-            label = stage.name + (" (any order)" if stage.order == "any" else "")
-            ax.text(
-                (lo + hi) / 2,
-                1.72,
-                _wrap(label, 22),
-                ha="center",
-                va="center",
-                fontsize=9,
-                color="#445",
-                fontweight="bold",
-            )
-            i += len(stage.steps)
-    # edges
+    return steps, hidden
+
+
+def _stage_bands(ax: Any, aj: Any) -> None:
+    """A shaded band behind each stage's steps, with the stage's name above."""
+    i = 0
+    for k, stage in enumerate(aj.stages):
+        lo, hi = _SX * (i - 0.5), _SX * (i + len(stage.steps) - 0.5)
+        ax.axvspan(
+            lo + 0.04,
+            hi - 0.04,
+            ymin=0,
+            ymax=1,
+            color="#eef3f8" if k % 2 == 0 else "#f7f7f7",
+            zorder=0,
+        )
+        label = stage.name + (" (any order)" if stage.order == "any" else "")
+        ax.text(
+            (lo + hi) / 2,
+            1.72,
+            _wrap(label, 22),
+            ha="center",
+            va="center",
+            fontsize=9,
+            color="#445",
+            fontweight="bold",
+        )
+        i += len(stage.steps)
+
+
+def _draw_edges(
+    ax: Any,
+    edges: Any,
+    pos: dict[str, tuple[float, float]],
+    min_share: float,
+    label_share: float,
+    max_never_observed: int,
+) -> tuple[int, bool]:
+    """Draw the edges between shown boxes, coloured by status, labelled with their share.
+
+    Returns how many assumed transitions were never observed and whether they were drawn.
+    """
     drawn = [e for e in edges.itertuples(index=False) if e.source in pos and e.target in pos]
     never = [e for e in drawn if e.status == "assumed_not_observed"]
     n_never = int((edges["status"] == "assumed_not_observed").sum())
@@ -162,7 +197,18 @@ def plot_comparison(
                 zorder=6,
                 bbox={"boxstyle": "round,pad=0.12", "fc": "white", "ec": "none", "alpha": 0.85},
             )
-    # nodes
+    return n_never, len(never) <= max_never_observed
+
+
+def _draw_nodes(
+    ax: Any,
+    steps: Any,
+    names: list[str],
+    shown: list[str],
+    unexpected: Any,
+    pos: dict[str, tuple[float, float]],
+) -> None:
+    """The assumed steps' boxes, the unexpected touchpoints' boxes, then start and end."""
     for i, name in enumerate(names):
         row = steps.iloc[i]
         share = row["contains"]
@@ -200,6 +246,12 @@ def plot_comparison(
             color="#333333",
             small=True,
         )
+
+
+def _legend(ax: Any, n_never: int, never_drawn: bool, hidden: int, min_share: float) -> None:
+    """The legend of edge colours and box styles, below the map."""
+    from matplotlib.lines import Line2D
+
     handles = [
         Line2D([], [], color=MATCHED, lw=3, label="assumed and observed"),
         Line2D(
@@ -208,8 +260,7 @@ def plot_comparison(
             color=NEVER_OBSERVED,
             lw=1.5,
             ls=(0, (4, 3)),
-            label=f"assumed, never observed ({n_never})"
-            + ("" if len(never) <= max_never_observed else ", not drawn"),
+            label=f"assumed, never observed ({n_never})" + ("" if never_drawn else ", not drawn"),
         ),
         Line2D([], [], color=UNEXPECTED, lw=3, label="observed, not assumed"),
         Line2D([], [], color="#333333", lw=1, ls=(0, (2, 2)), label="optional step (dashed box)"),
@@ -231,15 +282,6 @@ def plot_comparison(
         fontsize=8,
         frameon=False,
     )
-    ax.set_title(
-        f"{aj.name}: assumed vs observed ({comparison.n_journeys} journeys, fitness {comparison.fitness:.2f})",
-        fontsize=11,
-    )
-    ys = [p[1] for p in pos.values()]
-    ax.set_xlim(min(xs) - 0.7, max(xs) + 0.7)
-    ax.set_ylim(min(ys) - 1.0, 2.1)
-    ax.set_axis_off()
-    return ax
 
 
 def _wrap(text: str, width: int) -> str:

@@ -10,10 +10,9 @@ import numpy as np
 import pandas as pd
 
 from .._validation import check_number, check_one_of, check_type
-from ..discovery._compute import _first_steps
-from ..discovery.graph import JourneyGraph, format_duration
+from ..discovery.graph import JourneyGraph, first_steps, format_duration
 from ..errors import InvalidParameterError
-from ..schema import CASE, END, START
+from ..schema import END, START, Marker
 from ._layout import Layout, layered_layout
 
 if TYPE_CHECKING:
@@ -26,6 +25,9 @@ _METRICS = ("journeys", "transitions", "median_gap")
 NODE_GID = "journeymine-node-label"
 EDGE_GID = "journeymine-edge-label"
 BOX_GID = "journeymine-node-box"
+#: Node names longer than this are drawn cut short, ending in "…" (tables keep full names):
+#: it bounds the drawing work, which grows with the length of a label.
+MAX_LABEL_CHARS = 80
 _CIRCLE = 26.0  # diameter of the START and END markers, in points
 _PAD_X, _PAD_Y = 8.0, 5.0
 _EDGE_COLOR = "#5b6b7f"
@@ -78,7 +80,8 @@ def plot_journey(
     edge_labels : bool or int, default 40
         Label every edge (True), none (False), or the given number of widest edges.
     wrap : int, default 22
-        Wrap node names longer than this many characters.
+        Wrap node names longer than this many characters. Names longer than 80
+        characters are drawn cut short, ending in "…" (tables keep full names).
     fontsize : float, default 9
         Font size of the node labels, in points (edge labels are smaller).
     title : str, optional
@@ -123,10 +126,6 @@ def plot_journey(
     check_number(wrap, "wrap", func, low=4, integer=True)
     check_number(fontsize, "fontsize", func, low=0, low_open=True)
 
-    import matplotlib.pyplot as plt
-    from matplotlib.font_manager import FontProperties
-    from matplotlib.textpath import TextToPath
-
     if max_nodes is not None and len(graph.nodes) > max_nodes:
         cov = graph._coverage if graph.is_simplified else None
         graph = graph.simplify(coverage=cov, max_nodes=max_nodes)
@@ -137,9 +136,143 @@ def plot_journey(
     node_value = nodes_df["events" if metric == "transitions" else "journeys"].to_numpy()
     node_unit = "events" if metric == "transitions" else "journeys"
     labels = {
-        n: "\n".join(textwrap.wrap(n, wrap) or [n]) + f"\n{int(v):,} {node_unit}"
+        n: "\n".join(textwrap.wrap(_shorten(n), wrap) or [_shorten(n)])
+        + f"\n{int(v):,} {node_unit}"
         for n, v in zip(names, node_value, strict=True)
     }
+    size = _box_sizes(names, labels, fontsize)
+    lay, edge_list, weights = _lay_out(graph, names, size, metric, fontsize)
+
+    arcs = _arc_geometry(lay, size)
+    ax, scale, top, bottom = _map_axes(ax, lay, arcs, bool(title), fontsize)
+    fs = fontsize * scale
+    x0, x1 = lay.bounds[:2]
+
+    # edge labels are placed after everything else is drawn (see _place_edge_labels)
+    wanted, lines = _draw_edges(
+        ax,
+        lay,
+        size,
+        arcs,
+        edge_list,
+        _labelled_edges(edge_list, edge_labels),
+        _edge_texts(edges_df, metric),
+        float(weights.max()) if len(weights) else 1.0,
+        scale,
+    )
+
+    # the arrows were added without measuring each curve: the data limits are the map's
+    ax.update_datalim([(x0, top), (x1, bottom)])
+    _draw_nodes(ax, lay, size, names, labels, node_value, fs)
+    if title:
+        ax.text(
+            0.5,
+            0.995,
+            title,
+            transform=ax.transAxes,
+            ha="center",
+            va="top",
+            fontsize=fs * 1.3,
+            weight="bold",
+        )
+    omitted = _place_edge_labels(ax, wanted, fs, lines)
+
+    caption = _caption(graph, metric, omitted)
+    ax.text(
+        0.005,
+        0.005,
+        caption,
+        transform=ax.transAxes,
+        ha="left",
+        va="bottom",
+        fontsize=fs * 0.85,
+        color="#555555",
+    )
+    return ax
+
+
+def _lay_out(
+    graph: JourneyGraph,
+    names: list[str],
+    size: dict[Any, tuple[float, float]],
+    metric: str,
+    fontsize: float,
+) -> tuple[Layout, list[tuple[str, str, float]], np.ndarray]:
+    """The layered layout of the map, its edges as (source, target, weight) and the weights."""
+    edges_df = graph.edges
+    steps = first_steps(graph)
+    key: dict[Any, float] = {n: steps.get(n, 0.0) for n in names}
+    key[START] = -np.inf
+    key[END] = np.inf
+    width_col = "journeys" if metric == "median_gap" else metric
+    weights = edges_df[width_col].to_numpy(dtype=float)
+    # START and END stay markers (journeymine.schema.Marker): a touchpoint named
+    # like them is a node of its own
+    edge_list = [
+        (_key(s), _key(t), float(w))
+        for s, t, w in zip(edges_df["source"], edges_df["target"], weights, strict=True)
+    ]
+    lay = layered_layout(
+        [START, *names, END],
+        size,
+        edge_list,
+        key,
+        priority=_first_visits(graph),
+        layer_gap=max(60.0, 6.5 * fontsize),
+    )
+    return lay, edge_list, weights
+
+
+def _map_axes(
+    ax: Axes | None,
+    lay: Layout,
+    arcs: dict[tuple[Any, Any], dict[str, Any]],
+    titled: bool,
+    fontsize: float,
+) -> tuple[Axes, float, float, float]:
+    """The Axes framing the map (a new figure sized to it when ``ax`` is None).
+
+    Returns the Axes, the scale of the drawing (1 or less, when the map does not fit
+    ``ax``) and the top and bottom of the map in layout points.
+    """
+    import matplotlib.pyplot as plt
+
+    # loops and back-edge arcs need room above and below the boxes
+    x0, x1, y0, y1 = lay.bounds
+    top = min([y0] + [a["apex"][1] - 12 for a in arcs.values()])
+    bottom = max([y1] + [a["apex"][1] + 12 for a in arcs.values()])
+    top -= 30 if lay.loops else 0
+    margin = 14.0
+    caption_h = fontsize * 4
+    title_h = fontsize * 2.5 if titled else 0.0
+    ext_w = x1 - x0 + 2 * margin
+    ext_h = bottom - top + 2 * margin + caption_h + title_h
+
+    if ax is None:
+        fig_w = min(ext_w / 72, 60.0)
+        fig_h = min(ext_h / 72, 40.0)
+        fig = plt.figure(figsize=(max(fig_w, 3.0), max(fig_h, 2.0)))
+        ax = fig.add_axes((0, 0, 1, 1))
+    fig = ax.figure
+    bbox = ax.get_position()
+    fw, fh = fig.get_size_inches()
+    ax_w, ax_h = bbox.width * fw * 72, bbox.height * fh * 72
+    scale = min(1.0, ax_w / ext_w, ax_h / ext_h)
+
+    ax.set_xlim(x0 - margin, x0 - margin + ext_w)
+    # y grows downwards in the layout: flip the axis
+    ax.set_ylim(top - margin - title_h + ext_h, top - margin - title_h)
+    ax.set_aspect("equal", adjustable="datalim")
+    ax.axis("off")
+    return ax, scale, top, bottom
+
+
+def _box_sizes(
+    names: list[str], labels: dict[str, str], fontsize: float
+) -> dict[Any, tuple[float, float]]:
+    """Width and height (points) of each node's box: its measured label plus padding."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextToPath
 
     measure = TextToPath()
     prop = FontProperties(size=fontsize)
@@ -154,66 +287,31 @@ def plot_journey(
         w, h = text_size(labels[n])
         size[n] = (w + 2 * _PAD_X, h + 2 * _PAD_Y)
     size[START] = size[END] = (_CIRCLE, _CIRCLE)
+    return size
 
-    steps = _first_steps(graph._log, graph.level, graph.collapse_repeats)
-    key: dict[Any, float] = {n: steps.get(n, 0.0) for n in names}
-    key[START] = -np.inf
-    key[END] = np.inf
-    width_col = "journeys" if metric == "median_gap" else metric
-    weights = edges_df[width_col].to_numpy(dtype=float)
-    edge_list = [
-        (str(s), str(t), float(w))
-        for s, t, w in zip(edges_df["source"], edges_df["target"], weights, strict=True)
-    ]
-    lay = layered_layout(
-        [START, *names, END],
-        size,
-        edge_list,
-        key,
-        priority=_first_visits(graph),
-        layer_gap=max(60.0, 6.5 * fontsize),
-    )
 
-    # loops and back-edge arcs need room above and below the boxes
-    x0, x1, y0, y1 = lay.bounds
-    arcs = _arc_geometry(lay, size)
-    top = min([y0] + [a["apex"][1] - 12 for a in arcs.values()])
-    bottom = max([y1] + [a["apex"][1] + 12 for a in arcs.values()])
-    top -= 30 if lay.loops else 0
-    margin = 14.0
-    caption_h = fontsize * 4
-    title_h = fontsize * 2.5 if title else 0.0
-    ext_w = x1 - x0 + 2 * margin
-    ext_h = bottom - top + 2 * margin + caption_h + title_h
+def _draw_edges(
+    ax: Axes,
+    lay: Layout,
+    size: dict[Any, tuple[float, float]],
+    arcs: dict[tuple[Any, Any], dict[str, Any]],
+    edge_list: list[tuple[str, str, float]],
+    label_set: set[tuple[str, str]],
+    metric_text: dict[tuple[str, str], str],
+    top_w: float,
+    scale: float,
+) -> tuple[list[_Wanted], list[np.ndarray]]:
+    """Draw the forward edges, the back arcs and the self-loops, in that order.
 
-    if ax is None:
-        fig_w = min(ext_w / 72, 60.0)
-        fig_h = min(ext_h / 72, 40.0)
-        fig = plt.figure(figsize=(max(fig_w, 3.0), max(fig_h, 2.0)))
-        ax = fig.add_axes((0, 0, 1, 1))
-    fig = ax.figure
-    bbox = ax.get_position()
-    fw, fh = fig.get_size_inches()
-    ax_w, ax_h = bbox.width * fw * 72, bbox.height * fh * 72
-    scale = min(1.0, ax_w / ext_w, ax_h / ext_h)
-    fs = fontsize * scale
-
-    ax.set_xlim(x0 - margin, x0 - margin + ext_w)
-    # y grows downwards in the layout: flip the axis
-    ax.set_ylim(top - margin - title_h + ext_h, top - margin - title_h)
-    ax.set_aspect("equal", adjustable="datalim")
-    ax.axis("off")
-
-    top_w = float(weights.max()) if len(weights) else 1.0
+    Returns the edge labels wanted (placed last, by :func:`_place_edge_labels`) and the
+    points along the edges drawn, for the labels to avoid. ``top_w`` is the heaviest
+    edge's weight: the widest line.
+    """
 
     def lw(w: float) -> float:
         return (0.6 + 6.0 * (w / top_w) ** 0.75 if top_w else 0.6) * scale
 
     weight_of = {(s, t): w for s, t, w in edge_list}
-    label_set = _labelled_edges(edge_list, edge_labels)
-    metric_text = _edge_texts(edges_df, metric)
-
-    # edge labels are placed after everything else is drawn (see _place_edge_labels)
     wanted: list[_Wanted] = []
     lines: list[np.ndarray] = []  # points along the edges drawn, for labels to avoid
     few = len(edge_list) <= 400  # else only the labelled edges are traced
@@ -249,35 +347,17 @@ def plot_journey(
             spots = np.array([(x, ly), (x - half / 2, ly + 1), (x + half / 2, ly + 1)])
             w = weight_of[(n, n)]
             wanted.append((w, metric_text[(n, n)], _BACK_COLOR, spots, len(lines) - 1))
+    return wanted, lines
 
-    # the arrows were added without measuring each curve: the data limits are the map's
-    ax.update_datalim([(x0, top), (x1, bottom)])
-    _draw_nodes(ax, lay, size, names, labels, node_value, fs)
-    if title:
-        ax.text(
-            0.5,
-            0.995,
-            title,
-            transform=ax.transAxes,
-            ha="center",
-            va="top",
-            fontsize=fs * 1.3,
-            weight="bold",
-        )
-    omitted = _place_edge_labels(ax, wanted, fs, lines)
 
-    caption = _caption(graph, metric, omitted)
-    ax.text(
-        0.005,
-        0.005,
-        caption,
-        transform=ax.transAxes,
-        ha="left",
-        va="bottom",
-        fontsize=fs * 0.85,
-        color="#555555",
-    )
-    return ax
+def _key(value: Any) -> Any:
+    """An edge end as a layout node: a marker as is, a touchpoint by its name."""
+    return value if isinstance(value, Marker) else str(value)
+
+
+def _shorten(name: str, limit: int = MAX_LABEL_CHARS) -> str:
+    """``name`` cut to ``limit`` characters (ending in an ellipsis) for drawing."""
+    return name if len(name) <= limit else name[: limit - 1].rstrip() + "…"
 
 
 def _first_visits(graph: JourneyGraph) -> dict[tuple[str, str], float]:
@@ -288,14 +368,15 @@ def _first_visits(graph: JourneyGraph) -> dict[tuple[str, str], float]:
     a value are never first visits, so this is the same with or without
     ``collapse_repeats``.) Steps out of START count the journeys starting there.
     """
-    from ..derive import visits
+    from ..derive import arrays, visits
 
     log = graph._log
     if log is None or not len(graph.edges):
         return {}
-    codes, labels = log._codes(graph.level, "plot_journey")
+    arr = arrays(log)
+    codes, labels = arr.codes(graph.level, "plot_journey"), arr.labels(graph.level, "plot_journey")
     codes = np.asarray(codes)
-    case = log._events[CASE].cat.codes.to_numpy()
+    case = arr.case
     rows = visits(log, graph.level)["first"].to_numpy()
     prev = rows - 1
     ok = prev >= 0
@@ -307,9 +388,9 @@ def _first_visits(graph: JourneyGraph) -> dict[tuple[str, str], float]:
     out: dict[tuple[str, str], float] = {}
     for p in np.flatnonzero(counts):
         out[(names[p // k], names[p % k])] = float(counts[p])
-    starts = graph.edges[graph.edges["source"] == str(START)]
+    starts = graph.edges[graph.edges["source"] == START]
     for t, j in zip(starts["target"], starts["journeys"], strict=True):
-        out[(str(START), str(t))] = float(j)
+        out[(START, str(t))] = float(j)
     return out
 
 
@@ -332,7 +413,7 @@ def _edge_texts(edges_df: pd.DataFrame, metric: str) -> dict[tuple[str, str], st
             text = "" if pd.isna(v) else format_duration(pd.Timedelta(v))
         else:
             text = f"{int(getattr(row, metric)):,}"
-        out[(str(row.source), str(row.target))] = text
+        out[(_key(row.source), _key(row.target))] = text
     return out
 
 

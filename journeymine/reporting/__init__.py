@@ -16,10 +16,21 @@ from typing import Any
 import pandas as pd
 
 from ..errors import InvalidParameterError
-from ._analyses import Findings, run_analyses
+from ._analyses import ANALYSES, Findings, blockers, run_analyses, spec
+from ._safe import neutralise_frame
 from .html import render_html, render_overview
 
-__all__ = ["report", "Report", "load_assumed"]
+# report, Report: the public API; the rest is what the command line builds a run from
+__all__ = [
+    "report",
+    "Report",
+    "load_assumed",
+    "ANALYSES",
+    "blockers",
+    "spec",
+    "run_analyses",
+    "neutralise_frame",
+]
 
 
 class Report:
@@ -141,7 +152,7 @@ def report(
         Groups touchpoints into stages (see :func:`~journeymine.map_stages`) for the
         stage map; not needed when the log already has a ``stage`` column.
     analyses : list of str, optional
-        Which analyses to run (names as in :data:`journeymine.config.ANALYSES`). By
+        Which analyses to run (names as in :data:`journeymine.reporting.ANALYSES`). By
         default every one that the arguments and the log's columns allow; the others
         are listed in ``Report.skipped`` with what they need (e.g. repeat contacts
         need a ``direction`` column). Naming one that cannot run is an error.
@@ -170,7 +181,6 @@ def report(
     >>> "variants" in rep.tables
     True
     """
-    from ..config import ANALYSES
     from ..log import JourneyLog
 
     func = "report"

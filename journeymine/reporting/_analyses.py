@@ -33,12 +33,13 @@ from ..analyzers import (
 )
 from ..comparison import compare
 from ..discovery import discover, variants
-from ..discovery._paths import PathDtype
+from ..discovery.sequences import PathDtype
 from ..errors import InvalidParameterError, MissingColumnError
 from ..plotting import plot_journey
 from ._figures import draw_axes, funnel_figure, render_figure
 
 __all__ = [
+    "ANALYSES",
     "Spec",
     "SPECS",
     "Blocker",
@@ -111,7 +112,7 @@ class Spec:
     ``settings`` are settings that must be given (``goal``, ``funnel``, ``assumed``);
     ``columns`` event columns that must have values; ``option_columns`` pairs
     (option key, default column) for a column that an option of the analysis names
-    (``analyses.handoffs.by``); ``optional`` pairs (column, what is lost without it)
+    (``analyses.handoffs.level``); ``optional`` pairs (column, what is lost without it)
     for columns that add to the analysis when they have values: without them it
     runs, and its section says what is missing and how to map it.
     """
@@ -285,8 +286,8 @@ def _silent_gaps(ctx: _Ctx) -> _Result:
 
 
 def _repeat_contacts(ctx: _Ctx) -> _Result:
-    by = "channel" if "channel" in ctx.present else "activity"
-    return {"repeat_contacts": repeat_contacts(ctx.log, by=by)}, {}
+    level = "channel" if "channel" in ctx.present else "activity"
+    return {"repeat_contacts": repeat_contacts(ctx.log, level=level)}, {}
 
 
 def _loops(ctx: _Ctx) -> _Result:
@@ -309,7 +310,7 @@ _COMPARISON_TABLES = (
 
 
 def _comparison(ctx: _Ctx) -> _Result:
-    result = compare(ctx.assumed, ctx.log)
+    result = compare(ctx.log, ctx.assumed)
     flat = {k: _flat(v) if isinstance(v, list | tuple) else v for k, v in result.summary().items()}
     tables = {"comparison_summary": pd.DataFrame([flat])}
     for attr in _COMPARISON_TABLES:
@@ -363,7 +364,7 @@ SPECS: tuple[Spec, ...] = (
         "Moments when a journey passes from one department to another. Many handoffs, or "
         "handoffs that bounce back (ping-pong), often mean customers are being passed around.",
         _handoffs,
-        option_columns=(("by", "department"),),
+        option_columns=(("level", "department"),),
         optional=(
             (
                 "direction",
@@ -426,6 +427,9 @@ SPECS: tuple[Spec, ...] = (
 )
 
 _BY_NAME = {s.name: s for s in SPECS}
+
+#: Every analysis a report (and a run) can include, in report order.
+ANALYSES: tuple[str, ...] = tuple(s.name for s in SPECS)
 
 #: Titles of the tables in the report (others are named after the table).
 TABLE_TITLES: dict[str, str] = {
@@ -500,9 +504,9 @@ def _export_ready(table: pd.DataFrame) -> pd.DataFrame:
 def _summary(log: Any, goal: Any) -> dict[str, Any]:
     summary = dict(log.summary())
     if goal is not None:
-        from ..derive import case_goals
+        from ..derive import converted as converted_of
 
-        converted = case_goals(log, goal, func="report")["converted"].to_numpy()
+        converted = converted_of(log, goal, "report")
         # the analyzers' definition: ongoing journeys that have not converted yet are
         # censored, so they count neither as converted nor as lost
         known = converted | ~log.cases["ongoing"].to_numpy(dtype=bool)
@@ -602,7 +606,7 @@ def run_analyses(
     name) it is an error instead: :class:`~journeymine.errors.MissingColumnError` for a
     column, :class:`~journeymine.errors.InvalidParameterError` for a setting.
     """
-    from ..cli import NullProgress
+    from .._progress import NullProgress
 
     progress = progress or NullProgress()
     names = tuple(s.name for s in SPECS) if include is None else tuple(include)

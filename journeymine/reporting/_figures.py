@@ -99,6 +99,7 @@ def funnel_figure(table: pd.DataFrame, steps: list[str]) -> dict[str, bytes]:
     labels = (
         [str(v) for v in table[label_col]] if label_col else [str(s) for s in steps][: len(table)]
     )
+    labels = [t if len(t) <= 60 else t[:59] + "…" for t in labels]  # tables keep full names
     counts = table[count_col].to_numpy(dtype=float)
     first = counts[0] if len(counts) and counts[0] > 0 else 1.0
     with figure_context():

@@ -25,20 +25,16 @@ Examples
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
 import pandas as pd
+
+from .._html import esc
 
 __all__ = ["esc", "FORMULA_STARTS", "neutralise_cell", "neutralise_frame"]
 
 #: First characters that make a spreadsheet read a cell as a formula (OWASP).
 FORMULA_STARTS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
-
-
-def esc(value: Any) -> str:
-    """``str(value)`` escaped for HTML text and attribute values (quotes included)."""
-    return html.escape("" if value is None else str(value), quote=True)
 
 
 def neutralise_cell(value: Any) -> Any:

@@ -28,7 +28,7 @@ from ._analyses import spec as _spec
 from ._safe import esc
 from ._template import ABOUT_EXPLAIN, ABOUT_FINGERPRINTS, CSP, CSS, QUALITY_EXPLAIN, SUMMARY_EXPLAIN
 
-__all__ = ["render_html", "render_fragment", "table_html", "log_html", "format_duration"]
+__all__ = ["render_html", "render_fragment", "table_html", "format_duration"]
 
 #: Sections that are always in the report (with a note when they could not be made).
 _ALWAYS = (
@@ -321,7 +321,7 @@ def render_fragment(found: Findings, *, run: dict[str, Any] | None = None) -> st
 
 
 def _footer(run: dict[str, Any] | None) -> str:
-    from .. import __version__
+    from .._version import __version__
 
     run = run or {}
     lines = [f"journeymine {esc(run.get('journeymine_version', __version__))}"]
@@ -383,16 +383,4 @@ def render_html(found: Findings, *, run: dict[str, Any] | None = None) -> str:
         '<meta name="generator" content="journeymine">'
         f'<title>{esc(found.title)}</title></head>\n<body style="margin:0;background:#fff">'
         f"{render_fragment(found, run=run)}</body></html>\n"
-    )
-
-
-def log_html(log: Any, *, max_rows: int = 10) -> str:
-    """Rich notebook display of a :class:`~journeymine.JourneyLog`: headline figures and first events."""
-    s = log.summary()
-    cards = _cards(s)
-    rows = table_html(log.events.head(max_rows), max_rows=max_rows)
-    more = f'<p class="jm-more">First {min(max_rows, len(log)):,} of {len(log):,} events.</p>'
-    return (
-        f"<style>{CSS}</style>"
-        f'<div class="jm-report" style="max-width:none;padding:0"><p><b>{esc(repr(log))}</b></p>{cards}{rows}{more}</div>'
     )

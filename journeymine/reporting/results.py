@@ -63,6 +63,7 @@ __all__ = [
     "file_sha256",
     "AtomicFolder",
     "is_output_folder",
+    "OUTPUT_MARKER",
     "build_results",
     "write_outputs",
 ]
@@ -321,29 +322,114 @@ def _parquet_ready(frame: pd.DataFrame) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- atomic folder
 
-#: The file whose presence marks a folder as a journeymine output (safe to replace).
-_MARKER = "results.json"
+#: The file journeymine writes into every output folder: it lists every file of the
+#: output, which proves the folder holds nothing else (and so is safe to replace).
+OUTPUT_MARKER = ".journeymine-output.json"
+#: What the top of a journeymine output folder may hold.
+_KNOWN_ENTRIES = frozenset({"results.json", "report.html", "tables", "figures", OUTPUT_MARKER})
+_KNOWN_FOLDERS = frozenset({"tables", "figures"})
 _TMP_TAG = ".journeymine-tmp-"
 _OLD_TAG = ".journeymine-old-"
+#: Why a folder is refused (the end of the error messages of AtomicFolder and the cli).
+NOT_AN_OUTPUT = (
+    "does not hold a previous journeymine output (it holds files journeymine did not "
+    "write). A run replaces its output folder as a whole, so it refuses to use this one: "
+    "name a new or empty folder."
+)
 
 
-def is_output_folder(path: Path) -> bool:
-    """True if ``path`` is absent, empty, or holds a previous journeymine output."""
+def is_output_folder(path: str | os.PathLike[str]) -> bool:
+    """True if ``path`` is absent, empty, or provably a previous journeymine output.
+
+    Provably: the folder holds only entries journeymine writes (``results.json``,
+    ``report.html``, ``tables/``, ``figures/`` and its marker file), no links, and
+    every file in it is listed by the marker file journeymine wrote there, or (for
+    outputs written before the marker existed) by its ``results.json``. A folder
+    holding anything else, such as the user's own files beside a stray
+    ``results.json``, is not an output. A link is judged by the folder it points to;
+    a dangling link is not an output.
+    """
+    path = Path(path)
     if not path.exists():
-        return True
+        return not path.is_symlink()
     if not path.is_dir():
         return False
-    if not any(path.iterdir()):
-        return True
-    marker = path / _MARKER
-    if not marker.is_file():
-        return False
     try:
-        with open(marker, encoding="utf-8") as fh:
-            head = fh.read(4096)
+        entries = list(os.scandir(path))
+        if not entries:
+            return True
+        if any(e.name not in _KNOWN_ENTRIES or e.is_symlink() for e in entries):
+            return False
+        listed = _listed_files(path)
+        if listed is None:
+            return False
+        for root, dirs, files in os.walk(path):
+            rel = Path(root).relative_to(path)
+            if rel.parts and (len(rel.parts) > 1 or rel.parts[0] not in _KNOWN_FOLDERS):
+                return False  # folders only at the top: tables/ and figures/
+            for name in files + dirs:
+                full = Path(root) / name
+                if full.is_symlink():
+                    return False
+                if name in files and (rel / name).as_posix() not in listed:
+                    return False
     except OSError:
         return False
-    return '"schema_version"' in head
+    return True
+
+
+def _listed_files(folder: Path) -> set[str] | None:
+    """The files a journeymine output folder may hold, by its marker or its results.json."""
+    marker = folder / OUTPUT_MARKER
+    try:
+        if marker.is_file():
+            doc = json.loads(marker.read_text(encoding="utf-8"))
+            if not isinstance(doc, dict) or doc.get("written_by") != "journeymine":
+                return None
+            files = doc.get("files")
+            if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
+                return None
+            return {*files, OUTPUT_MARKER}
+        results = folder / "results.json"
+        if not results.is_file():
+            return None
+        doc = json.loads(results.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(doc, dict) or "schema_version" not in doc:
+        return None
+    listed = {"results.json", "report.html"}
+    for section in ("tables", "figures"):
+        for entry in (
+            (doc.get(section) or {}).values() if isinstance(doc.get(section), dict) else []
+        ):
+            files = entry.get("files", entry) if isinstance(entry, dict) else {}
+            if isinstance(files, dict):
+                listed.update(str(f) for f in files.values() if isinstance(f, str))
+    return listed
+
+
+def _write_marker(folder: Path) -> None:
+    """Write the marker file listing every file of ``folder`` (see :func:`is_output_folder`)."""
+    from .._version import __version__
+
+    files = sorted(
+        (Path(root) / f).relative_to(folder).as_posix()
+        for root, _dirs, names in os.walk(folder)
+        for f in names
+    )
+    doc = {"written_by": "journeymine", "journeymine_version": __version__, "files": files}
+    (folder / OUTPUT_MARKER).write_text(
+        json.dumps(doc, indent=2) + "\n", encoding="utf-8", newline="\n"
+    )
+
+
+def _remove(path: Path) -> None:
+    """Delete a folder, or a file or link (a link itself, never what it points to)."""
+    if path.is_symlink() or path.is_file():
+        path.unlink(missing_ok=True)
+    else:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 class AtomicFolder:
@@ -368,13 +454,13 @@ class AtomicFolder:
         self.tmp: Path | None = None
 
     def __enter__(self) -> Path:
+        if not is_output_folder(self.target):
+            raise ConfigError(f"The output folder {str(self.target)!r} exists and {NOT_AN_OUTPUT}")
+        if self.target.is_symlink():
+            # write into the folder the link points to, and keep the link: swapping the
+            # link itself would leave a dangling hidden link behind
+            self.target = Path(os.path.realpath(self.target))
         target = self.target
-        if not is_output_folder(target):
-            raise ConfigError(
-                f"The output folder {str(target)!r} exists and does not hold a previous "
-                "journeymine output (no results.json); journeymine replaces its output folder "
-                "as a whole, so it refuses to use this one. Name a new or empty folder."
-            )
         target.parent.mkdir(parents=True, exist_ok=True)
         _remove_stale(target)
         self.tmp = Path(
@@ -387,6 +473,7 @@ class AtomicFolder:
         if exc_type is not None:
             shutil.rmtree(self.tmp, ignore_errors=True)
             return
+        _write_marker(self.tmp)
         _fsync_tree(self.tmp)
         self.tmp.chmod(0o755)
         _swap_into_place(self.tmp, self.target)
@@ -413,7 +500,7 @@ def _remove_stale(target: Path) -> None:
                 # killed between the two renames: the old set is the last complete output
                 os.replace(p, target)
                 continue
-            shutil.rmtree(p, ignore_errors=True)
+            _remove(p)
 
 
 def _alive(pid: int) -> bool:
@@ -448,12 +535,12 @@ def _swap_into_place(new: Path, target: Path) -> None:
         os.replace(new, target)
         return
     if _exchange(new, target):
-        shutil.rmtree(new, ignore_errors=True)  # ``new`` now holds the previous output
+        _remove(new)  # ``new`` now holds the previous output
         return
     old = target.parent / f".{target.name}{_OLD_TAG}{os.getpid()}-{new.name.rsplit('-', 1)[-1]}"
     os.replace(target, old)
     os.replace(new, target)
-    shutil.rmtree(old, ignore_errors=True)
+    _remove(old)
 
 
 # --------------------------------------------------------------------------- the run
@@ -495,7 +582,7 @@ def write_outputs(
     found: Any, folder: Path, run: Mapping[str, Any], *, progress: Any = None
 ) -> dict[str, Any]:
     """Write tables, pictures, ``results.json`` and ``report.html`` into ``folder``."""
-    from ..cli import NullProgress
+    from .._progress import NullProgress
     from .html import render_html
 
     progress = progress or NullProgress()

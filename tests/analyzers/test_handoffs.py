@@ -147,7 +147,7 @@ def test_self_service_and_window(desk):
 
 
 def test_channel_switches(desk):
-    h = jm.handoffs(desk, by="channel").set_index(["from", "to"])
+    h = jm.handoffs(desk, level="channel").set_index(["from", "to"])
     # a: chat -> web -> chat -> chat -> phone -> web; b: chat -> chat -> phone; d: chat -> email
     assert h.loc[("chat", "web"), "handoffs"] == 1
     assert h.loc[("web", "chat"), "handoffs"] == 1
@@ -177,8 +177,8 @@ def test_missing_department_says_how_to_map_it(make_log):
     log = make_log([("a", "x", _at(0)), ("a", "y", _at(1))])
     with pytest.raises(jm.MissingColumnError, match="department.*labels=\\{'department'"):
         jm.handoffs(log)
-    with pytest.raises(jm.MissingColumnError, match="'by' parameter"):
-        jm.handoffs(log, by="team")
+    with pytest.raises(jm.MissingColumnError, match="'level' parameter"):
+        jm.handoffs(log, level="team")
 
 
 def test_missing_direction_warns_only_when_repeat_contacts_are_asked_for(make_log):

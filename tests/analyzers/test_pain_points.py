@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import journeymine as jm
-from journeymine.analyzers._stats import newcombe_diff_ci, rate, wald_diff_ci, wilson_ci
+from journeymine._stats import newcombe_diff_ci, rate, wald_diff_ci, wilson_ci
 
 T0 = pd.Timestamp("2025-01-01")
 
@@ -301,15 +301,6 @@ def test_sample_planted_findings_listed():
     # every touchpoint at most once among the touchpoint kinds' rows
     tp = p[~p["where"].str.contains("\u2192")]
     assert not tp.duplicated(["kind", "where"]).any()
-
-
-def test_sample_is_fast():
-    import time
-
-    log = jm.datasets.load_sample()
-    t = time.perf_counter()
-    jm.pain_points(log, goal="purchase")
-    assert time.perf_counter() - t < 2.0
 
 
 def test_deterministic_whatever_the_input_order():

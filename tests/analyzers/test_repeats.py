@@ -74,7 +74,7 @@ def test_window_and_self_service(contacts):
     assert r.loc[("phone", "web"), "repeats"] == 1  # the faq page now counts
     c = jm.repeat_contacts(contacts, self_service=None, chains=True)
     assert c.loc[0, "chain"] == "email \u2192 chat \u2192 phone \u2192 web"
-    r = jm.repeat_contacts(contacts, by="activity").set_index(["from", "to"])
+    r = jm.repeat_contacts(contacts, level="activity").set_index(["from", "to"])
     assert r.loc[("email us", "chat"), "repeats"] == 1
 
 
@@ -104,13 +104,13 @@ def test_without_channels_groups_by_touchpoint(make_log):
         r = jm.repeat_contacts(log)
     assert list(zip(r["from"], r["to"], strict=True)) == [("call", "call"), ("email us", "call")]
     assert r["from"].notna().all() and r["to"].notna().all()
-    pd.testing.assert_frame_equal(r, jm.repeat_contacts(log, by="activity"))
+    pd.testing.assert_frame_equal(r, jm.repeat_contacts(log, level="activity"))
     with pytest.warns(jm.DataQualityWarning, match="no 'channel' values"):
         c = jm.repeat_contacts(log, chains=True)
     assert c["chain"].tolist() == ["call \u2192 call", "email us \u2192 call"]
     # another column without values is an error that says how to map it
     with pytest.raises(jm.MissingColumnError, match="'department'.*no values"):
-        jm.repeat_contacts(log, by="department")
+        jm.repeat_contacts(log, level="department")
 
 
 def test_planted_repeat_contacts():

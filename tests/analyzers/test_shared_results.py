@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 
 import journeymine as jm
-from journeymine import _kernels as K
+from journeymine._stats import z_value
 from journeymine.analyzers import _common as C
-from journeymine.analyzers._stats import z_value
+from journeymine.derive import case_codes
 
 GOAL = "purchase"
 
@@ -78,7 +78,7 @@ def test_warnings_come_on_every_call(make_log):
 
 def test_shared_arrays_are_read_only():
     log = jm.datasets.load_sample()
-    for arr in (K.case_codes(log), C.level_codes(log, "activity", "t")[0], C.direction_codes(log)):
+    for arr in (case_codes(log), C.level_codes(log, "activity", "t")[0], C.direction_codes(log)):
         with pytest.raises(ValueError, match="read-only"):
             arr[0] = 1
 

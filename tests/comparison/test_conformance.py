@@ -51,7 +51,7 @@ TINY_AJ = {
 
 @pytest.fixture
 def tiny(make_log):
-    return jm.compare(jm.AssumedJourney.from_dict(TINY_AJ), make_log(TINY, columns=["channel"]))
+    return jm.compare(make_log(TINY, columns=["channel"]), jm.AssumedJourney.from_dict(TINY_AJ))
 
 
 def test_step_table_hand_computed(tiny):
@@ -147,7 +147,7 @@ def test_timing_table(tiny):
 def test_ongoing_journeys_are_not_missing_later_steps(make_log):
     log = make_log(TINY, columns=["channel"])
     ongoing = np.array([c == "c5" for c in log.cases["case_id"].astype(str)])
-    cmp = jm.compare(jm.AssumedJourney.from_dict(TINY_AJ), log._replace(ongoing=ongoing))
+    cmp = jm.compare(log._replace(ongoing=ongoing), jm.AssumedJourney.from_dict(TINY_AJ))
     j = cmp.journeys.set_index("case_id")
     assert j.loc["c5", "fitness"] == 1.0 and j.loc["c5", "missing_step"] == 0
     assert not (cmp.deviations["case_id"].astype(str) == "c5").any()
@@ -156,7 +156,7 @@ def test_ongoing_journeys_are_not_missing_later_steps(make_log):
 def test_max_duration(make_log):
     log = make_log(TINY, columns=["channel"])
     aj = jm.AssumedJourney.from_dict({**TINY_AJ, "max_duration": "150min"})
-    j = jm.compare(aj, log).journeys.set_index("case_id")
+    j = jm.compare(log, aj).journeys.set_index("case_id")
     assert j.loc["c6", "too_slow"] == 1 and j.loc["c2", "too_slow"] == 1  # 3h journeys
     assert j.loc["c1", "fitness"] == 1.0  # 2h
 
@@ -193,7 +193,7 @@ def test_any_order_stage_optional_and_repeatable(make_log):
         ),
         columns=["channel"],
     )
-    j = jm.compare(aj, log).journeys.set_index("case_id")
+    j = jm.compare(log, aj).journeys.set_index("case_id")
     assert j.loc["k1", "fitness"] == 1.0 and j.loc["k2", "fitness"] == 1.0
     # an optional step out of place costs one move: 1 - 1 / (5 events + 4 required)
     assert j.loc["k3", "fitness"] == pytest.approx(1 - 1 / 9)
@@ -207,7 +207,7 @@ def test_not_observed_steps_are_reported_not_noise(make_log):
         columns=["channel"],
     )
     with pytest.warns(DataQualityWarning, match="Survey  sent"):
-        cmp = jm.compare(aj, log2)
+        cmp = jm.compare(log2, aj)
     assert cmp.not_observed["step"].tolist() == ["Survey  sent"]
     assert cmp.not_observed["near_matches"].iloc[0].startswith("survey sent")
     s = cmp.steps.set_index("step")
@@ -215,12 +215,12 @@ def test_not_observed_steps_are_reported_not_noise(make_log):
     assert "survey sent" in s.loc["Survey  sent", "near_matches"]
     # the missing name does not count against any journey
     with pytest.warns(DataQualityWarning):
-        plain = jm.compare(jm.AssumedJourney(["A", "B", "C", "nowhere"]), log)
+        plain = jm.compare(log, jm.AssumedJourney(["A", "B", "C", "nowhere"]))
     assert plain.journeys.set_index("case_id").loc["c1", "fitness"] == 1.0
     # loose matching finds it
     with warnings.catch_warnings():
         warnings.simplefilter("error", DataQualityWarning)
-        loose = jm.compare(aj, log2, match="loose")
+        loose = jm.compare(log2, aj, match="loose")
     assert loose.steps.set_index("step").loc["Survey  sent", "journeys"] == 1
     assert (
         loose.unexpected_touchpoints.empty
@@ -231,7 +231,7 @@ def test_not_observed_steps_are_reported_not_noise(make_log):
 def test_aliases_count_as_the_step(make_log):
     log = make_log(TINY, columns=["channel"])
     aj = jm.AssumedJourney(["A", {"name": "B", "aliases": ["X"]}, "C"])
-    cmp = jm.compare(aj, log)
+    cmp = jm.compare(log, aj)
     assert cmp.unexpected_touchpoints.empty
     assert cmp.journeys.set_index("case_id").loc["c2", "repeated_step"] == 1
 
@@ -239,11 +239,11 @@ def test_aliases_count_as_the_step(make_log):
 def test_bad_parameters(make_log):
     log = make_log(TINY, columns=["channel"])
     with pytest.raises(InvalidParameterError, match="'match'"):
-        jm.compare(["A"], log, match="fuzzy")
+        jm.compare(log, ["A"], match="fuzzy")
     with pytest.raises(InvalidParameterError, match="'log'"):
-        jm.compare(["A"], log.events)
+        jm.compare(log.events, ["A"])
     with pytest.raises(InvalidParameterError, match="'assumed'"):
-        jm.compare(42, log)
+        jm.compare(log, 42)
 
 
 def test_repr_html_escapes_labels(make_log):
@@ -251,7 +251,7 @@ def test_repr_html_escapes_labels(make_log):
         _rows([("a", "<script>x</script>", 0, "web"), ("a", "B", 1, "web")]), columns=["channel"]
     )
     with pytest.warns(DataQualityWarning):
-        cmp = jm.compare(jm.AssumedJourney(["<img src=y>", "B"]), log)
+        cmp = jm.compare(log, jm.AssumedJourney(["<img src=y>", "B"]))
     out = cmp._repr_html_()
     assert "<script>" not in out and "<img" not in out
     assert "&lt;img src=y&gt;" in out
@@ -323,7 +323,7 @@ def test_unperturbed_simulation_fits_fully():
         AJ_SIM.to_model(), n_journeys=3000, seed=11, as_frame=True, return_truth=True
     )
     assert truth["ongoing"].any()  # some journeys are cut by the end of the window: not deviations
-    cmp = jm.compare(AJ_SIM, _log_from_frame(df, truth))
+    cmp = jm.compare(_log_from_frame(df, truth), AJ_SIM)
     assert cmp.fitness == 1.0 and cmp.log_fitness == 1.0
     assert cmp.deviations.empty and cmp.unexpected_touchpoints.empty
     assert (cmp.journeys["fitness"] == 1.0).all()
@@ -333,7 +333,7 @@ def test_unperturbed_simulation_fits_fully():
 def test_simulating_the_assumed_journey_itself_fits_fully():
     """simulate() takes the AssumedJourney directly (through to_model) and marks cut journeys ongoing."""
     log = simulate(AJ_SIM, n_journeys=3000, seed=12)
-    cmp = jm.compare(AJ_SIM, log)
+    cmp = jm.compare(log, AJ_SIM)
     assert cmp.fitness == 1.0 and cmp.deviations.empty
     steps = cmp.steps.set_index("step")
     assert steps.loc["read reviews", "contains"] == pytest.approx(0.5, abs=0.04)  # optional: half
@@ -381,7 +381,7 @@ def test_perturbations_are_recovered():
     df = df[~df["case_id"].isin(truth.loc[truth["ongoing"], "case_id"])].copy()
     df["case_id"] = df["case_id"].cat.remove_unused_categories()
     pert, sets = _perturb(df, rng, skip=0.15, detour=0.20, swap=0.10)
-    cmp = jm.compare(AJ_SIM, _log_from_frame(pert))
+    cmp = jm.compare(_log_from_frame(pert), AJ_SIM)
     n = cmp.n_journeys
     share = {k: len(v) / n for k, v in sets.items()}
     steps = cmp.steps.set_index("step")
@@ -437,7 +437,7 @@ def test_simulator_skips_and_detours_are_recovered():
         goals=["d"],
     )
     df, truth = simulate(model, n_journeys=5000, seed=2, as_frame=True, return_truth=True)
-    cmp = jm.compare(jm.AssumedJourney(steps, goal="d"), _log_from_frame(df, truth))
+    cmp = jm.compare(_log_from_frame(df, truth), jm.AssumedJourney(steps, goal="d"))
     s = cmp.steps.set_index("step")
     assert abs(s.loc["b", "skipped"] - 0.25) < 0.03
     u = cmp.unexpected_touchpoints.set_index("touchpoint")
@@ -467,12 +467,12 @@ def test_receipt_bpmn_agrees_with_pm4py(real_data):
     aj = jm.AssumedJourney.from_bpmn(real_data / "receipt.bpmn")
     net, im, fm = aj.petri_net
     df = log.to_pm4py()
-    cmp = jm.compare(aj, log)
+    cmp = jm.compare(log, aj)
     assert cmp.method == "alignments" and cmp.n_journeys == 1434
     ref = pm4py.fitness_alignments(df, net, im, fm)
     assert cmp.fitness == pytest.approx(ref["average_trace_fitness"], abs=1e-9)
     assert cmp.log_fitness == pytest.approx(ref["log_fitness"], abs=1e-9)
-    tbr = jm.compare(aj, log, method="token_replay")
+    tbr = jm.compare(log, aj, method="token_replay")
     ref_t = pm4py.fitness_token_based_replay(df, net, im, fm)
     assert tbr.fitness == pytest.approx(ref_t["average_trace_fitness"], abs=1e-9)
     assert tbr.log_fitness == pytest.approx(ref_t["log_fitness"], abs=1e-9)
@@ -504,7 +504,7 @@ def test_receipt_with_deviations_agrees_with_pm4py(real_data):
     )
     aj = jm.AssumedJourney.from_bpmn(real_data / "receipt.bpmn")
     net, im, fm = aj.petri_net
-    cmp = jm.compare(aj, log2)
+    cmp = jm.compare(log2, aj)
     ref = pm4py.fitness_alignments(df2, net, im, fm)
     assert cmp.fitness < 1.0
     assert cmp.fitness == pytest.approx(ref["average_trace_fitness"], abs=1e-9)

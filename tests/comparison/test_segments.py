@@ -176,3 +176,17 @@ def test_first_event_decides_the_segment(make_log):
     ]
     res = jm.compare_segments(make_log(rows, columns=["plan"]), "plan", min_journeys=2)
     assert res.segments.set_index("segment")["journeys"].to_dict() == {"p": 1, "q": 1}
+
+
+def test_segment_column_without_values_is_a_missing_column_error():
+    df = pd.DataFrame(
+        {
+            "case": ["a", "a", "b", "b"],
+            "act": ["x", "y", "x", "z"],
+            "ts": pd.date_range("2020-01-01", periods=4, freq="h"),
+        }
+    )
+    log = jm.from_pandas(df, case="case", activity="act", timestamp="ts")
+    with pytest.raises(MissingColumnError, match="'channel'") as info:
+        jm.compare_segments(log, "channel")
+    assert info.value.column == "channel"

@@ -749,7 +749,9 @@ def test_delay_precedence_matches_the_compiled_model():
     assert model.delay("visit homepage", "view pricing").median == pd.Timedelta("3h")
     assert model.delay("visit homepage", "purchase").median == pd.Timedelta("4h")
     assert model.delay("view pricing", "purchase").median == pd.Timedelta("5h")
-    comp = model._compiled
+    from journeymine.datasets._engine import compiled
+
+    comp = compiled(model)
     names = model.touchpoint_names
     s = len(names)
     for a in names:

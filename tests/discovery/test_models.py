@@ -91,3 +91,23 @@ def test_import_journeymine_stays_light():
     )
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert res.stdout.strip() == ""
+
+
+def test_discover_model_size_guard():
+    from journeymine.errors import DataError
+
+    n = 30
+    df = pd.DataFrame(
+        {
+            "c": ["x"] * n,
+            "a": ["A", "B", "C"] * (n // 3),
+            "t": pd.date_range("2025-01-01", periods=n, freq="h"),
+        }
+    )
+    log = jm.from_pandas(df, case="c", activity="a", timestamp="t")
+    with pytest.raises(DataError, match="max_journey_length"):
+        jm.discover_model(log, max_journey_length=10)
+    with pytest.raises(DataError, match="max_events"):
+        jm.discover_model(log, max_events=20)
+    with pytest.raises(jm.errors.InvalidParameterError, match="max_events"):
+        jm.discover_model(log, max_events=0)

@@ -148,7 +148,7 @@ def test_variants_column_is_lazy_and_behaves_as_tuples():
 def test_variants_never_compute_the_directly_follows_pairs():
     log = jm.datasets.load_sample()
     jm.variants(log)
-    steps = _compute._steps(log, "activity", False, "variants")
+    steps = _compute._steps(log, "activity", False)
     assert "_pairs" not in vars(steps)  # cached_property: not computed yet
     jm.discover(log)
     assert "_pairs" in vars(steps)
@@ -157,13 +157,13 @@ def test_variants_never_compute_the_directly_follows_pairs():
 def test_lazy_pairs_equal_the_transitions_table():
     log = jm.datasets.load_sample()
     t = jm.transitions(log, "channel")
-    steps = _compute._steps(log, "channel", False, "discover")
+    steps = _compute._steps(log, "channel", False)
     labels = np.asarray(steps.labels, dtype=object)
     assert labels[steps.src].tolist() == t["source"].astype(str).tolist()
     assert labels[steps.dst].tolist() == t["target"].astype(str).tolist()
     assert steps.gap.tolist() == t["gap"].array.asi8.tolist()
     assert steps.tcase.tolist() == t["case_id"].cat.codes.tolist()
-    collapsed = _compute._steps(log, "channel", True, "discover")
+    collapsed = _compute._steps(log, "channel", True)
     keep = (t["source"] != t["target"]).to_numpy()
     assert collapsed.gap.tolist() == t["gap"].array.asi8[keep].tolist()
     assert collapsed.src.dtype == steps.code.dtype and collapsed.gap.dtype == np.int64

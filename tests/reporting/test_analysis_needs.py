@@ -132,6 +132,6 @@ def test_every_spec_declares_known_needs() -> None:
 def test_blockers_follow_the_option_that_names_a_column() -> None:
     log = _plain_log()
     assert "handoffs" not in blockers(log)
-    b = blockers(log, options={"handoffs": {"by": "resource"}})["handoffs"]
-    assert (b.kind, b.name, b.exists, b.option) == ("column", "resource", True, "by")
-    assert "analyses.handoffs.by" in b.reason()
+    b = blockers(log, options={"handoffs": {"level": "resource"}})["handoffs"]
+    assert (b.kind, b.name, b.exists, b.option) == ("column", "resource", True, "level")
+    assert "analyses.handoffs.level" in b.reason()

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from journeymine.config import ANALYSES, SCHEMA, Field, load_config, parse_config
+from journeymine.cli.config import SCHEMA, Field, load_config, parse_config
 from journeymine.errors import ConfigError
+from journeymine.reporting import ANALYSES
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "config.md"
 

@@ -12,7 +12,6 @@ import pytest
 from journeymine.errors import ConfigError
 from journeymine.reporting import results
 from journeymine.reporting.results import (
-    RESULTS_SCHEMA,
     AtomicFolder,
     is_output_folder,
     jsonable,
@@ -24,8 +23,59 @@ from journeymine.reporting.results import (
 SCHEMA_FILE = Path(results.__file__).with_name("results.schema.json")
 
 
-def test_schema_file_matches_the_schema_in_code() -> None:
-    assert json.loads(SCHEMA_FILE.read_text(encoding="utf-8")) == RESULTS_SCHEMA
+def _file_schema() -> dict:
+    """The shipped results.schema.json, read from disk (what a consumer of the results uses)."""
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return schema
+
+
+def _assert_rejected(doc: dict, schema: dict) -> None:
+    import jsonschema
+
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(doc, schema)
+
+
+def _assert_corruptions_rejected(doc: dict, schema: dict) -> None:
+    """The schema is not vacuous: each corruption of a valid results.json is rejected."""
+    import copy
+
+    corruptions = {
+        "wrong version": lambda d: d.__setitem__("schema_version", "0.9"),
+        "missing summary": lambda d: d.pop("summary"),
+        "unknown top-level key": lambda d: d.__setitem__("extra", 1),
+        "rows as text": lambda d: next(iter(d["tables"].values())).__setitem__("rows", "3"),
+        "unknown column type": lambda d: next(iter(d["tables"].values()))["columns"][0].__setitem__(
+            "type", "complex"
+        ),
+        "rejected rows as float": lambda d: d["data_quality"].__setitem__("rejected_rows", 1.5),
+        "input of unknown role": lambda d: d["run"]["inputs"][0].__setitem__("role", "other"),
+    }
+    for name, corrupt in corruptions.items():
+        bad = copy.deepcopy(doc)
+        corrupt(bad)
+        try:
+            _assert_rejected(bad, schema)
+        except pytest.fail.Exception as exc:
+            raise AssertionError(f"the schema accepted a corrupted results.json: {name}") from exc
+
+
+@pytest.mark.slow
+def test_schema_file_accepts_a_run_on_the_sample(tmp_path: Path) -> None:
+    """`journeymine sample` + `journeymine run`: the full sample's results.json follows the file."""
+    import jsonschema
+
+    from journeymine import cli
+
+    schema = _file_schema()
+    demo = tmp_path / "demo"
+    assert cli.main(["-q", "sample", str(demo)]) == 0
+    assert cli.main(["-q", "run", str(demo / "config.toml")]) == 0
+    doc = json.loads((demo / "output" / "results.json").read_text(encoding="utf-8"))
+    jsonschema.validate(doc, schema)
+    assert doc["summary"]["journeys"] > 1000
 
 
 def test_jsonable_types() -> None:
@@ -157,7 +207,11 @@ def test_results_json_of_a_run_follows_the_schema(project: Path) -> None:
 
     assert cli.main(["-q", "run", str(project)]) == 0
     doc = json.loads((project.parent / "out" / "results.json").read_text(encoding="utf-8"))
-    jsonschema.validate(doc, RESULTS_SCHEMA)
+    # the shipped file, read from disk, against the results of a real run on a small log
+    schema = _file_schema()
+    jsonschema.validate(doc, schema)
+    assert doc["tables"], "the run wrote no table: the schema's table layout was not exercised"
+    _assert_corruptions_rejected(doc, schema)
     assert doc["schema_version"] == "1.0"
     assert set(doc["summary"]) >= {"events", "journeys", "customers", "conversion_rate"}
     assert doc["settings"]["goal"] == "purchase"

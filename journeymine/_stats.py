@@ -1,4 +1,4 @@
-"""Confidence intervals for the analyzers (private): vectorised, NaN where undefined.
+"""Confidence intervals (private, ground level: the analyzers and the comparisons share them).
 
 * :func:`wilson_ci` — the Wilson score interval of a proportion ``k / n``. Unlike the
   Wald interval it stays inside [0, 1] and keeps its coverage for rates near 0 or 1
@@ -15,7 +15,7 @@ scalar input); an empty group (``n == 0``) gives NaN.
 
 Examples
 --------
->>> from journeymine.analyzers._stats import wilson_ci, newcombe_diff_ci
+>>> from journeymine._stats import wilson_ci, newcombe_diff_ci
 >>> lo, hi = wilson_ci(0, 40)
 >>> round(float(lo), 3), round(float(hi), 3)
 (0.0, 0.088)

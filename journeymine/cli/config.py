@@ -17,7 +17,7 @@ the folder of the configuration file, so a folder can be moved as a whole.
 
 Examples
 --------
->>> from journeymine.config import parse_config
+>>> from journeymine.cli.config import parse_config
 >>> cfg = parse_config({
 ...     "goal": "purchase",
 ...     "sources": {"web": {"path": "web.csv", "customer": "cookie", "activity": "page",
@@ -44,13 +44,13 @@ from typing import Any
 
 import pandas as pd
 
-from ._validation import near_matches, parse_duration
-from .errors import ConfigError
+from .._validation import near_matches, parse_duration
+from ..errors import ConfigError
+from ..reporting import ANALYSES
 
 __all__ = [
     "Field",
     "SCHEMA",
-    "ANALYSES",
     "SOURCE_FORMATS",
     "Config",
     "SourceConfig",
@@ -62,22 +62,6 @@ __all__ = [
     "check_analyses",
     "requested_analyses",
 ]
-
-#: Every analysis a run can include, in report order.
-ANALYSES: tuple[str, ...] = (
-    "journey_map",
-    "stage_map",
-    "variants",
-    "funnel",
-    "dropoffs",
-    "handoffs",
-    "silent_gaps",
-    "dead_ends",
-    "repeat_contacts",
-    "loops",
-    "pain_points",
-    "comparison",
-)
 
 #: Source formats and the file suffixes that select them when ``format`` is not given.
 SOURCE_FORMATS: dict[str, tuple[str, ...]] = {
@@ -142,6 +126,11 @@ SCHEMA: dict[str, Field] = {
     "title": Field("str", "the report's title", default="Customer journeys"),
     "output": Field(
         "path", "the output folder (replaced as a whole on every run)", default="journeymine-output"
+    ),
+    "allow_output_outside": Field(
+        "bool",
+        "allow an output folder outside the configuration file's folder (default false)",
+        default=False,
     ),
     "goal": Field("str_or_list", "the goal touchpoint(s): a journey that reaches one converted"),
     "funnel": Field("str_list", "the funnel steps, in order"),
@@ -221,7 +210,7 @@ SCHEMA: dict[str, Field] = {
                 "table",
                 "options of the handoff analysis",
                 children={
-                    "by": Field(
+                    "level": Field(
                         "str", "the column whose changes are handoffs (default department)"
                     ),
                     "window": Field(
@@ -442,9 +431,9 @@ def check_analyses(cfg: Config, log: Any) -> dict[str, Any]:
     Returns the :class:`~journeymine.reporting._analyses.Blocker` of each analysis that
     cannot run (it is skipped, with that reason). Raises ConfigError when one that
     ``analyses.run`` names cannot run, or when an option names a column the log does
-    not have (``analyses.handoffs.by``).
+    not have (``analyses.handoffs.level``).
     """
-    from .reporting._analyses import blockers, spec
+    from ..reporting import blockers, spec
 
     blocked = blockers(
         log, goal=cfg.goal, funnel=cfg.funnel, assumed=cfg.assumed, options=cfg.options
@@ -577,7 +566,7 @@ def _check_value(value: Any, spec: Field, dotted: str, problems: list[str]) -> N
     if spec.kind == "table":
         _check_table(value, spec.children or {}, dotted + ".", problems)
     elif spec.kind == "rules":
-        from ._rules import rule_problems
+        from .._rules import rule_problems
 
         problems += rule_problems(value, dotted)
     elif spec.kind == "map":

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validation import _show, check_number, near_matches, to_timedelta
+from .._validation import check_number, near_matches, show_value, to_timedelta
 from ..errors import InvalidParameterError
 from ..schema import DIRECTIONS
 from ..schema import END as _GRAPH_END
@@ -31,10 +31,10 @@ __all__ = [
     "TRUTH_COLUMNS",
 ]
 
-_END = "END"
-_START = "START"
-_RETURN = "RETURN"
-_END_ALIASES = (_END, _GRAPH_END)
+END_STATE = "END"
+START_STATE = "START"
+RETURN_STATE = "RETURN"
+_END_ALIASES = (END_STATE, _GRAPH_END)
 _TOL = 1e-6
 
 #: The columns of the ground-truth table ``simulate(..., return_truth=True)``
@@ -126,24 +126,24 @@ class Touchpoint:
         if not isinstance(self.name, str) or not self.name.strip():
             raise InvalidParameterError(
                 f"The 'name' parameter of {where} must be a non-empty string. "
-                f"Got {_show(self.name)} instead."
+                f"Got {show_value(self.name)} instead."
             )
-        if self.name in (*_END_ALIASES, _START, _RETURN):
+        if self.name in (*_END_ALIASES, START_STATE, RETURN_STATE):
             raise InvalidParameterError(
                 f"The 'name' parameter of {where} must not be one of the reserved names "
-                f"{[_START, _RETURN, *_END_ALIASES]!r}. Got {self.name!r} instead."
+                f"{[START_STATE, RETURN_STATE, *_END_ALIASES]!r}. Got {self.name!r} instead."
             )
         for param in ("channel", "department"):
             value = getattr(self, param)
             if value is not None and (not isinstance(value, str) or not value):
                 raise InvalidParameterError(
                     f"The {param!r} parameter of {where} must be a non-empty string or None. "
-                    f"Got {_show(value)} for touchpoint {self.name!r} instead."
+                    f"Got {show_value(value)} for touchpoint {self.name!r} instead."
                 )
         if self.direction is not None and self.direction not in DIRECTIONS:
             raise InvalidParameterError(
                 f"The 'direction' parameter of {where} must be one of {list(DIRECTIONS)!r} "
-                f"or None. Got {_show(self.direction)} for touchpoint {self.name!r} instead."
+                f"or None. Got {show_value(self.direction)} for touchpoint {self.name!r} instead."
             )
         check_number(self.agents, "agents", where, low=0, integer=True)
 
@@ -242,7 +242,7 @@ class SegmentEffect:
         if not isinstance(self.transitions, Mapping):
             raise InvalidParameterError(
                 "The 'transitions' parameter of SegmentEffect must be a mapping of next "
-                f"touchpoint to probability. Got {_show(self.transitions)} instead."
+                f"touchpoint to probability. Got {show_value(self.transitions)} instead."
             )
         row = {_norm_target(k): v for k, v in self.transitions.items()}
         object.__setattr__(self, "transitions", MappingProxyType(row))
@@ -267,7 +267,7 @@ class SegmentEffect:
 # --------------------------------------------------------------------------- checks
 
 
-def _unique(values: Iterable[str | None]) -> list[str]:
+def unique_names(values: Iterable[str | None]) -> list[str]:
     out: list[str] = []
     for v in values:
         if v is not None and v not in out:
@@ -284,7 +284,7 @@ def _format_timedelta(td: pd.Timedelta) -> str:
 
 
 def _norm_target(name: Any) -> Any:
-    return _END if name in _END_ALIASES else name
+    return END_STATE if name in _END_ALIASES else name
 
 
 def _check_name(name: Any, known: set[str], param: str, func: str) -> None:
@@ -293,7 +293,7 @@ def _check_name(name: Any, known: set[str], param: str, func: str) -> None:
         hint = f" Did you mean {near[0]!r}?" if near else ""
         raise InvalidParameterError(
             f"The {param!r} parameter of {func} must name touchpoints of the model. "
-            f"Got {_show(name)} instead.{hint}"
+            f"Got {show_value(name)} instead.{hint}"
         )
 
 
@@ -305,7 +305,7 @@ def _check_prob(p: Any, param: str, func: str, what: str) -> float:
     ):
         raise InvalidParameterError(
             f"The {param!r} parameter of {func} must have probabilities in [0, 1]. "
-            f"Got {_show(p)} for {what} instead."
+            f"Got {show_value(p)} for {what} instead."
         )
     return float(p)
 
@@ -323,16 +323,16 @@ def _check_row(
     if not isinstance(row, Mapping) or not row:
         raise InvalidParameterError(
             f"The {param!r} parameter of {func} must give a non-empty mapping of next "
-            f"touchpoint to probability for {where}. Got {_show(row)} instead."
+            f"touchpoint to probability for {where}. Got {show_value(row)} instead."
         )
     out: dict[str, float] = {}
     for target, p in row.items():
         target = _norm_target(target)
-        if target == _END:
+        if target == END_STATE:
             if not allow_end:
                 raise InvalidParameterError(
                     f"The {param!r} parameter of {func} must not lead to 'END' from {where}. "
-                    f"Got {_show(dict(row))} instead."
+                    f"Got {show_value(dict(row))} instead."
                 )
         else:
             _check_name(target, known, param, func)
@@ -350,14 +350,14 @@ def _check_dist(dist: Any, param: str, func: str, what: str, kind: type) -> Mapp
     if not isinstance(dist, Mapping) or not dist:
         raise InvalidParameterError(
             f"The {param!r} parameter of {func} must give a non-empty mapping of value to "
-            f"probability for {what}. Got {_show(dist)} instead."
+            f"probability for {what}. Got {show_value(dist)} instead."
         )
     out: dict[Any, float] = {}
     for k, p in dist.items():
         if not isinstance(k, kind) or isinstance(k, bool):
             raise InvalidParameterError(
                 f"The {param!r} parameter of {func} must have {kind.__name__} keys for {what}. "
-                f"Got {_show(k)} instead."
+                f"Got {show_value(k)} instead."
             )
         out[k] = _check_prob(p, param, func, f"{k!r} of {what}")
     total = sum(out.values())
@@ -381,7 +381,7 @@ def _as_delay(value: Any, param: str, func: str) -> Delay:
     except (InvalidParameterError, TypeError) as exc:
         raise InvalidParameterError(
             f"The {param!r} parameter of {func} must have delays given as Delay, a duration "
-            f"such as '4h', a (median, spread) pair or a dict. Got {_show(value)} instead."
+            f"such as '4h', a (median, spread) pair or a dict. Got {show_value(value)} instead."
         ) from exc
 
 
@@ -407,7 +407,7 @@ def _as_touchpoints(
     if not items:
         raise InvalidParameterError(
             f"The {param!r} parameter of {func} must be a non-empty sequence or mapping of "
-            f"touchpoints. Got {_show(value)} instead."
+            f"touchpoints. Got {show_value(value)} instead."
         )
     out: list[Touchpoint] = []
     for item in items:
@@ -424,7 +424,7 @@ def _as_touchpoints(
             raise InvalidParameterError(
                 f"The {param!r} parameter of {func} must list touchpoints as Touchpoint, dict "
                 f"or (name, channel, department, direction[, agents]) tuples. "
-                f"Got {_show(item)} instead."
+                f"Got {show_value(item)} instead."
             ) from exc
         out.append(tp)
     names = [t.name for t in out]
@@ -451,12 +451,12 @@ def _as_modifier(value: Any) -> SilentGap | SegmentEffect:
         except TypeError as exc:
             raise InvalidParameterError(
                 f"The 'modifiers' parameter of JourneyModel must have modifier dicts with the "
-                f"fields of SilentGap or SegmentEffect. Got {_show(value)} instead."
+                f"fields of SilentGap or SegmentEffect. Got {show_value(value)} instead."
             ) from exc
     raise InvalidParameterError(
         "The 'modifiers' parameter of JourneyModel must contain SilentGap or SegmentEffect "
         "objects, or dicts with kind 'silent_gap' or 'segment'. "
-        f"Got {_show(value)} instead."
+        f"Got {show_value(value)} instead."
     )
 
 

@@ -9,19 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
 from types import MappingProxyType
 from typing import Any
 
 import pandas as pd
 
-from .._validation import _show, check_number, near_matches, to_timedelta
+from .._validation import check_number, near_matches, show_value, to_timedelta
 from ..errors import InvalidParameterError
 from ..schema import CANONICAL_COLUMNS
 from ._blocks import (
-    _END,
-    _RETURN,
-    _START,
+    END_STATE,
+    RETURN_STATE,
+    START_STATE,
     TRUTH_COLUMNS,
     Delay,
     SegmentEffect,
@@ -35,9 +34,8 @@ from ._blocks import (
     _check_row,
     _format_timedelta,
     _per_step,
-    _unique,
+    unique_names,
 )
-from ._engine import _compile, _Compiled
 
 __all__ = ["JourneyModel"]
 
@@ -170,7 +168,7 @@ class JourneyModel:
         if not isinstance(self.transitions, Mapping):
             raise InvalidParameterError(
                 f"The 'transitions' parameter of {f} must be a mapping of touchpoint to "
-                f"{{next touchpoint: probability}}. Got {_show(self.transitions)} instead."
+                f"{{next touchpoint: probability}}. Got {show_value(self.transitions)} instead."
             )
         rows: dict[str, Mapping[str, float]] = {}
         for source, row in self.transitions.items():
@@ -189,14 +187,14 @@ class JourneyModel:
         if not isinstance(self.delays, Mapping):
             raise InvalidParameterError(
                 f"The 'delays' parameter of {f} must be a mapping of (source, target) to a "
-                f"delay. Got {_show(self.delays)} instead."
+                f"delay. Got {show_value(self.delays)} instead."
             )
         delays: dict[tuple[str, str], Delay] = {}
         for key, value in self.delays.items():
             if not (isinstance(key, tuple) and len(key) == 2):
                 raise InvalidParameterError(
                     f"The 'delays' parameter of {f} must have (source, target) pairs as keys. "
-                    f"Got {_show(key)} instead."
+                    f"Got {show_value(key)} instead."
                 )
             src, tgt = key
             if src != "*":
@@ -209,14 +207,14 @@ class JourneyModel:
         if not isinstance(self.attributes, Mapping):
             raise InvalidParameterError(
                 f"The 'attributes' parameter of {f} must be a mapping of attribute name to "
-                f"{{value: probability}}. Got {_show(self.attributes)} instead."
+                f"{{value: probability}}. Got {show_value(self.attributes)} instead."
             )
         attrs: dict[str, Mapping[str, float]] = {}
         for attr, dist in self.attributes.items():
             if not isinstance(attr, str) or attr in CANONICAL_COLUMNS or attr in TRUTH_COLUMNS:
                 raise InvalidParameterError(
                     f"The 'attributes' parameter of {f} must use names that are not canonical "
-                    f"or ground-truth columns. Got {_show(attr)} instead."
+                    f"or ground-truth columns. Got {show_value(attr)} instead."
                 )
             attrs[attr] = _check_dist(dist, "attributes", f, f"attribute {attr!r}", str)
         _set(self, "attributes", MappingProxyType(attrs))
@@ -242,10 +240,10 @@ class JourneyModel:
                 if m.value not in attrs[m.attribute]:
                     raise InvalidParameterError(
                         f"The 'modifiers' parameter of {f} must refer to values of attribute "
-                        f"{m.attribute!r} {list(attrs[m.attribute])!r}. Got {_show(m.value)} "
+                        f"{m.attribute!r} {list(attrs[m.attribute])!r}. Got {show_value(m.value)} "
                         "instead."
                     )
-                if m.source in (_START, _RETURN):
+                if m.source in (START_STATE, RETURN_STATE):
                     _check_row(m.transitions, known, "modifiers", f, allow_end=False)
                 else:
                     _check_name(m.source, known, "modifiers", f)
@@ -255,14 +253,14 @@ class JourneyModel:
         if not isinstance(self.markers, Mapping):
             raise InvalidParameterError(
                 f"The 'markers' parameter of {f} must be a mapping of flag name to "
-                f"touchpoints. Got {_show(self.markers)} instead."
+                f"touchpoints. Got {show_value(self.markers)} instead."
             )
         markers: dict[str, tuple[str, ...]] = {}
         for flag, members in self.markers.items():
             if not isinstance(flag, str) or flag in TRUTH_COLUMNS or flag in attrs:
                 raise InvalidParameterError(
                     f"The 'markers' parameter of {f} must use names that are not ground-truth "
-                    f"columns or attributes. Got {_show(flag)} instead."
+                    f"columns or attributes. Got {show_value(flag)} instead."
                 )
             members = (members,) if isinstance(members, str) else tuple(members)
             for m_name in members:
@@ -284,7 +282,7 @@ class JourneyModel:
         check_number(self.max_events, "max_events", f, low=1, integer=True)
         if not isinstance(self.name, str):
             raise InvalidParameterError(
-                f"The 'name' parameter of {f} must be a string. Got {_show(self.name)} instead."
+                f"The 'name' parameter of {f} must be a string. Got {show_value(self.name)} instead."
             )
 
     def __reduce__(self) -> tuple[Any, ...]:
@@ -308,12 +306,12 @@ class JourneyModel:
     @property
     def channels(self) -> list[str]:
         """The channels of the touchpoints, in order of first appearance."""
-        return _unique(t.channel for t in self.touchpoints)
+        return unique_names(t.channel for t in self.touchpoints)
 
     @property
     def departments(self) -> list[str]:
         """The departments of the touchpoints, in order of first appearance."""
-        return _unique(t.department for t in self.touchpoints)
+        return unique_names(t.department for t in self.touchpoints)
 
     def touchpoint(self, name: str) -> Touchpoint:
         """The touchpoint called ``name``.
@@ -401,7 +399,7 @@ class JourneyModel:
         if not isinstance(spec, Mapping):
             raise InvalidParameterError(
                 "The 'spec' parameter of JourneyModel.from_dict must be a mapping. "
-                f"Got {_show(spec)} instead."
+                f"Got {show_value(spec)} instead."
             )
         fields = set(cls.__dataclass_fields__)
         unknown = [k for k in spec if k not in fields]
@@ -420,7 +418,7 @@ class JourneyModel:
                 if not isinstance(item, Mapping) or not {"source", "target"} <= set(item):
                     raise InvalidParameterError(
                         "The 'delays' parameter of JourneyModel.from_dict must be a list of "
-                        f"dicts with 'source', 'target' and 'median'. Got {_show(item)} instead."
+                        f"dicts with 'source', 'target' and 'median'. Got {show_value(item)} instead."
                     )
                 rest = {k: v for k, v in item.items() if k not in ("source", "target")}
                 table[(item["source"], item["target"])] = rest
@@ -494,7 +492,7 @@ class JourneyModel:
         if isinstance(steps, str) or not isinstance(steps, Sequence) or not steps:
             raise InvalidParameterError(
                 f"The 'steps' parameter of {f} must be a non-empty sequence of steps. "
-                f"Got {_show(steps)} instead."
+                f"Got {show_value(steps)} instead."
             )
         tps = _as_touchpoints(
             [Touchpoint(s) if isinstance(s, str) else s for s in steps], param="steps", func=f
@@ -514,11 +512,11 @@ class JourneyModel:
                     row[names[j]] = p
                 reach *= skips[names[j]]
             if reach > 0:
-                row[_END] = reach
+                row[END_STATE] = reach
             return row
 
         start = chain(-1, 1.0)
-        start.pop(_END, None)
+        start.pop(END_STATE, None)
         total = sum(start.values())
         if total <= 0:
             raise InvalidParameterError(
@@ -530,9 +528,9 @@ class JourneyModel:
         for i, step in enumerate(names[:-1]):
             row = chain(i, 1.0 - drops[step])
             if drops[step] > 0:
-                row[_END] = row.get(_END, 0.0) + drops[step]
+                row[END_STATE] = row.get(END_STATE, 0.0) + drops[step]
             transitions[step] = {k: round(v, 12) for k, v in row.items()}
-        transitions[names[-1]] = {_END: 1.0}
+        transitions[names[-1]] = {END_STATE: 1.0}
         if isinstance(delay, Mapping):
             delays = {("*", k): v for k, v in delay.items()}
             default = kwargs.pop("default_delay", Delay("1D", 1.0))
@@ -549,9 +547,3 @@ class JourneyModel:
             name=name,
             **kwargs,
         )
-
-    # ------------------------------------------------------------------ compiled arrays
-
-    @cached_property
-    def _compiled(self) -> _Compiled:
-        return _compile(self)

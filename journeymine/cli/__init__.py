@@ -7,24 +7,25 @@
     journeymine validate demo/config.toml
 
 Exit codes: 0 success, 2 invalid configuration or data (the message names the
-file and the key), 1 internal failure (a bug: please report it), 130 interrupted.
+file and the key), 3 not enough resources (memory, disk space), 1 internal
+failure (a bug: please report it), 130 interrupted.
 Progress goes to stderr: a live indicator on a terminal, plain lines otherwise.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
+import errno
 import numbers
 import os
-import shutil
 import sys
-import threading
-import time
 import traceback
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
+
+from .._progress import NullProgress, Progress
+from .._progress import printable as _printable
 
 __all__ = [
     "main",
@@ -33,6 +34,7 @@ __all__ = [
     "EXIT_OK",
     "EXIT_INTERNAL",
     "EXIT_INVALID",
+    "EXIT_RESOURCES",
     "EXAMPLE_CONFIG",
     "EXAMPLE_ASSUMED",
 ]
@@ -40,6 +42,7 @@ __all__ = [
 EXIT_OK = 0
 EXIT_INTERNAL = 1
 EXIT_INVALID = 2
+EXIT_RESOURCES = 3
 EXIT_INTERRUPTED = 130
 
 _EPILOG = """\
@@ -47,7 +50,8 @@ exit codes:
   0    success
   1    internal failure (a bug in journeymine: please report it with the message)
   2    invalid configuration or data (the message names the file and the key),
-       or invalid command-line arguments
+       invalid command-line arguments, or validate finding no row it could load
+  3    not enough resources (out of memory or disk space)
   130  interrupted (Ctrl-C)
 
 A run replaces its output folder as a whole and only when everything is written:
@@ -59,131 +63,25 @@ examples:
 """
 
 
-# --------------------------------------------------------------------------- progress
-
-
-class _Step:
-    def __init__(self) -> None:
-        self.detail = ""
-
-    def done(self, detail: str) -> None:
-        self.detail = detail
-
-
-class NullProgress:
-    """Reports nothing (for library use)."""
-
-    @contextlib.contextmanager
-    def step(self, text: str) -> Iterator[_Step]:
-        yield _Step()
-
-    def info(self, text: str) -> None:
-        pass
-
-
-class Progress(NullProgress):
-    """Progress on ``stream`` (stderr): a spinner with elapsed time on a terminal, plain lines otherwise.
-
-    Examples
-    --------
-    >>> import io
-    >>> from journeymine.cli import Progress
-    >>> out = io.StringIO()
-    >>> p = Progress(out, tty=False)
-    >>> with p.step("loading sources") as s:
-    ...     s.done("3 sources, 48,211 events")
-    >>> out.getvalue()
-    'journeymine: loading sources ... 3 sources, 48,211 events\\n'
-    """
-
-    _FRAMES = "|/-\\"
-
-    def __init__(
-        self, stream: IO[str] | None = None, *, tty: bool | None = None, interval: float = 0.1
-    ) -> None:
-        self.stream = stream if stream is not None else sys.stderr
-        self.tty = (
-            bool(tty) if tty is not None else bool(getattr(self.stream, "isatty", lambda: False)())
-        )
-        self.interval = interval
-
-    def _write(self, text: str) -> None:
-        try:
-            self.stream.write(text)
-            self.stream.flush()
-        except (OSError, ValueError):  # a closed pipe must not fail the run
-            pass
-
-    def info(self, text: str) -> None:
-        self._write(("\r\033[K" if self.tty else "") + f"journeymine: {_printable(text)}\n")
-
-    @contextlib.contextmanager
-    def step(self, text: str) -> Iterator[_Step]:
-        st = _Step()
-        start = time.monotonic()
-        stop = threading.Event()
-        spinner = None
-        if self.tty:
-
-            def spin() -> None:
-                i = 0
-                while not stop.wait(self.interval):
-                    i += 1
-                    frame = self._FRAMES[i % len(self._FRAMES)]
-                    self._write(
-                        f"\r\033[Kjourneymine: {text} ... {frame} {time.monotonic() - start:.1f}s"
-                    )
-
-            self._write(f"\r\033[Kjourneymine: {text} ...")
-            spinner = threading.Thread(target=spin, daemon=True)
-            spinner.start()
-        failed = True
-        try:
-            yield st
-            failed = False
-        finally:
-            stop.set()
-            if spinner is not None:
-                spinner.join()
-            elapsed = time.monotonic() - start
-            if failed:
-                outcome = "failed"
-            else:
-                outcome = st.detail or "done"
-            if self.tty:
-                self._write(f"\r\033[Kjourneymine: {text} ... {outcome} ({elapsed:.1f}s)\n")
-            else:
-                self._write(f"journeymine: {text} ... {outcome}\n")
-
-
-def _printable(text: str) -> str:
-    """Control characters from the data (terminal escape sequences) shown as ``\\x..``, not run."""
-    return "".join(
-        c if c.isprintable() or c == "\n" else c.encode("unicode_escape").decode("ascii")
-        for c in str(text)
-    )
-
-
 # --------------------------------------------------------------------------- commands
 
 
 def _run(args: argparse.Namespace, progress: Progress) -> int:
-    from . import __version__
+    from .._version import __version__
+    from ..errors import ConfigError
+    from ..reporting import ANALYSES, load_assumed, run_analyses
+    from ..reporting.results import NOT_AN_OUTPUT, AtomicFolder, is_output_folder, write_outputs
     from ._sources import load_log
-    from .config import ANALYSES, check_analyses, load_config, requested_analyses
-    from .errors import ConfigError
-    from .reporting import load_assumed
-    from .reporting._analyses import run_analyses
-    from .reporting.results import AtomicFolder, is_output_folder, write_outputs
+    from .config import check_analyses, load_config, requested_analyses
 
     cfg = load_config(args.config)
     output = Path(args.output).absolute() if args.output else cfg.output
     if not is_output_folder(output):
         raise ConfigError(
-            f"{args.config}: output: the folder {cfg.display_path(output)!r} exists and does not hold a "
-            "previous journeymine output (no results.json). A run replaces its output folder as a whole, "
-            "so name a new or empty folder."
+            f"{args.config}: output: the folder {cfg.display_path(output)!r} exists and "
+            f"{NOT_AN_OUTPUT}"
         )
+    _check_confined(cfg, output, args)
     loaded = load_log(cfg, progress)
     for w in loaded.warnings:
         progress.info(f"warning: {w}")
@@ -244,6 +142,26 @@ def _run(args: argparse.Namespace, progress: Progress) -> int:
     return EXIT_OK
 
 
+def _check_confined(cfg: Any, output: Path, args: argparse.Namespace) -> None:
+    """Refuse an output folder outside the configuration's folder, unless allowed."""
+    from ..errors import ConfigError
+
+    if getattr(args, "allow_output_outside", False) or cfg.data.get("allow_output_outside", False):
+        return
+    base = Path(os.path.realpath(cfg.folder))
+    real = Path(os.path.realpath(output))  # links are followed: they cannot lead outside
+    if real != base and base in real.parents:
+        return
+    where = "is the configuration's folder itself" if real == base else "lies outside"
+    raise ConfigError(
+        f"{args.config}: output: the folder {str(output)!r} {where}"
+        + ("" if real == base else f" the configuration's folder {str(base)!r}")
+        + ". journeymine replaces its output folder as a whole, so it writes only into a "
+        "folder inside the configuration's folder. Set allow_output_outside = true in the "
+        "configuration, or pass --allow-output-outside, to write elsewhere."
+    )
+
+
 def _print_summary(found: Any, shown: str) -> None:
     """The journeys in a few lines on stdout: what a person reads after a run."""
     s = found.summary
@@ -294,10 +212,10 @@ def _costs(row: dict[str, Any]) -> str:
 
 
 def _validate(args: argparse.Namespace, progress: Progress) -> int:
+    from ..derive import goal_mask
+    from ..reporting import ANALYSES, neutralise_frame
     from ._sources import load_log
-    from .config import ANALYSES, check_analyses, load_config, requested_analyses
-    from .derive import goal_mask
-    from .reporting._safe import neutralise_frame
+    from .config import check_analyses, load_config, requested_analyses
 
     cfg = load_config(args.config)
     loaded = load_log(cfg, progress)
@@ -317,7 +235,7 @@ def _validate(args: argparse.Namespace, progress: Progress) -> int:
         step.done(f"{sum(n not in blocked for n in names)} of {len(names)} can run")
     rejected = log.rejected
     out = sys.stdout
-    out.write(f"{args.config}: valid\n")
+    out.write(f"{args.config}: " + ("valid\n" if len(log) else "invalid: no row can be loaded\n"))
     for name, n in loaded.per_source.items():
         out.write(f"  source {name}: {n:,} events\n")
     out.write(f"  {log!r}\n")
@@ -339,6 +257,18 @@ def _validate(args: argparse.Namespace, progress: Progress) -> int:
             out.write(f"  rejected rows written to {path}\n")
     else:
         out.write("  rejected rows: 0\n")
+    if len(log) == 0:
+        sys.stderr.write(
+            f"journeymine: error: {args.config}: nothing would be loaded: "
+            + (
+                f"all {len(rejected):,} rows were rejected (see the reasons above"
+                + ("" if args.rejected else "; --rejected FILE writes them out")
+                + "). Check the column mapping, tz and timestamp_format of the sources.\n"
+                if len(rejected)
+                else "the sources hold no rows.\n"
+            )
+        )
+        return EXIT_INVALID
     if args.strict and len(rejected):
         progress.info(f"error: {len(rejected):,} rows were rejected (--strict)")
         return EXIT_INVALID
@@ -346,7 +276,8 @@ def _validate(args: argparse.Namespace, progress: Progress) -> int:
 
 
 def _sample(args: argparse.Namespace, progress: Progress) -> int:
-    from .errors import ConfigError
+    from ..datasets import copy_raw_samples
+    from ..errors import ConfigError
 
     folder = Path(args.dir)
     config = folder / "config.toml"
@@ -356,25 +287,12 @@ def _sample(args: argparse.Namespace, progress: Progress) -> int:
         )
     folder.mkdir(parents=True, exist_ok=True)
     with progress.step("writing the sample data") as step:
-        names = _write_sample_files(folder)
+        names = copy_raw_samples(folder)
         config.write_text(EXAMPLE_CONFIG, encoding="utf-8")
         (folder / "assumed_journey.yaml").write_text(EXAMPLE_ASSUMED, encoding="utf-8")
         step.done(f"{len(names)} files, assumed_journey.yaml and config.toml")
     progress.info(f"next: journeymine run {config}")
     return EXIT_OK
-
-
-def _write_sample_files(folder: Path) -> list[str]:
-    """The raw multichannel sample files and the crosswalk: copied from the source tree, else generated."""
-    from .datasets import _make_sample
-
-    names = [*_make_sample.RAW_SOURCES, "identities.csv", "README.md"]
-    raw = Path(_make_sample.RAW_DIR)
-    if all((raw / n).is_file() for n in names):
-        for n in names:
-            shutil.copyfile(raw / n, folder / n)
-        return names
-    return sorted(p.name for p in _make_sample.write_raw_samples(folder).values())
 
 
 #: The configuration ``journeymine sample`` writes beside the sample files.
@@ -485,7 +403,7 @@ service = [
 ]
 
 [analyses.handoffs]
-by = "department"
+level = "department"
 """
 
 
@@ -510,7 +428,7 @@ stages:
 
 
 def _parser() -> argparse.ArgumentParser:
-    from . import __version__
+    from .._version import __version__
 
     parser = argparse.ArgumentParser(
         prog="journeymine",
@@ -538,6 +456,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("config", metavar="CONFIG", help="the configuration file (.toml, .yaml or .yml)")
     p.add_argument(
         "-o", "--output", metavar="DIR", help="the output folder (default: 'output' of the config)"
+    )
+    p.add_argument(
+        "--allow-output-outside",
+        action="store_true",
+        help="allow an output folder outside the configuration file's folder "
+        "(as allow_output_outside = true in the configuration)",
     )
 
     p = sub.add_parser(
@@ -567,9 +491,17 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: OSError numbers that mean the machine ran out of something (exit code EXIT_RESOURCES).
+_RESOURCE_ERRNOS = frozenset(
+    getattr(errno, name)
+    for name in ("ENOSPC", "EDQUOT", "ENOMEM", "EMFILE", "ENFILE")
+    if hasattr(errno, name)
+)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (see ``journeymine --help``)."""
-    from .errors import JourneymineError, MissingDependencyError
+    from ..errors import JourneymineError, MissingDependencyError
 
     parser = _parser()
     args = parser.parse_args(argv)
@@ -583,9 +515,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except MissingDependencyError as exc:
         sys.stderr.write(f"journeymine: error: {exc}\n")
-        return EXIT_INTERNAL
+        return EXIT_INVALID
     except JourneymineError as exc:
         sys.stderr.write(f"journeymine: error: {_printable(str(exc))}\n")
+        return EXIT_INVALID
+    except MemoryError:
+        sys.stderr.write(
+            "journeymine: error: not enough memory for this run; the previous outputs are "
+            "unchanged. Use a smaller input (fewer sources or rows) or a machine with more "
+            "memory.\n"
+        )
+        return EXIT_RESOURCES
+    except OSError as exc:
+        if exc.errno in _RESOURCE_ERRNOS:
+            sys.stderr.write(
+                f"journeymine: error: not enough resources: {_printable(str(exc))}; the previous "
+                "outputs are unchanged. Free disk space (or raise the limit) and run again.\n"
+            )
+            return EXIT_RESOURCES
+        sys.stderr.write(
+            f"journeymine: error: {_printable(str(exc))}. Check that the files and folders the "
+            "configuration names exist and can be read (and the output folder written).\n"
+        )
         return EXIT_INVALID
     except Exception as exc:
         sys.stderr.write(

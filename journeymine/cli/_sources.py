@@ -1,9 +1,9 @@
 """Read the sources a run configuration names into one journey log (private).
 
-:func:`load_log` loads every source of a :class:`~journeymine.config.Config`,
+:func:`load_log` loads every source of a :class:`~journeymine.cli.config.Config`,
 stitches identities, applies the direction rules, cuts journeys and maps stages,
 collecting the warnings on the way, as ``journeymine run`` and ``validate`` need.
-Parsing and checking the configuration itself is :mod:`journeymine.config`.
+Parsing and checking the configuration itself is :mod:`journeymine.cli.config`.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from typing import Any
 
 import pandas as pd
 
+from ..errors import DataError, JourneymineError, MissingColumnError
 from .config import Config, SourceConfig, config_error, config_file, format_of
-from .errors import JourneymineError, MissingColumnError
 
 __all__ = ["LoadedLog", "load_log"]
 
@@ -44,7 +44,7 @@ def _capture(warns: list[str], func: Callable[..., Any], *args: Any, **kwargs: A
 
 
 def _input(cfg: Config, role: str, name: str, path: Path) -> dict[str, Any]:
-    from .reporting.results import file_sha256
+    from ..reporting.results import file_sha256
 
     return {
         "role": role,
@@ -56,15 +56,15 @@ def _input(cfg: Config, role: str, name: str, path: Path) -> dict[str, Any]:
 
 
 def _read_source(cfg: Config, src: SourceConfig) -> Any:
-    import journeymine as jm
+    from ..io import read_csv, read_json, read_parquet, read_xes
 
     kwargs = dict(src.mapping)
     kwargs.setdefault("name", src.name)
     readers = {
-        "csv": jm.read_csv,
-        "parquet": jm.read_parquet,
-        "json": jm.read_json,
-        "xes": jm.read_xes,
+        "csv": read_csv,
+        "parquet": read_parquet,
+        "json": read_json,
+        "xes": read_xes,
     }
     try:
         return readers[src.format](src.path, **kwargs)
@@ -72,11 +72,13 @@ def _read_source(cfg: Config, src: SourceConfig) -> Any:
         param = _param_of(str(exc))
         key = f"sources.{src.name}.{param}" if param else f"sources.{src.name}"
         raise config_error(config_file(cfg), [f"{key}: {exc}"]) from None
+    except DataError as exc:  # an unreadable file or unusable data: say which source
+        raise DataError(
+            f"{config_file(cfg)}: sources.{src.name}: {exc}", failure_cases=exc.failure_cases
+        ) from exc
     except JourneymineError:
         raise
     except (OSError, UnicodeDecodeError, ValueError, pd.errors.ParserError) as exc:
-        from .errors import DataError
-
         raise DataError(
             f"{config_file(cfg)}: sources.{src.name}: cannot read {cfg.display_path(src.path)!r} as "
             f"{src.format}: {exc}"
@@ -91,7 +93,7 @@ def _param_of(message: str) -> str | None:
 
 
 def _read_crosswalk(cfg: Config) -> pd.DataFrame:
-    from .errors import DataError
+    from ..errors import DataError
 
     ident = cfg.identity or {}
     path: Path = ident["file"]
@@ -110,8 +112,8 @@ def _read_crosswalk(cfg: Config) -> pd.DataFrame:
 
 def _classify(cfg: Config, log: Any) -> Any:
     """The log with ``direction`` set by the configuration's ``direction_rules``."""
-    from ._rules import column_problems
-    from .directions import classify_direction
+    from .._rules import column_problems
+    from ..directions import classify_direction
 
     rules = cfg.data["direction_rules"]
     bad = column_problems(rules, log.columns, "direction_rules")
@@ -126,9 +128,8 @@ def load_log(cfg: Config, progress: Any = None) -> LoadedLog:
     ``progress`` is an optional object with a ``step(text)`` context manager (the
     CLI's progress reporter). Warnings raised while loading are collected, not shown.
     """
-    import journeymine as jm
-
-    from .cli import NullProgress
+    from .._progress import NullProgress
+    from ..journeys import combine, map_stages, split_journeys
 
     progress = progress or NullProgress()
     out = LoadedLog(log=None)
@@ -162,7 +163,7 @@ def load_log(cfg: Config, progress: Any = None) -> LoadedLog:
                 if bad:
                     raise config_error(config_file(cfg), bad)
             log = _capture(
-                out.warnings, jm.combine, logs, identities=identities, keys=keys, primary=primary
+                out.warnings, combine, logs, identities=identities, keys=keys, primary=primary
             )
             step.done(f"{log.n_cases:,} customers")
     else:
@@ -176,7 +177,7 @@ def load_log(cfg: Config, progress: Any = None) -> LoadedLog:
             j = cfg.journeys
             log = _capture(
                 out.warnings,
-                jm.split_journeys,
+                split_journeys,
                 log,
                 inactivity=j.get("inactivity"),
                 end_at=j.get("end_at"),
@@ -185,7 +186,7 @@ def load_log(cfg: Config, progress: Any = None) -> LoadedLog:
             step.done(f"{log.n_cases:,} journeys")
     if cfg.stages:
         with progress.step("mapping stages") as step:
-            log = _capture(out.warnings, jm.map_stages, log, cfg.stages)
+            log = _capture(out.warnings, map_stages, log, cfg.stages)
             step.done(f"{len(cfg.stages)} stages")
     if cfg.assumed is not None:
         out.inputs.append(_input(cfg, "assumed", "assumed", cfg.assumed))
