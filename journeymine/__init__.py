@@ -9,15 +9,20 @@ from . import datasets
 from ._version import __version__ as __version__
 from .analyzers import (
     affected_journeys,
+    after_goal,
+    attribution,
     dead_ends,
     dropoffs,
     funnel,
+    funnel_times,
     handoffs,
+    journey_features,
     loops,
     pain_points,
     repeat_contacts,
     silent_gaps,
     silent_gaps_summary,
+    time_to_goal,
     unanswered,
 )
 from .comparison import (
@@ -44,17 +49,26 @@ from .errors import (
     MissingColumnError,
     MissingDependencyError,
 )
-from .io import from_pandas, from_pm4py, read_csv, read_json, read_parquet, read_xes
+from .io import from_arrow, from_pandas, from_pm4py, read_csv, read_json, read_parquet, read_xes
 from .journeys import combine, map_stages, split_journeys
 from .log import JourneyLog
-from .plotting import plot_journey
+from .plotting import (
+    plot_funnel,
+    plot_journey,
+    plot_periods,
+    plot_personas,
+    plot_segments,
+    plot_time_to_goal,
+)
 from .reporting import Report, report
+from .reshape import column, concat, filter_events, filter_journeys, with_columns
 from .schema import END, START
 
 __all__ = [
     # Load: sources -> one canonical journey log
     "JourneyLog",
     "from_pandas",
+    "from_arrow",
     "read_csv",
     "read_parquet",
     "read_json",
@@ -64,6 +78,12 @@ __all__ = [
     "split_journeys",
     "map_stages",
     "classify_direction",
+    # Reshape: filter journeys or events, add or replace columns
+    "filter_journeys",
+    "filter_events",
+    "with_columns",
+    "column",
+    "concat",
     # Derived tables every analysis reads
     "case_table",
     "transitions",
@@ -86,10 +106,15 @@ __all__ = [
     "SegmentComparison",
     "PeriodComparison",
     "Personas",
+    "plot_segments",
+    "plot_periods",
+    "plot_personas",
     # Analyze
     "dead_ends",
     "dropoffs",
     "funnel",
+    "funnel_times",
+    "plot_funnel",
     "handoffs",
     "repeat_contacts",
     "loops",
@@ -98,6 +123,12 @@ __all__ = [
     "silent_gaps_summary",
     "unanswered",
     "affected_journeys",
+    "journey_features",
+    "attribution",
+    # Outcomes over time
+    "time_to_goal",
+    "plot_time_to_goal",
+    "after_goal",
     # Report
     "report",
     "Report",

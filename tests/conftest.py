@@ -73,6 +73,8 @@ _SLOW_TESTS = (
     "journeymine.comparison.clusters.personas",
     "journeymine.comparison.clusters.Personas",
     "journeymine.comparison.clusters.Personas.label",
+    # the features guide trains a scikit-learn model on the whole sample (about 3 s)
+    "test_examples_on_the_page_run[guide/features.md]",
 )
 
 

@@ -28,6 +28,12 @@ CALLS: dict[str, Callable[[jm.JourneyLog], Any]] = {
     "variants": lambda log: jm.variants(log),
     "dropoffs": lambda log: jm.dropoffs(log, goal=GOAL),
     "funnel": lambda log: jm.funnel(log, steps=["visit", GOAL]),
+    "funnel_options": lambda log: jm.funnel(
+        log, ["visit", "call", GOAL], mode="any_order", exclude="call", by="segment"
+    ),
+    "funnel_times": lambda log: jm.funnel_times(log, ["visit", GOAL]),
+    "attribution": lambda log: jm.attribution(log, goal=GOAL),
+    "attribution_markov": lambda log: jm.attribution(log, goal=GOAL, method="markov"),
     "handoffs": lambda log: jm.handoffs(log, level="department", goal=GOAL),
     "silent_gaps": lambda log: jm.silent_gaps(log),
     "silent_gaps_summary": lambda log: jm.silent_gaps_summary(log),
@@ -43,9 +49,23 @@ CALLS: dict[str, Callable[[jm.JourneyLog], Any]] = {
     "split_journeys": lambda log: jm.split_journeys(log, inactivity="1D"),
     "map_stages": lambda log: jm.map_stages(log, {"a": ["visit"], "b": ["call", GOAL]}),
     "classify_direction": lambda log: jm.classify_direction(log, "process"),
+    "filter_journeys": lambda log: jm.filter_journeys(
+        log, contains="visit", start="2025-01-02", attributes={"segment": ["ads", None]}
+    ),
+    "filter_journeys_top": lambda log: jm.filter_journeys(log, top_variants=0.5),
+    "filter_events": lambda log: jm.filter_events(log, drop="call", end="2025-01-04"),
+    "with_columns": lambda log: jm.with_columns(
+        log, resource=jm.concat("activity", "channel"), score=lambda ev: len(ev)
+    ),
     "case_table": lambda log: jm.case_table(log),
     "transitions": lambda log: jm.transitions(log),
     "case_goals": lambda log: jm.case_goals(log, GOAL),
+    "time_to_goal": lambda log: jm.time_to_goal(log, goal=GOAL),
+    "time_to_goal_by": lambda log: jm.time_to_goal(log, goal=GOAL, by="channel"),
+    "after_goal": lambda log: jm.after_goal(log, goal=GOAL),
+    "journey_features": lambda log: jm.journey_features(log, goal=GOAL),
+    "journey_features_cut": lambda log: jm.journey_features(log, goal=GOAL, cut="call"),
+    "journey_features_cut_time": lambda log: jm.journey_features(log, goal=GOAL, cut="1h"),
 }
 
 

@@ -60,6 +60,18 @@ CALLS = {
     ("silent_gaps", "floor"): lambda log, v: jm.silent_gaps(log, floor=v),
     ("silent_gaps_summary", "threshold"): lambda log, v: jm.silent_gaps_summary(log, threshold=v),
     ("silent_gaps_summary", "floor"): lambda log, v: jm.silent_gaps_summary(log, floor=v),
+    ("funnel_times", "within"): lambda log, v: jm.funnel_times(log, ["visit", "call"], within=v),
+    ("attribution", "half_life"): lambda log, v: jm.attribution(
+        log, goal="purchase", method="time_decay", half_life=v
+    ),
+    ("journey_features", "window"): lambda log, v: jm.journey_features(
+        log, goal="purchase", window=v
+    ),
+    ("journey_features", "cut"): lambda log, v: jm.journey_features(log, goal="purchase", cut=v),
+    ("after_goal", "within"): lambda log, v: jm.after_goal(log, goal="purchase", within=v),
+    ("filter_events", "inactivity"): lambda log, v: jm.filter_events(
+        log, end="2025-01-04", inactivity=v
+    ),
     ("AssumedJourney", "max_duration"): lambda log, v: _aj(max_duration=v),
     ("AssumedJourney.to_model", "delay"): lambda log, v: _aj().to_model(delay=v),
     ("datasets.Delay", "median"): lambda log, v: jm.datasets.Delay(v),

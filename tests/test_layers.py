@@ -54,6 +54,7 @@ LAYERS: list[tuple[str, list[str]]] = [
         [
             "journeymine.io",
             "journeymine.journeys",
+            "journeymine.reshape",
             "journeymine.directions",
             "journeymine.discovery",
             "journeymine.analyzers",

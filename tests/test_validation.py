@@ -18,9 +18,11 @@ GOAL = "purchase"
 #: The public functions whose parameters are declared with @validate_params.
 DECLARED = [
     "affected_journeys",
+    "attribution",
     "dead_ends",
     "dropoffs",
     "funnel",
+    "funnel_times",
     "handoffs",
     "loops",
     "pain_points",
@@ -41,6 +43,20 @@ DECLARED = [
     "transitions",
     "case_goals",
     "classify_direction",
+    "journey_features",
+    "from_arrow",
+    "plot_funnel",
+    "plot_segments",
+    "plot_periods",
+    "plot_personas",
+    "filter_journeys",
+    "filter_events",
+    "with_columns",
+    "column",
+    "concat",
+    "time_to_goal",
+    "after_goal",
+    "plot_time_to_goal",
 ]
 
 
@@ -53,8 +69,13 @@ def _call(name: str, log: jm.JourneyLog, bad: dict[str, Any]) -> Any:
     """Call ``jm.<name>`` with valid required arguments and ``bad`` on top."""
     f = getattr(jm, name)
     bad = dict(bad)
-    if name == "funnel":
+    if name in ("funnel", "funnel_times"):
         return f(bad.pop("log", log), bad.pop("steps", ["visit homepage", "view pricing"]), **bad)
+    if name in ("plot_funnel", "plot_segments", "plot_periods", "plot_personas"):
+        # every declared parameter is the first: a bad value is refused before any drawing
+        return f(*bad.values())
+    if name == "from_arrow":
+        return f(bad.pop("data"), case="c", activity="a", timestamp="t", **bad)
     if name == "affected_journeys":
         row = jm.dropoffs(log, goal=GOAL).iloc[0]
         return f(bad.pop("log", log), bad.pop("finding", row), **bad)
@@ -72,7 +93,15 @@ def _call(name: str, log: jm.JourneyLog, bad: dict[str, Any]) -> Any:
         return f(bad.pop("log", log), "process")
     if name == "case_goals":
         return f(bad.pop("log", log), bad.pop("goal", GOAL), **bad)
-    if name in ("dropoffs", "dead_ends", "pain_points"):
+    if name == "column":
+        return f(bad.pop("name", "activity"))
+    if name == "concat":
+        return f("activity", "channel", **bad)
+    if name == "plot_time_to_goal":
+        return f(bad.pop("table", None), **bad)
+    if name in ("time_to_goal", "after_goal"):
+        return f(bad.pop("log", log), **{"goal": GOAL, **bad})
+    if name in ("dropoffs", "dead_ends", "pain_points", "attribution", "journey_features"):
         return f(bad.pop("log", log), **{"goal": GOAL, **bad})
     return f(bad.pop("log", log), **bad)
 
@@ -152,7 +181,9 @@ def test_messages_name_what_is_allowed(log):
     )
     with pytest.raises(jm.InvalidParameterError, match=r"a bare number has no unit\)\. Got '30'"):
         jm.repeat_contacts(log, window="30")
-    with pytest.raises(jm.InvalidParameterError, match=r"must be .*\['eventual', 'direct'\]"):
+    with pytest.raises(
+        jm.InvalidParameterError, match=r"must be .*\['eventual', 'direct', 'any_order'\]"
+    ):
         jm.funnel(log, ["visit homepage"], mode="sometimes")
     # None is named last among the allowed kinds
     with pytest.raises(jm.InvalidParameterError) as err:

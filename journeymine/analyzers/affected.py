@@ -200,6 +200,7 @@ def _pain_points(log: JourneyLog, row: pd.Series, p: dict[str, Any], reached: bo
         p["factor"],
         flo or pd.Timedelta(0),
         skip,
+        p.get("baselines"),
     )
     return sets[_which(table, row, ("kind", "where"), "pain_points")]
 
@@ -213,9 +214,18 @@ def _dropoffs(log: JourneyLog, row: pd.Series, p: dict[str, Any], reached: bool)
 
 
 def _funnel(log: JourneyLog, row: pd.Series, p: dict[str, Any], reached: bool) -> Any:
+    if p.get("optional") is not None or p.get("by") is not None:
+        raise InvalidParameterError(
+            f"The 'finding' parameter of {_FUNC} must be a row of a funnel without optional "
+            "steps or a breakdown (by=). Got a row of such a funnel instead.",
+            param="finding",
+        )
     codes = _step_codes(log, p["steps"], _FUNC)
     win = to_timedelta(p["within"], "within", _FUNC)
-    cand_case, chosen, _ = _reach(log, codes, p["mode"], None if win is None else win.value, _FUNC)
+    excl = p.get("exclude")
+    excl = None if excl is None else _step_codes(log, C.names(excl), _FUNC, "exclude")
+    win_ns = None if win is None else win.value
+    cand_case, chosen, _ = _reach(log, codes, p["mode"], win_ns, _FUNC, exclude=excl)
     k = int(_get(row, "step", "funnel")) - 1
     if reached:
         return cand_case[chosen[k]]

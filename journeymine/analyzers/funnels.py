@@ -12,10 +12,11 @@ from .._kernels import first_per_group, ns_to_timedelta
 from .._stats import rate
 from .._validation import Interval, Names, Options, near_matches, to_timedelta, validate_params
 from ..derive import Goal, arrays, case_codes, event_times, visits
-from ..errors import GoalNotFoundError
+from ..errors import GoalNotFoundError, InvalidParameterError
 from ..log import JourneyLog
 from ..schema import ACTIVITY
 from . import _common as C
+from . import _funnel_match as FM
 from ._provenance import stamp
 
 __all__ = ["dropoffs", "funnel"]
@@ -165,9 +166,12 @@ def _dropoff_table(log: JourneyLog, goal: Goal, level: str, func: str) -> pd.Dat
     {
         "log": ["log"],
         "steps": [Names("a non-empty list of touchpoint names", non_empty=True, single=False)],
-        "mode": [Options("eventual", "direct")],
+        "mode": [Options("eventual", "direct", "any_order")],
         "within": ["duration", None],
         "top": [Interval(int, 1, None), None],
+        "exclude": [Names("a touchpoint name or a list of them", non_empty=True), None],
+        "optional": [Names("a step name or a list of them", non_empty=True), None],
+        "by": ["column", None],
     }
 )
 def funnel(
@@ -177,6 +181,9 @@ def funnel(
     mode: str = "eventual",
     within: str | pd.Timedelta | None = None,
     top: int | None = 5,
+    exclude: str | Sequence[str] | None = None,
+    optional: str | Sequence[str] | None = None,
+    by: str | None = None,
 ) -> pd.DataFrame:
     """Journeys through an ordered list of steps, with where the others went instead.
 
@@ -185,10 +192,26 @@ def funnel(
     * ``mode="eventual"`` — in order, other events allowed between them. Each step is
       matched at its first occurrence after the previous step's match (greedy matching,
       which finds an ordered match whenever one exists);
-    * ``mode="direct"`` — as consecutive events (anywhere in the journey).
+    * ``mode="direct"`` — as consecutive events (anywhere in the journey);
+    * ``mode="any_order"`` — a journey reaches step *k* when it contains each of steps
+      1..k, in any order (a name repeated among the steps must occur as many times).
+      Each step is matched at its touchpoint's first occurrence; the step's time and
+      "next" event are those of the event that completes steps 1..k.
 
     With ``within``, the match must reach step *k* no later than ``within`` after its
-    step 1; every occurrence of step 1 is then tried as a start.
+    step 1 (in any order: its matched events must lie within ``within`` of each
+    other); every occurrence of step 1 is then tried as a start.
+
+    ``exclude`` leaves out of the funnel entirely (every step, every mode) the journeys
+    with an excluded touchpoint strictly between the first and the last event of their
+    match (the match reaching their furthest step).
+
+    An ``optional`` step is not needed to reach the later steps: the required steps are
+    matched as if it were not there, and its row counts the journeys reaching the
+    previous required step that took it after that step's match and before the next
+    required step's match (any later time if they never reach it; in any order:
+    anywhere in the journey). Its ``conversion_from_previous`` and the next required
+    step's are both over the previous required step; nobody drops at an optional step.
 
     Parameters
     ----------
@@ -200,6 +223,14 @@ def funnel(
         Longest time from the first step, e.g. ``"30D"``.
     top : int or None, default 5
         How many next touchpoints ``lost_next`` lists (None: all).
+    exclude : str or list of str, optional
+        Touchpoints that disqualify a journey when they occur inside its match.
+    optional : str or list of str, optional
+        Steps (by name, not the first) that journeys may skip.
+    by : str, optional
+        A column to break the funnel down by: each journey's segment is the value of
+        its first event (journeys without one are left out). Returns the breakdown
+        table described below instead of the funnel table.
 
     Returns
     -------
@@ -226,9 +257,18 @@ def funnel(
                                    by name), at most ``top`` long
         =========================  =====================================================
 
-        ``dropped == ongoing + ended + went_elsewhere`` and ``journeys`` never increases.
-        "Next" is the event right after the step's match (the earliest match that
-        reaches the step).
+        ``dropped == ongoing + ended + went_elsewhere`` and ``journeys`` never increases
+        (over the required steps). "Next" is the event right after the step's match
+        (the earliest match that reaches the step). With ``optional``, a bool column
+        ``optional`` is added.
+
+        With ``by``: one row per (segment, step), sorted by step then segment, columns
+        ``<by>``, ``step``, ``touchpoint``, ``journeys``, ``conversion_from_previous``,
+        ``conversion_from_first`` (within the segment), ``diff_vs_rest`` (the
+        segment's ``conversion_from_previous`` minus that of all other segments
+        pooled) with its Newcombe 95% interval ``diff_low``/``diff_high``, and per step
+        ``chi2`` and ``p_value``: Pearson's chi-square test (no continuity correction)
+        that ``conversion_from_previous`` is the same in every segment (NaN at step 1).
 
     Notes
     -----
@@ -245,7 +285,10 @@ def funnel(
     GoalNotFoundError
         If a step names a touchpoint that never occurs (with near matches).
     InvalidParameterError
-        For an empty ``steps``, an unknown ``mode`` or a non-positive ``within``.
+        For an empty ``steps``, an unknown ``mode``, a non-positive ``within``, or an
+        ``optional`` that names no step, the first step, or comes with ``mode="direct"``.
+    MissingColumnError
+        If ``by`` is not a column of the log.
 
     Examples
     --------
@@ -265,17 +308,48 @@ def funnel(
     2       done         1        0      0        []
     >>> jm.funnel(log, ["cart", "pay"], mode="direct")["journeys"].tolist()
     [3, 1]
+    >>> jm.funnel(log, ["cart", "pay"], exclude="help")["journeys"].tolist()
+    [2, 1]
+    >>> jm.funnel(log, ["cart", "help", "pay"], optional="help")["journeys"].tolist()
+    [3, 1, 2]
     """
     func = "funnel"
     win = to_timedelta(within, "within", func)
     step_codes = _step_codes(log, steps, func)
+    opt = _optional_steps(list(steps), optional, mode, func)
+    excl = None if exclude is None else _step_codes(log, C.names(exclude), func, "exclude")
+    req = [c for c, o in zip(step_codes, opt, strict=True) if not o]
+    win_ns = None if win is None else win.value
+    match = _reach(log, req, mode, win_ns, func, exclude=excl)
+    table = _funnel_table(log, req, match, top, func)
+    params: dict[str, Any] = {"steps": list(steps), "mode": mode, "within": within}
+    extra = {"exclude": exclude, "optional": optional, "by": by}
+    params.update({k: v for k, v in extra.items() if v is not None})
+    if optional is None and by is None:
+        return stamp(table, log, func, **params)
+    table, reached, prev = _with_optional(log, step_codes, opt, mode, match, table)
+    if by is not None:
+        seg_codes, seg_labels = C.level_codes(log, by, func, param="by")
+        a = arrays(log)
+        seg = np.asarray(seg_codes)[a.offsets[:-1]] if a.n_events else np.zeros(0, np.int64)
+        table = FM.breakdown(by, seg, seg_labels, table, reached, prev)
+    return stamp(table, log, func, **params)
+
+
+def _funnel_table(
+    log: JourneyLog,
+    step_codes: list[int],
+    match: tuple[np.ndarray, list[np.ndarray], list[np.ndarray]],
+    top: int | None,
+    func: str,
+) -> pd.DataFrame:
+    """The funnel table of the (required) steps from their match."""
     codes, labels = C.level_codes(log, ACTIVITY, func)
     case = case_codes(log)
     ts = event_times(log)
     n = len(codes)
     K = len(step_codes)
-    win_ns = None if win is None else win.value
-    cand_case, chosen, pos_by_step = _reach(log, step_codes, mode, win_ns, func)
+    cand_case, chosen, pos_by_step = match
     reached = np.asarray([len(c) for c in chosen], dtype=np.int64)
     medians = np.full(K, np.nan)
     for k in range(1, K):
@@ -326,14 +400,43 @@ def funnel(
         }
     )
     table.loc[0, "conversion_from_previous"] = np.nan
-    return stamp(table, log, func, steps=list(steps), mode=mode, within=within)
+    return table
 
 
 def _reach(
-    log: JourneyLog, step_codes: list[int], mode: str, win_ns: int | None, func: str
+    log: JourneyLog,
+    step_codes: list[int],
+    mode: str,
+    win_ns: int | None,
+    func: str,
+    *,
+    exclude: list[int] | None = None,
 ) -> tuple[np.ndarray, list[np.ndarray], list[np.ndarray]]:
     """Funnel matching: the candidates' journeys, per step the chosen candidates (the
-    earliest live one of every journey reaching it), and per step each candidate's row."""
+    earliest live one of every journey reaching it), and per step each candidate's row
+    (in any order: the row completing the step). With ``exclude`` (touchpoint codes),
+    the journeys with such an event between their first and last matched rows are
+    left out of every step."""
+    if mode == "any_order":
+        codes, _ = C.level_codes(log, ACTIVITY, func)
+        a = arrays(log)
+        cand_case, chosen, pos_by_step, low = FM.reach_any_order(
+            a.case, codes, a.timestamps_ns, a.n_cases, step_codes, win_ns
+        )
+    else:
+        cand_case, chosen, pos_by_step = _reach_ordered(log, step_codes, mode, win_ns, func)
+        low = [pos_by_step[0]] * len(step_codes)
+    if exclude:
+        codes, _ = C.level_codes(log, ACTIVITY, func)
+        excluded = np.isin(codes, np.asarray(exclude, dtype=np.int64))
+        chosen = FM.drop_excluded(excluded, log.n_cases, cand_case, chosen, pos_by_step, low)
+    return cand_case, chosen, pos_by_step
+
+
+def _reach_ordered(
+    log: JourneyLog, step_codes: list[int], mode: str, win_ns: int | None, func: str
+) -> tuple[np.ndarray, list[np.ndarray], list[np.ndarray]]:
+    """Ordered matching (``"eventual"`` or ``"direct"``), without exclusions."""
     codes, _ = C.level_codes(log, ACTIVITY, func)
     case = case_codes(log)
     ts = event_times(log)
@@ -385,7 +488,7 @@ def _dropped(
     return chosen[k][~nxt_cases[cand_case[chosen[k]]]]
 
 
-def _step_codes(log: JourneyLog, steps: Any, func: str) -> list[int]:
+def _step_codes(log: JourneyLog, steps: Any, func: str, param: str = "steps") -> list[int]:
     """Codes of the steps (their types were checked by funnel's declaration)."""
     labels = arrays(log).labels(ACTIVITY, func)
     idx = labels.get_indexer(pd.Index(list(steps), dtype=object))
@@ -394,8 +497,78 @@ def _step_codes(log: JourneyLog, steps: Any, func: str) -> list[int]:
         near = near_matches(missing[0], labels)
         hint = f" Did you mean {near[0]!r}?" if near else ""
         raise GoalNotFoundError(
-            f"The 'steps' parameter of {func} names touchpoints that never occur in the log: "
+            f"The {param!r} parameter of {func} names touchpoints that never occur in the log: "
             f"{missing!r}.{hint} The log has {len(labels)} touchpoints, e.g. "
             f"{[str(x) for x in labels[:8]]!r}."
         )
     return [int(i) for i in idx]
+
+
+def _optional_steps(
+    steps: list[str], optional: str | Sequence[str] | None, mode: str, func: str
+) -> list[bool]:
+    """Per step, whether it is optional (every step named in ``optional``)."""
+    names = C.names(optional)
+    if not names:
+        return [False] * len(steps)
+    unknown = [x for x in names if x not in steps]
+    why = ""
+    if unknown:
+        why = f"names {unknown!r}, which are not steps ({steps!r})"
+    elif steps[0] in names:
+        why = "names the first step, which every funnel journey must reach"
+    elif mode == "direct":
+        why = 'cannot be used with mode="direct" (consecutive steps have no room to skip one)'
+    if why:
+        raise InvalidParameterError(
+            f"The 'optional' parameter of {func} must name steps after the first. Got "
+            f"{optional!r} instead: it {why}.",
+            param="optional",
+        )
+    return [x in names for x in steps]
+
+
+def _with_optional(
+    log: JourneyLog,
+    step_codes: list[int],
+    opt: list[bool],
+    mode: str,
+    match: tuple[np.ndarray, list[np.ndarray], list[np.ndarray]],
+    table: pd.DataFrame,
+) -> tuple[pd.DataFrame, list[np.ndarray], list[int]]:
+    """The table with the optional steps' rows, the journeys reaching each row, and the
+    row each step's ``conversion_from_previous`` is taken over (-1 for the first)."""
+    cand_case, chosen, pos = match
+    a = arrays(log)
+    codes, labels = C.level_codes(log, ACTIVITY, "funnel")
+    ends = np.asarray(a.offsets[1:])
+    rows: list[dict[str, Any]] = []
+    reached: list[np.ndarray] = []
+    prev: list[int] = []
+    j = -1  # the last required step so far (its index in the match)
+    last_req_row = -1
+    n_first = len(chosen[0])
+    for i, (code, is_opt) in enumerate(zip(step_codes, opt, strict=True)):
+        if not is_opt:
+            j += 1
+            rows.append(table.iloc[j].to_dict())
+            rows[-1]["step"] = i + 1
+            reached.append(cand_case[chosen[j]])
+            prev.append(last_req_row)
+            last_req_row = i
+            continue
+        nxt = pos[j + 1] if j + 1 < len(pos) else None
+        cases, med = FM.optional_reach(
+            mode, code, codes, a.timestamps_ns, ends, cand_case, chosen[j], pos[j], nxt
+        )
+        n_prev = len(chosen[j])
+        rows.append(FM.optional_row(i + 1, str(labels[code]), len(cases), n_prev, n_first, med))
+        reached.append(cases)
+        prev.append(last_req_row)
+    out = pd.DataFrame(rows, columns=list(table.columns))
+    out["step"] = out["step"].astype(np.int64)
+    for col in ("journeys", "dropped", "ongoing", "ended", "went_elsewhere"):
+        out[col] = out[col].astype(np.int64)
+    if any(opt):
+        out["optional"] = opt
+    return out, reached, prev

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +21,7 @@ from . import _members as M
 from ._problems import _CURRENCIES, KINDS, _dept_of, _Found, _impacts, _merge
 from ._provenance import stamp
 from .funnels import dropoffs
-from .gaps import _silent, _unanswered
+from .gaps import _check_baselines, _silent, _unanswered
 from .reachability import _dead_ends
 from .repeats import _repeats, loops
 from .transfers import _followed_by, _handoff_table, _handoffs
@@ -69,6 +69,7 @@ def pain_points(
     factor: float = 7.0,
     floor: str | pd.Timedelta = "1D",
     self_service: Sequence[str] | None = C.SELF_SERVICE,
+    baselines: Sequence[Mapping[str, Any]] | None = None,
 ) -> pd.DataFrame:
     """One prioritised list of problems: what each costs in conversions, waiting and effort.
 
@@ -173,6 +174,10 @@ def pain_points(
         Passed to :func:`silent_gaps`.
     self_service : list of str or None, default ("web", "app")
         Channels whose inbound events are not customer contacts.
+    baselines : list of dict, optional
+        The usual wait of transitions you know, as for :func:`silent_gaps`, e.g.
+        ``[{"from": "Resolved", "to": "Closed", "wait": "7D"}]``: the silent gaps and
+        the hours waited beyond the usual are then judged against it.
 
     Returns
     -------
@@ -219,7 +224,9 @@ def pain_points(
         )
     if skipped:
         warn(f"{func} skipped " + "; and ".join(skipped), DataQualityWarning)
-    table, _ = _problems(log, goal, level, department, win, min_journeys, factor, flo, skip)
+    table, _ = _problems(
+        log, goal, level, department, win, min_journeys, factor, flo, skip, baselines
+    )
     params = {
         "goal": goal,
         "level": level,
@@ -229,6 +236,7 @@ def pain_points(
         "factor": factor,
         "floor": floor,
         "self_service": self_service,
+        "baselines": baselines,
     }
     return stamp(_rank(table, rank), log, func, rank=rank, **params)
 
@@ -243,8 +251,13 @@ def _problems(
     factor: float,
     flo: pd.Timedelta,
     skip: tuple[str, ...],
+    baselines: Sequence[Mapping[str, Any]] | None = None,
 ) -> tuple[pd.DataFrame, tuple[np.ndarray, ...]]:
-    """The unranked problems and, per row, its affected journeys (case codes), once per log."""
+    """The unranked problems and, per row, its affected journeys (case codes), once per log.
+
+    ``baselines``: the silent-gap baselines the caller sets (see :func:`silent_gaps`).
+    """
+    fixed = _check_baselines(log, baselines, level, "pain_points")
     key = (
         "analyzers.pain_points",
         C.goal_key(goal),
@@ -255,8 +268,11 @@ def _problems(
         float(factor),
         flo.value,
         skip,
+        tuple(sorted(fixed.items())),
     )
-    s = _Settings(goal, level, department, win, int(min_journeys), float(factor), flo, list(skip))
+    s = _Settings(
+        goal, level, department, win, int(min_journeys), float(factor), flo, list(skip), baselines
+    )
     return C.memo(log, key, lambda: _compute(log, s))
 
 
@@ -270,6 +286,7 @@ class _Settings:
     factor: float
     floor: pd.Timedelta
     skip: list[str]
+    baselines: Sequence[Mapping[str, Any]] | None
 
 
 def _compute(log: JourneyLog, s: _Settings) -> tuple[pd.DataFrame, tuple[np.ndarray, ...]]:
@@ -307,7 +324,7 @@ def _per_journey(
     """Per journey: hours waiting on the company beyond the typical, and effort; and per
     transition (consecutive events) the hours counted."""
     n = log.n_cases
-    _, _, it = _silent(log, None, s.factor, s.floor, 20, s.level, "pain_points")
+    _, _, it = _silent(log, None, s.factor, s.floor, 20, s.level, "pain_points", s.baselines)
     hours = np.zeros(n)
     w = np.zeros(len(it["case_transition"]))
     if "excess_transition" in it and len(w):
@@ -465,7 +482,7 @@ def _handoff_rows(
 
 
 def _silent_rows(f: _Found, log: JourneyLog, s: _Settings) -> None:
-    _, t, it = _silent(log, None, s.factor, s.floor, 20, s.level, "pain_points")
+    _, t, it = _silent(log, None, s.factor, s.floor, 20, s.level, "pain_points", s.baselines)
     R = len(t)
     n = log.n_cases
     rows = np.arange(R)

@@ -101,7 +101,11 @@ SOURCE_SCHEMA: dict[str, Field] = {
     "case": Field("str", _MAPPING_DOC.format("journey (case) id, if the source has journeys")),
     "customer": Field("str", _MAPPING_DOC.format("customer identifier")),
     # required except in XES sources, whose standard keys are the defaults (see _check_sources)
-    "activity": Field("str", _MAPPING_DOC.format("touchpoint name")),
+    "activity": Field(
+        "str_or_list",
+        _MAPPING_DOC.format("touchpoint name")
+        + "; in XES sources also a classifier's name or a list of keys joined with a space",
+    ),
     "timestamp": Field("str", _MAPPING_DOC.format("event time")),
     "channel": Field("str", _MAPPING_DOC.format("channel")),
     "department": Field("str", _MAPPING_DOC.format("owning department")),
@@ -608,8 +612,16 @@ def _check_sources(data: Mapping[str, Any], problems: list[str]) -> None:
     if not isinstance(sources, Mapping):
         return
     for name, src in sources.items():
-        if not isinstance(src, Mapping) or _is_xes(src):
+        if not isinstance(src, Mapping):
             continue
+        if _is_xes(src):
+            continue
+        if isinstance(src.get("activity"), list):
+            problems.append(
+                f"sources.{name}.activity: a list of keys is read from XES sources only; "
+                "load the source with one activity column, keep the others and join them "
+                "(jm.with_columns(log, activity=jm.concat(...)))."
+            )
         for key in ("activity", "timestamp"):
             if key not in src:
                 doc = SOURCE_SCHEMA[key].doc

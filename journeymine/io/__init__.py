@@ -1,8 +1,17 @@
 """Loaders: one module per source format, all ending in :func:`from_pandas`."""
 
+from .arrow import from_arrow
 from .files import read_csv, read_json, read_parquet
 from .pandas import from_pandas
 from .pm4py import from_pm4py
 from .xes import read_xes
 
-__all__ = ["from_pandas", "read_csv", "read_parquet", "read_json", "read_xes", "from_pm4py"]
+__all__ = [
+    "from_pandas",
+    "from_arrow",
+    "read_csv",
+    "read_parquet",
+    "read_json",
+    "read_xes",
+    "from_pm4py",
+]

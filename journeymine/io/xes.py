@@ -42,7 +42,7 @@ from ._xes_stream import parse_parts
 if TYPE_CHECKING:
     from ..log import JourneyLog
 
-__all__ = ["read_xes"]
+__all__ = ["read_xes", "xes_classifiers"]
 
 
 # --------------------------------------------------------------------------- #
@@ -54,7 +54,7 @@ def read_xes(
     path: str | os.PathLike[str],
     *,
     case: str = _CASE_KEY,
-    activity: str = _ACTIVITY_KEY,
+    activity: str | Sequence[str] = _ACTIVITY_KEY,
     timestamp: str = _TIMESTAMP_KEY,
     customer: str | None = None,
     channel: str | None = None,
@@ -82,8 +82,13 @@ def read_xes(
     case : str, default "case:concept:name"
         Column holding the case (journey) id. Trace attributes are named
         ``case:<key>``, event attributes keep their XES key.
-    activity : str, default "concept:name"
-        Column holding the activity (touchpoint).
+    activity : str or list of str, default "concept:name"
+        Column holding the activity (touchpoint); or the name of one of the log's
+        ``<classifier>`` elements (e.g. ``"Activity classifier"``), used when no
+        column has that name; or a list of keys (e.g.
+        ``["concept:name", "lifecycle:transition"]``). Several keys, from a list
+        or a classifier, are joined with a space in the order given (``"W_Afhandelen
+        leads complete"``); an event lacking some keys joins those it has.
     timestamp : str, default "time:timestamp"
         Column holding the event time (already converted to UTC).
     customer, channel, direction : str, optional
@@ -202,7 +207,13 @@ def read_xes(
 
     Logs with lifecycle transitions (``start``, ``complete``, ...) keep every
     event by default; ``lifecycle="complete"`` keeps one event per activity
-    instance.
+    instance. A classifier of name and transition
+    (``activity=["concept:name", "lifecycle:transition"]``) tells them apart
+    instead; any keys can be joined:
+
+    >>> both = jm.read_xes(path, activity=["concept:name", "org:resource"])
+    >>> both.events["activity"].iloc[0]
+    'register request Pete'
     """
     from .pandas import from_pandas
 
@@ -210,6 +221,7 @@ def read_xes(
     path = _fspath(path)
     parsed, strays = parse_parts(path)
     df = _filter_lifecycle(parsed, wanted)
+    df, activity = _activity_column(df, activity, path)
 
     if department == _GROUP_KEY and _GROUP_KEY not in df.columns:
         department = None
@@ -258,6 +270,97 @@ def read_xes(
     if len(strays):
         log = _reject_strays(log, strays, len(df), path)
     return log
+
+
+def _activity_column(df: pd.DataFrame, activity: Any, path: str) -> tuple[pd.DataFrame, str]:
+    """The events with the activity column ``activity`` names, and that column's name.
+
+    A column name is used as it is; the name of one of the file's classifiers, or a
+    list of keys, gives a new column of the keys' values joined with a space.
+    """
+    if isinstance(activity, str) and (activity in df.columns or activity == _ACTIVITY_KEY):
+        return df, activity
+    if isinstance(activity, str):
+        classifiers = xes_classifiers(path)
+        if activity not in classifiers:
+            return df, activity  # from_pandas names the missing column
+        keys = classifiers[activity]
+        what = f"classifier {activity!r} of the log, whose keys are {keys!r}"
+    elif (
+        isinstance(activity, Sequence)
+        and len(activity) > 0
+        and all(isinstance(k, str) for k in activity)
+    ):
+        keys, what = list(activity), "the 'activity' keys"
+    else:
+        raise InvalidParameterError(
+            "The 'activity' parameter of read_xes must be a column name, the name of a "
+            f"classifier of the log or a list of keys. Got {activity!r} instead.",
+            param="activity",
+        )
+    missing = [k for k in keys if k not in df.columns]
+    if missing or not keys:
+        from .._validation import near_matches
+
+        near = [m for k in missing for m in near_matches(k, df.columns, 1)]
+        hint = f" Did you mean {near[0]!r}?" if near else ""
+        raise InvalidParameterError(
+            f"The 'activity' parameter of read_xes must name keys of the log's events "
+            f"{[str(c) for c in df.columns]!r}. Got {what}, of which {missing!r} are not in "
+            f"the log, instead.{hint}",
+            param="activity",
+        )
+    name = " ".join(keys)
+    while name in df.columns:
+        name = f"_{name}"
+    joined = df[keys[0]].astype("string")
+    for k in keys[1:]:  # a missing part leaves out its space
+        part = df[k].astype("string")
+        joined = (joined + " " + part).fillna(joined).fillna(part)
+    joined = joined.astype(object).where(joined.notna(), None)
+    return df.assign(**{name: joined}), name
+
+
+def xes_classifiers(path: str | os.PathLike[str]) -> dict[str, list[str]]:
+    """The ``<classifier>`` elements of an XES file: each name and its list of keys.
+
+    Only the file's header (before the first ``<trace>`` or ``<event>``, at most
+    1 MiB) is read. Keys with spaces are written in single quotes, as XES says.
+
+    Examples
+    --------
+    >>> from importlib.resources import files
+    >>> from journeymine.io.xes import xes_classifiers
+    >>> xes_classifiers(files("journeymine") / "datasets" / "data" / "running-example.xes")
+    {'Activity': ['Activity'], 'activity classifier': ['Activity']}
+    """
+    import re
+    import shlex
+
+    from ._xes_stream import _open_binary
+
+    head = b""
+    with _open_binary(_fspath(path)) as raw:
+        while len(head) < (1 << 20):
+            chunk = raw.read(1 << 16)
+            if not chunk:
+                break
+            head += chunk
+            if re.search(rb"<(\w+:)?(trace|event)\b", head):
+                break
+    text = head.decode("utf-8", errors="replace")
+    stop = re.search(r"<(\w+:)?(trace|event)\b", text)
+    text = text[: stop.start()] if stop else text
+    out: dict[str, list[str]] = {}
+    for tag in re.finditer(r"<(?:\w+:)?classifier\b([^>]*)>", text):
+        pairs = re.finditer(r"([\w:]+)\s*=\s*(\"([^\"]*)\"|'([^']*)')", tag[1])
+        attrs = {m[1]: m[3] if m[3] is not None else m[4] for m in pairs}
+        if "name" in attrs and "keys" in attrs:
+            try:
+                out[attrs["name"]] = shlex.split(attrs["keys"])
+            except ValueError:  # unbalanced quotes: split at spaces
+                out[attrs["name"]] = attrs["keys"].split()
+    return out
 
 
 def _reject_strays(log: JourneyLog, strays: pd.DataFrame, n: int, path: str) -> JourneyLog:

@@ -36,6 +36,7 @@ from ..discovery import discover, variants
 from ..discovery.sequences import PathDtype
 from ..errors import InvalidParameterError, MissingColumnError
 from ..plotting import plot_journey
+from ._explore import WRAP, map_data
 from ._figures import draw_axes, funnel_figure, render_figure
 
 __all__ = [
@@ -190,6 +191,8 @@ class Findings:
     warnings: list[str] = field(default_factory=list)
     ran: list[str] = field(default_factory=list)
     notes: dict[str, str] = field(default_factory=dict)
+    #: the explorable maps' data (see ``_explore.map_data``), by figure name
+    maps: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass
@@ -201,6 +204,7 @@ class _Ctx:
     options: dict[str, dict[str, Any]]
     present: frozenset[str]  # the event columns that have values
     notes: dict[str, str] = field(default_factory=dict)  # what a section's data says, by analysis
+    maps: dict[str, dict[str, Any]] = field(default_factory=dict)  # explorable maps, by figure
 
 
 _Result = tuple[dict[str, pd.DataFrame], dict[str, Callable[[], dict[str, bytes]]]]
@@ -221,10 +225,14 @@ def _replaced(call: Callable[[], Any], *fragments: str) -> Any:
 # --------------------------------------------------------------------------- analyses
 
 
-def _plot_graph(ctx: _Ctx, graph: Any, title: str) -> dict[str, bytes]:
-    """The map drawn by ``jm.plot_journey`` on a figure it sizes itself (simplified if large)."""
+def _plot_graph(ctx: _Ctx, graph: Any, title: str, name: str = "") -> dict[str, bytes]:
+    """The map drawn by ``jm.plot_journey`` on a figure it sizes itself (simplified if large),
+    and (with ``name``) the explorable map's layouts at each detail level in ``ctx.maps``."""
+    if name:
+        unit = {"activity": "touchpoints", "stage": "stages", "channel": "channels"}
+        ctx.maps[name] = map_data(graph, ctx.log, unit=unit.get(graph.level, "steps"))
     metric = ctx.options.get("journey_map", {}).get("metric")
-    kwargs: dict[str, Any] = {"title": title}
+    kwargs: dict[str, Any] = {"title": title, "wrap": WRAP}
     if metric:
         kwargs["metric"] = metric
     return draw_axes(lambda: plot_journey(graph, **kwargs))
@@ -237,13 +245,13 @@ def _graph_tables(prefix: str, graph: Any) -> dict[str, pd.DataFrame]:
 def _journey_map(ctx: _Ctx) -> _Result:
     level = ctx.options.get("journey_map", {}).get("level", "activity")
     graph = discover(ctx.log, level=level)
-    draw = {"journey_map": lambda: _plot_graph(ctx, graph, "Observed journey map")}
+    draw = {"journey_map": lambda: _plot_graph(ctx, graph, "Observed journey map", "journey_map")}
     return _graph_tables("journey_map", graph), draw
 
 
 def _stage_map(ctx: _Ctx) -> _Result:
     graph = discover(ctx.log, level="stage", collapse_repeats=True)
-    draw = {"stage_map": lambda: _plot_graph(ctx, graph, "Observed stage map")}
+    draw = {"stage_map": lambda: _plot_graph(ctx, graph, "Observed stage map", "stage_map")}
     return _graph_tables("stage_map", graph), draw
 
 
@@ -655,6 +663,7 @@ def run_analyses(
                 f"{rows:,} row{'s' if rows != 1 else ''}"
                 + (f", {drawn} picture{'s' if drawn != 1 else ''}" if figs else "")
             )
+    found.maps = ctx.maps
     _data_quality(log, found)
     return found
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ._explore_js import SCRIPT_HASH
+
 __all__ = [
     "CSS",
     "CSP",
@@ -11,9 +13,13 @@ __all__ = [
     "ABOUT_FINGERPRINTS",
 ]
 
-#: Content-Security-Policy of the report: nothing may load or run, except inline style and
-#: embedded (data:) pictures. Even a value that escaped escaping could not run a script.
-CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
+#: Content-Security-Policy of the report: nothing may load or run, except inline style,
+#: embedded (data:) pictures and the one script of the explorable maps, named by its hash.
+#: Even a value that escaped escaping could not run a script.
+CSP = (
+    "default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
+    f"script-src {SCRIPT_HASH}; base-uri 'none'; form-action 'none'"
+)
 
 #: Every rule is scoped to ``.jm-report`` so the report can sit inside a notebook page.
 CSS = """
@@ -47,20 +53,51 @@ CSS = """
 .jm-report figure img { max-width: 100%; height: auto; border: 1px solid var(--line); border-radius: 6px;
   background: #fff; }
 .jm-report figcaption { color: var(--muted); font-size: 13px; }
-.jm-report .jm-table-wrap { overflow-x: auto; margin: 6px 0; }
-.jm-report table { border-collapse: collapse; font-size: 13px; width: max-content; max-width: none; }
+.jm-report .jm-table-wrap { margin: 6px 0; max-width: 100%; }
+.jm-report table { border-collapse: collapse; font-size: 13px; max-width: 100%; }
 .jm-report th, .jm-report td { padding: 4px 10px; border-bottom: 1px solid var(--line); text-align: left;
   vertical-align: top; }
 .jm-report th { background: var(--bg); font-weight: 600; white-space: nowrap; }
-.jm-report td.num, .jm-report th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-.jm-report td.text { white-space: nowrap; }
-.jm-report td.long { white-space: normal; min-width: 14em; max-width: 30em; }
-.jm-report figure.jm-wide { overflow-x: auto; }
+.jm-report td.num, .jm-report th.num { text-align: right; font-variant-numeric: tabular-nums; }
+.jm-report td.num { white-space: nowrap; }
+.jm-report .jm-allcols table { font-size: 11px; }
+.jm-report .jm-allcols th, .jm-report .jm-allcols td { padding: 3px 4px; white-space: normal; }
+.jm-report th { white-space: normal; }
+.jm-report td.text { overflow-wrap: anywhere; }
+.jm-report td.long { min-width: 12em; max-width: 30em; }
+.jm-report .jm-explore { position: relative; margin: 8px 0; }
+.jm-report .jm-x-controls { display: flex; flex-wrap: wrap; gap: 6px 18px; align-items: center; font-size: 14px; }
+.jm-report .jm-x-controls input[type=range] { width: 260px; vertical-align: middle; }
+.jm-report .jm-x-zoom button { min-width: 32px; margin-right: 4px; cursor: pointer; }
+.jm-report .jm-x-status { font-size: 13px; color: var(--muted); margin: 4px 0; height: 3.2em;
+  contain: strict; }
+.jm-report svg.jm-x-map { display: block; width: 100%; border: 1px solid var(--line); border-radius: 6px;
+  background: #fff; cursor: grab; touch-action: none; user-select: none; contain: strict; }
+.jm-report .jm-x-map text { font-size: 9px; text-anchor: middle; fill: #102030; pointer-events: none; }
+.jm-report .jm-x-map text.jm-x-fig { fill: #3a4a60; font-size: 8px; }
+.jm-report .jm-x-map text.jm-x-elabel { font-size: 7.5px; fill: #44505f; paint-order: stroke;
+  stroke: #fff; stroke-width: 2.5px; }
+.jm-report svg.jm-x-map.jm-time text.jm-x-j, .jm-report svg.jm-x-map:not(.jm-time) text.jm-x-t { display: none; }
+.jm-report .jm-x-map text.jm-x-mlabel { fill: #fff; font-weight: bold; font-size: 7px; }
+.jm-report .jm-x-map rect { stroke: #2f4f7f; stroke-width: 0.8; cursor: pointer; }
+.jm-report .jm-x-map .jm-x-node:hover rect { stroke-width: 2; }
+.jm-report .jm-x-map path { fill: none; stroke: #7d8da3; stroke-opacity: 0.75; }
+.jm-report .jm-x-map path.jm-x-back { stroke: #d98a2b; stroke-opacity: 0.7; }
+.jm-report .jm-x-map path:hover { stroke-opacity: 1; stroke: #1d4f91; }
+.jm-report .jm-x-map circle.jm-x-start { fill: #5aa469; }
+.jm-report .jm-x-map circle.jm-x-end { fill: #6d6d6d; }
+.jm-report .jm-x-tip { position: absolute; z-index: 3; max-width: 320px; background: #fff; font-size: 13px;
+  border: 1px solid var(--line); border-radius: 6px; padding: 6px 10px; pointer-events: none;
+  box-shadow: 0 2px 8px rgba(0,0,0,.12); overflow-wrap: anywhere; }
+.jm-report .jm-x-panel { background: var(--bg); border: 1px solid var(--line); border-radius: 6px;
+  padding: 8px 12px; margin: 6px 0; font-size: 13px; overflow-wrap: anywhere; }
 .jm-report .jm-more { color: var(--muted); font-size: 13px; }
 .jm-report ul.jm-warnings { color: var(--warn); font-size: 14px; padding-left: 20px; }
 .jm-report footer { color: var(--muted); font-size: 13px; padding-top: 14px; }
 .jm-report footer code { font-size: 12px; overflow-wrap: anywhere; }
-@media print { .jm-report nav { position: static; } .jm-report section { break-inside: avoid-page; } }
+.jm-report .jm-more, .jm-report .jm-note, .jm-report li { overflow-wrap: anywhere; }
+@media print { .jm-report nav { position: static; } .jm-report section { break-inside: avoid-page; }
+  .jm-report .jm-explore { display: none; } }
 """
 
 SUMMARY_EXPLAIN = (

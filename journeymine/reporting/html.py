@@ -2,10 +2,13 @@
 
 :func:`render_html` turns :class:`~journeymine.reporting._analyses.Findings` into one
 HTML file that needs no network to open: inline CSS, pictures embedded as
-``data:`` URIs (SVG inside ``<img>``, where no script in a picture can run), no
-JavaScript, no web fonts, and a Content-Security-Policy that forbids loading or
-running anything else. Every value that comes from the data goes through
-:func:`~journeymine.reporting._safe.esc` (``html.escape``).
+``data:`` URIs (SVG inside ``<img>``, where no script in a picture can run), no web
+fonts, and a Content-Security-Policy that forbids loading anything and running any
+script but one: the hand-written script of the explorable maps
+(:mod:`~journeymine.reporting._explore_js`, allowed by its hash), which draws each
+map from JSON data (:mod:`~journeymine.reporting._explore`). Every value that comes
+from the data goes through :func:`~journeymine.reporting._safe.esc`
+(``html.escape``), or reaches the page as escaped JSON that the script puts in as text.
 
 Examples
 --------
@@ -19,16 +22,26 @@ from __future__ import annotations
 
 import base64
 import math
+import re
 from typing import Any
 
 import pandas as pd
 
 from ._analyses import DETAIL_TABLES, SPECS, Findings
 from ._analyses import spec as _spec
+from ._explore import map_json
+from ._explore_js import SCRIPT
 from ._safe import esc
 from ._template import ABOUT_EXPLAIN, ABOUT_FINGERPRINTS, CSP, CSS, QUALITY_EXPLAIN, SUMMARY_EXPLAIN
 
-__all__ = ["render_html", "render_fragment", "table_html", "format_duration"]
+__all__ = [
+    "render_html",
+    "render_fragment",
+    "table_html",
+    "format_duration",
+    "KEY_COLUMNS",
+    "for_reader",
+]
 
 #: Sections that are always in the report (with a note when they could not be made).
 _ALWAYS = (
@@ -135,8 +148,80 @@ def _kind(name: str, s: pd.Series) -> str:
     return "text"
 
 
-def table_html(frame: pd.DataFrame, *, max_rows: int = _MAX_ROWS, source: str | None = None) -> str:
-    """An HTML table of the first ``max_rows`` rows; every header and cell is escaped."""
+#: The columns a reader looks at first, by table; the others fold into "All N columns".
+KEY_COLUMNS = {
+    "pain_points": (
+        "rank",
+        "kind",
+        "where",
+        "conversions_lost",
+        "hours_lost",
+        "journeys_affected",
+        "detail",
+    ),
+    "handoffs": (
+        "from",
+        "to",
+        "handoffs",
+        "journeys",
+        "median_delay",
+        "conversion_difference",
+        "conversions_lost",
+    ),
+    "dropoffs": (
+        "touchpoint",
+        "journeys",
+        "lost",
+        "exit_rate",
+        "conversion_rate",
+        "conversions_lost",
+        "share_of_lost",
+    ),
+    "dead_ends": (
+        "touchpoint",
+        "journeys",
+        "conversion",
+        "overall_conversion",
+        "conversions_lost",
+        "dead_end",
+    ),
+    "silent_gaps": ("case_id", "from_activity", "to_activity", "gap", "expected_gap", "waiting_on"),
+    "loops": (
+        "touchpoint",
+        "journeys",
+        "looping_journeys",
+        "loop_share",
+        "extra_visits",
+        "median_extra_time",
+    ),
+}
+_MAX_COLS = 8
+
+
+def table_html(
+    frame: pd.DataFrame,
+    *,
+    max_rows: int = _MAX_ROWS,
+    source: str | None = None,
+    key: tuple[str, ...] | None = None,
+) -> str:
+    """An HTML table of the first ``max_rows`` rows; every header and cell is escaped.
+
+    A table wider than ``key`` (or than eight columns) shows those columns first and
+    folds the whole table into a ``<details>`` ("All N columns"), so nothing scrolls sideways.
+    """
+    cols = [c for c in (key or ()) if c in frame.columns] or list(frame.columns[:_MAX_COLS])
+    if len(cols) < frame.shape[1]:
+        short = _table(frame[cols], max_rows, source)
+        full = _table(frame, max_rows, None)
+        return (
+            f'{short}<details class="jm-allcols"><summary>All {frame.shape[1]} columns</summary>'
+            f"{full}</details>"
+        )
+    return _table(frame, max_rows, source)
+
+
+def _table(frame: pd.DataFrame, max_rows: int, source: str | None) -> str:
     head = frame.head(max_rows)
     kinds = [_kind(str(c), frame[c]) for c in frame.columns]
     cls = ["num" if k in ("int", "float", "share", "duration") else "text" for k in kinds]
@@ -183,21 +268,83 @@ def _png_size(png: bytes) -> tuple[int, int]:
 
 
 def _figure(name: str, figure: dict[str, bytes], caption: str) -> str:
-    """An embedded picture (SVG in an ``<img>``: nothing in it can run). A wide map keeps its
-    natural size in a box that scrolls sideways, so its labels stay readable."""
+    """An embedded picture (SVG in an ``<img>``: nothing in it can run), as wide as the page
+    at most (a wide map shrinks rather than scroll sideways; its file keeps full size)."""
     data = base64.b64encode(figure["svg"]).decode("ascii")
-    width, height = _png_size(figure.get("png", b""))
-    img = f'<img alt="{esc(caption)}" src="data:image/svg+xml;base64,{data}"'
+    width, _ = _png_size(figure.get("png", b""))
+    img = f'<img alt="{esc(caption)}" src="data:image/svg+xml;base64,{data}">'
+    note = ""
     if width > 1600:
-        shown = min(width, 4000)
-        return (
-            f'<figure id="fig-{esc(name)}" class="jm-wide">{img} style="width:{shown}px;max-width:none">'
-            f"<figcaption>Wide picture: scroll sideways to see all of it.</figcaption></figure>"
+        note = (
+            f"<figcaption>A large picture, shrunk to the page: figures/{esc(name)}.svg "
+            "(next to this report when it was written to a folder) has it at full size."
+            "</figcaption>"
         )
-    return f'<figure id="fig-{esc(name)}">{img}></figure>'
+    return f'<figure id="fig-{esc(name)}">{img}{note}</figure>'
+
+
+def _explorer(name: str, data: dict[str, Any], static: str) -> str:
+    """The explorable map (drawn by the page's script from JSON) and its static picture."""
+    unit = esc(data.get("unit", "touchpoints"))
+    controls = (
+        f'<div class="jm-x-controls"><label>Detail ({unit} shown) '
+        f'<input type="range" min="0" max="0" step="1" aria-label="detail"></label>'
+        '<label>Show <select aria-label="show"><option value="journeys">journeys per step</option>'
+        '<option value="time">median time per step</option></select></label>'
+        '<span class="jm-x-zoom"><button type="button" class="jm-x-in" title="zoom in">+</button>'
+        '<button type="button" class="jm-x-out" title="zoom out">−</button>'
+        '<button type="button" class="jm-x-fit" title="whole map">fit</button></span></div>'
+    )
+    box = (
+        f'<div class="jm-explore" id="explore-{esc(name)}" data-source="data-{esc(name)}" hidden>'
+        f'{controls}<p class="jm-x-status"></p>'
+        '<svg class="jm-x-map" role="img" preserveAspectRatio="xMidYMid meet"></svg>'
+        '<div class="jm-x-tip" hidden></div><div class="jm-x-panel" hidden></div>'
+        '<p class="jm-more">Drag to move, scroll (or +/−) to zoom; point at a box or a step '
+        "for its figures, click a box for the most frequent paths through it.</p></div>"
+        f'<script type="application/json" id="data-{esc(name)}">{map_json(data)}</script>'
+    )
+    return (
+        f'{box}<details class="jm-static" open><summary>Static picture (for print and e-mail)'
+        f"</summary>{static}</details>"
+    )
 
 
 # --------------------------------------------------------------------------- sections
+
+#: Pointers into the Python object, and what the report's reader is told instead.
+_READER_WORDS = (
+    (
+        re.compile(r"they are kept in log\.rejected with a 'reason' column"),
+        "the table of rows set aside, in this section, gives the reasons",
+    ),
+    (
+        re.compile(r"kept in log\.rejected with reason '([^']*)'"),
+        r"set aside (reason: \1; see the table of rows set aside in this section)",
+    ),
+    (
+        re.compile(r"See log\.stitching\."),
+        "The identity stitching table in this section gives the figures per source.",
+    ),
+    (re.compile(r"^map_stages: "), "Stages: "),
+    (re.compile(r"\blog\.rejected\b"), "the rows set aside"),
+    (re.compile(r"\blog\.stitching\b"), "the identity stitching table"),
+)
+
+
+def for_reader(note: str) -> str:
+    """A warning reworded for the report's reader: no Python attribute names.
+
+    Examples
+    --------
+    >>> from journeymine.reporting.html import for_reader
+    >>> for_reader("3 of 9 rows were rejected (duplicate: 3); they are kept in "
+    ...            "log.rejected with a 'reason' column.")
+    '3 of 9 rows were rejected (duplicate: 3); the table of rows set aside, in this section, gives the reasons.'
+    """
+    for pattern, words in _READER_WORDS:
+        note = pattern.sub(words, note)
+    return note
 
 
 def _cards(summary: dict[str, Any]) -> str:
@@ -256,14 +403,17 @@ def _analysis_body(found: Findings, name: str) -> str:
     for fname, owner in found.figure_owner.items():
         if owner == name:
             title = _spec(name).title
-            parts.append(_figure(fname, found.figures[fname], title))
+            picture = _figure(fname, found.figures[fname], title)
+            if fname in found.maps:
+                picture = _explorer(fname, found.maps[fname], picture)
+            parts.append(picture)
             if fname in found.notes and fname != name:
                 parts.append(f'<p class="jm-note">{esc(found.notes[fname])}</p>')
     drawn = any(owner == name for owner in found.figure_owner.values())
     tables = [t for t, owner in found.table_owner.items() if owner == name]
     for t in tables:
         title = found.table_titles.get(t, t.replace("_", " "))
-        table = table_html(found.tables[t], source=f"tables/{t}.csv")
+        table = table_html(found.tables[t], source=f"tables/{t}.csv", key=KEY_COLUMNS.get(t))
         if drawn and t in DETAIL_TABLES:
             parts.append(f"<details><summary>{esc(title)} (table)</summary>{table}</details>")
         else:
@@ -297,7 +447,7 @@ def render_fragment(found: Findings, *, run: dict[str, Any] | None = None) -> st
             title = found.table_titles.get(t, t)
             quality.append(f"<h3>{esc(title)}</h3>" + table_html(found.tables[t], max_rows=50))
     if found.warnings:
-        items = "".join(f"<li>{esc(w)}</li>" for w in found.warnings)
+        items = "".join(f"<li>{esc(for_reader(w))}</li>" for w in found.warnings)
         quality.append(f'<h3>warnings</h3><ul class="jm-warnings">{items}</ul>')
     if not quality:
         quality.append('<p class="jm-note">No rows were set aside and there were no warnings.</p>')
@@ -317,6 +467,7 @@ def render_fragment(found: Findings, *, run: dict[str, Any] | None = None) -> st
         f"<style>{CSS}</style>"
         f'<div class="jm-report"><header><h1>{esc(found.title)}</h1><p class="jm-sub">{esc(sub)}</p></header>'
         f"<nav>{nav}</nav>{''.join(h for _, _, h in sections)}{_footer(run)}</div>"
+        + (f"<script>{SCRIPT}</script>" if found.maps else "")
     )
 
 

@@ -357,3 +357,22 @@ def test_real_receipt_log(real_data):
     # the drill-down gives every row's journeys
     for _, row in p.head(5).iterrows():
         assert len(jm.affected_journeys(log, row)) == row["journeys_affected"]
+
+
+def test_baselines_set_by_the_user_reach_the_silent_gap_rows():
+    """Saying a step usually takes a month: its two-week waits are no longer a silence."""
+    log = jm.datasets.load_sample()
+    where = "support ticket opened \u2192 support reply"
+    base = jm.pain_points(log, goal="purchase")
+    assert ("silent_gap", where) in set(zip(base["kind"], base["where"], strict=True))
+    fixed = [{"from": "support ticket opened", "to": "support reply", "wait": "30D"}]
+    again = jm.pain_points(log, goal="purchase", baselines=fixed)
+    assert ("silent_gap", where) not in set(zip(again["kind"], again["where"], strict=True))
+    assert again.attrs["journeymine"]["params"]["baselines"] == fixed
+    for i in range(len(again)):
+        row = again.iloc[i]
+        assert len(jm.affected_journeys(log, row)) == row["journeys_affected"]
+    with pytest.raises(jm.InvalidParameterError, match="baselines"):
+        jm.pain_points(
+            log, goal="purchase", baselines=[{"from": "nowhere", "to": "x", "wait": "1D"}]
+        )

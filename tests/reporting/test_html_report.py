@@ -41,7 +41,16 @@ def run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _no_live_markup(html: str) -> None:
-    """No script, no external resource, no event handler anywhere in the document."""
+    """No script but the explorable map's own (named by its hash in the CSP) and its JSON
+    data (never run), no external resource, no event handler anywhere in the document."""
+    from journeymine.reporting._explore_js import SCRIPT, SCRIPT_HASH
+    from journeymine.reporting._safe import esc
+
+    assert html.count(f"<script>{SCRIPT}</script>") <= 1
+    if "<script>" in html:  # allowed by its hash, and by nothing else
+        assert f"script-src {esc(SCRIPT_HASH)};" in html
+    html = html.replace(f"<script>{SCRIPT}</script>", "")
+    html = re.sub(r'<script type="application/json" id="data-[a-z_]+">[^<]*</script>', "", html)
     assert "<script" not in html.lower()
     assert not re.search(r"\son[a-z]+\s*=", html, flags=re.I)
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:|//)""", html, flags=re.I)
@@ -53,6 +62,9 @@ def test_report_is_self_contained_and_escapes_data(run_folder: Path, evil_names)
     html = (run_folder / "report.html").read_text(encoding="utf-8")
     _no_live_markup(html)
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html  # shown as text
+    # notes speak to the report's reader, not to a Python user
+    for python in ("log.rejected", "log.stitching", "map_stages:"):
+        assert python not in html, python
     assert "=HYPERLINK(&quot;http://x&quot;)" in html
     assert 'http-equiv="Content-Security-Policy"' in html
     for section in SECTIONS:
