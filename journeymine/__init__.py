@@ -53,6 +53,7 @@ from .io import from_arrow, from_pandas, from_pm4py, read_csv, read_json, read_p
 from .journeys import combine, map_stages, split_journeys
 from .log import JourneyLog
 from .plotting import (
+    plot_comparison,
     plot_funnel,
     plot_journey,
     plot_periods,
@@ -106,6 +107,7 @@ __all__ = [
     "SegmentComparison",
     "PeriodComparison",
     "Personas",
+    "plot_comparison",
     "plot_segments",
     "plot_periods",
     "plot_personas",

@@ -72,6 +72,7 @@ if TYPE_CHECKING:
 __all__ = [
     "arrays",
     "EventArrays",
+    "new_log",
     "case_codes",
     "event_times",
     "case_table",
@@ -103,6 +104,27 @@ def arrays(log: JourneyLog) -> EventArrays:
     ([0, 0, 0], False)
     """
     return EventArrays(log)
+
+
+def new_log(log: JourneyLog, events: pd.DataFrame | None = None, **changes: Any) -> JourneyLog:
+    """A new log sharing everything with ``log`` but the events and what ``changes`` names.
+
+    This is how modules outside the core derive a log from another one. ``events``
+    must already be canonical and sorted as the log keeps them (by journey, time and
+    input order); ``changes`` may name ``rejected``, ``ongoing`` (one flag per
+    journey), ``name``, ``customer_key``, ``observation_end`` and ``stitching``.
+    Nothing is checked or copied, and the new log starts with an empty cache.
+
+    Examples
+    --------
+    >>> import journeymine as jm
+    >>> from journeymine.derive import new_log
+    >>> log = jm.datasets.load_sample()
+    >>> renamed = new_log(log, name="renamed")
+    >>> renamed.name, len(renamed) == len(log), log.name == "renamed"
+    ('renamed', True, False)
+    """
+    return log._replace(events, **changes)
 
 
 def case_codes(log: JourneyLog) -> np.ndarray:

@@ -18,7 +18,7 @@ import pandas as pd
 
 from . import _rules
 from ._validation import validate_params
-from .derive import arrays
+from .derive import arrays, new_log
 from .errors import InvalidParameterError
 from .log import DIRECTION_DTYPE, JourneyLog
 from .schema import DIRECTION, DIRECTIONS
@@ -111,7 +111,7 @@ def classify_direction(log: JourneyLog, rules: Rules) -> JourneyLog:
     )
     direction = pd.Categorical.from_codes(codes.astype(np.int8), dtype=DIRECTION_DTYPE)
     events = log.events.assign(**{DIRECTION: direction})
-    return log._replace(events)
+    return new_log(log, events)
 
 
 def _current(log: JourneyLog) -> np.ndarray:

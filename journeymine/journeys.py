@@ -10,12 +10,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ._encode import TIME_MAX, TIME_MIN, to_categorical
 from ._validation import (
+    Constraint,
     InstanceOf,
     Predicate,
     check_column,
@@ -24,7 +26,7 @@ from ._validation import (
     validate_params,
     warn,
 )
-from .derive import Goal, arrays, goal_mask
+from .derive import Goal, arrays, goal_mask, new_log
 from .errors import DataQualityWarning, InvalidParameterError
 from .log import DIRECTION_DTYPE, JourneyLog, canonical_order, sort_canonical
 from .schema import ACTIVITY, CANONICAL_COLUMNS, CASE, CUSTOMER, DIRECTION, TIMESTAMP
@@ -32,6 +34,21 @@ from .schema import ACTIVITY, CANONICAL_COLUMNS, CASE, CUSTOMER, DIRECTION, TIME
 __all__ = ["combine", "split_journeys", "map_stages"]
 
 
+class _LogSources(Constraint):
+    def ok(self, value: Any) -> bool:
+        if isinstance(value, Mapping):
+            items = list(value.values())
+        elif isinstance(value, Sequence) and not isinstance(value, str):
+            items = list(value)
+        else:
+            return False
+        return all(isinstance(lg, JourneyLog) for lg in items)
+
+    def __str__(self) -> str:
+        return "a list or dict of JourneyLog"
+
+
+@validate_params({"logs": [_LogSources()]})
 def combine(
     logs: Sequence[JourneyLog] | Mapping[str, JourneyLog],
     *,
@@ -154,22 +171,9 @@ def _sources(
     if isinstance(logs, Mapping):
         names = [str(k) for k in logs]
         items = list(logs.values())
-    elif isinstance(logs, Sequence) and not isinstance(logs, str):
+    else:  # a list of JourneyLog, as combine declares
         items = list(logs)
-        names = [
-            lg.name or f"source_{i}" if isinstance(lg, JourneyLog) else ""
-            for i, lg in enumerate(items)
-        ]
-    else:
-        raise InvalidParameterError(
-            f"The 'logs' parameter of {func} must be a list or dict of JourneyLog. Got {type(logs).__name__} instead."
-        )
-    for i, lg in enumerate(items):
-        if not isinstance(lg, JourneyLog):
-            raise InvalidParameterError(
-                f"The 'logs' parameter of {func} must hold JourneyLog objects. Item {i} is a "
-                f"{type(lg).__name__}."
-            )
+        names = [lg.name or f"source_{i}" for i, lg in enumerate(items)]
     if len(set(names)) != len(names):
         names = [f"{n}_{i}" for i, n in enumerate(names)]
     return names, items
@@ -437,7 +441,7 @@ def split_journeys(
         # obs - t <= gap, written so that no int64 difference can overflow
         censored = ts[last] >= max(obs.value - gap_max.value, np.iinfo(np.int64).min + 1)
         ongoing = ongoing | (censored & ~goal[last])
-    return log._replace(events, ongoing=ongoing, observation_end=obs)
+    return new_log(log, events, ongoing=ongoing, observation_end=obs)
 
 
 def _observation_end(value: object, func: str) -> pd.Timestamp:
@@ -563,4 +567,4 @@ def map_stages(
     events[column] = pd.Categorical.from_codes(
         stage_codes, categories=pd.Index(order, dtype=object), ordered=True
     )
-    return log._replace(events)
+    return new_log(log, events)

@@ -37,7 +37,7 @@ from ._validation import (
     validate_params,
     warn,
 )
-from .derive import arrays
+from .derive import arrays, new_log
 from .errors import DataQualityWarning, InvalidParameterError
 from .log import DIRECTION_DTYPE, JourneyLog, canonical_order, sort_canonical
 from .schema import (
@@ -470,7 +470,7 @@ def _select(
     if cases is not None:
         kept_cases &= cases
     if rows.all() and kept_cases.all() and ongoing is None and observation_end is None:
-        return log._replace()
+        return new_log(log)
     ev = log.events.loc[rows].reset_index(drop=True)
     for col in ev.columns:
         if isinstance(ev[col].dtype, pd.CategoricalDtype) and col != DIRECTION:
@@ -478,7 +478,7 @@ def _select(
     changes: dict[str, Any] = {"ongoing": flags[kept_cases], "rejected": _rejected_of(log, ev)}
     if observation_end is not None:
         changes["observation_end"] = observation_end
-    return log._replace(ev, **changes)
+    return new_log(log, ev, **changes)
 
 
 def _rejected_of(log: JourneyLog, events: pd.DataFrame) -> pd.DataFrame:
@@ -620,7 +620,7 @@ def with_columns(log: JourneyLog, **columns: Any) -> JourneyLog:
         out[name] = _typed(vals, name, func)
     out = out[canonical_order(list(out.columns))]
     if CASE not in values and TIMESTAMP not in values:
-        return log._replace(out)
+        return new_log(log, out)
     return _resorted(log, out, regrouped=CASE in values)
 
 
@@ -768,11 +768,11 @@ def _resorted(log: JourneyLog, events: pd.DataFrame, *, regrouped: bool) -> Jour
     frame = events.assign(_old_case=old_case)
     if not regrouped:  # same journeys, same codes: only the order inside journeys changes
         frame = sort_canonical(frame)
-        return log._replace(frame.drop(columns="_old_case"))
+        return new_log(log, frame.drop(columns="_old_case"))
     frame = sort_canonical(frame)
     case = frame[CASE].cat.codes.to_numpy()
     n_new = len(frame[CASE].cat.categories)
     last = np.full(n_new, -1, dtype=np.int64)
     last[case] = np.arange(len(case))  # the last row of each new journey
     ongoing = a.ongoing[frame["_old_case"].to_numpy()[last]] if len(case) else np.zeros(0, bool)
-    return log._replace(frame.drop(columns="_old_case"), ongoing=ongoing)
+    return new_log(log, frame.drop(columns="_old_case"), ongoing=ongoing)

@@ -204,7 +204,7 @@ CELLS = [
     ),
     py(
         """
-        buyers.plot()
+        jm.plot_comparison(buyers)
         plt.show()
         """
     ),

@@ -83,9 +83,14 @@ def test_new_user_sample_then_run(tmp_path: Path) -> None:
         "silent_gaps",
         "dead_ends",
         "pain_points",
+        "time_to_goal",
+        "attribution",
+        "after_goal",
         "data_quality",
     ):
         assert f'id="{section}"' in html, section
+    outcome_tables = {"time_to_goal", "attribution", "after_goal_summary", "after_goal_outcomes"}
+    assert outcome_tables <= set(results["tables"])
     for name, table in results["tables"].items():
         assert (out / table["files"]["csv"]).is_file(), name
         assert (out / table["files"]["parquet"]).is_file(), name
@@ -128,6 +133,12 @@ def test_run_writes_the_output_folder(project: Path) -> None:
         assert set(files) == {"png", "svg"}, name
         assert (out / files["png"]).read_bytes().startswith(b"\x89PNG")
     # run metadata: hashes of every input, no wall-clock time anywhere
+    # the outcome sections of issue #17: their tables and the time-to-goal picture
+    new = {"time_to_goal", "attribution", "after_goal_summary", "after_goal_outcomes"}
+    assert new <= set(results["tables"])
+    assert "time_to_goal" in results["figures"]
+    att = pd.read_parquet(out / results["tables"]["attribution"]["files"]["parquet"])
+    assert {"conversions", "removal_effect", "linear_conversions"} <= set(att.columns)
     roles = sorted(i["role"] for i in results["run"]["inputs"])
     assert roles == ["identity", "source", "source"]
     assert results["run"]["config_sha256"] == hashlib.sha256(project.read_bytes()).hexdigest()
@@ -518,7 +529,13 @@ def test_run_on_real_receipt_reduced_to_case_activity_time_group(
     assert {"handoffs", "silent_gaps", "dropoffs", "dead_ends", "pain_points"} <= set(
         results["analyses"]["ran"]
     )
-    assert list(results["skipped"]) == ["stage_map", "funnel", "repeat_contacts", "comparison"]
+    assert list(results["skipped"]) == [
+        "stage_map",
+        "funnel",
+        "repeat_contacts",
+        "attribution",
+        "comparison",
+    ]
 
 
 def test_printed_pain_points_work_with_either_column_set() -> None:

@@ -164,17 +164,7 @@ class JourneyModel:
                 "return_start",
                 _check_row(self.return_start, known, "return_start", f, allow_end=False),
             )
-
-        if not isinstance(self.transitions, Mapping):
-            raise InvalidParameterError(
-                f"The 'transitions' parameter of {f} must be a mapping of touchpoint to "
-                f"{{next touchpoint: probability}}. Got {show_value(self.transitions)} instead."
-            )
-        rows: dict[str, Mapping[str, float]] = {}
-        for source, row in self.transitions.items():
-            _check_name(source, known, "transitions", f)
-            rows[source] = _check_row(row, known, "transitions", f, source=source)
-        _set(self, "transitions", MappingProxyType(rows))
+        _set(self, "transitions", _checked_transitions(self.transitions, known, f))
 
         if isinstance(self.goals, str):
             _set(self, "goals", (self.goals,))
@@ -184,89 +174,11 @@ class JourneyModel:
         _set(self, "goals", goals)
 
         _set(self, "default_delay", _as_delay(self.default_delay, "default_delay", f))
-        if not isinstance(self.delays, Mapping):
-            raise InvalidParameterError(
-                f"The 'delays' parameter of {f} must be a mapping of (source, target) to a "
-                f"delay. Got {show_value(self.delays)} instead."
-            )
-        delays: dict[tuple[str, str], Delay] = {}
-        for key, value in self.delays.items():
-            if not (isinstance(key, tuple) and len(key) == 2):
-                raise InvalidParameterError(
-                    f"The 'delays' parameter of {f} must have (source, target) pairs as keys. "
-                    f"Got {show_value(key)} instead."
-                )
-            src, tgt = key
-            if src != "*":
-                _check_name(src, known, "delays", f)
-            if tgt != "*":
-                _check_name(tgt, known, "delays", f)
-            delays[(src, tgt)] = _as_delay(value, "delays", f)
-        _set(self, "delays", MappingProxyType(delays))
-
-        if not isinstance(self.attributes, Mapping):
-            raise InvalidParameterError(
-                f"The 'attributes' parameter of {f} must be a mapping of attribute name to "
-                f"{{value: probability}}. Got {show_value(self.attributes)} instead."
-            )
-        attrs: dict[str, Mapping[str, float]] = {}
-        for attr, dist in self.attributes.items():
-            if not isinstance(attr, str) or attr in CANONICAL_COLUMNS or attr in TRUTH_COLUMNS:
-                raise InvalidParameterError(
-                    f"The 'attributes' parameter of {f} must use names that are not canonical "
-                    f"or ground-truth columns. Got {show_value(attr)} instead."
-                )
-            attrs[attr] = _check_dist(dist, "attributes", f, f"attribute {attr!r}", str)
-        _set(self, "attributes", MappingProxyType(attrs))
-
-        mods = tuple(_as_modifier(m) for m in self.modifiers)
-        seen_gaps: set[tuple[str, str]] = set()
-        for m in mods:
-            if isinstance(m, SilentGap):
-                _check_name(m.source, known, "modifiers", f)
-                _check_name(m.target, known, "modifiers", f)
-                if (m.source, m.target) in seen_gaps:
-                    raise InvalidParameterError(
-                        f"The 'modifiers' parameter of {f} must have at most one SilentGap per "
-                        f"transition. Got two for {(m.source, m.target)!r} instead."
-                    )
-                seen_gaps.add((m.source, m.target))
-            else:
-                if m.attribute not in attrs:
-                    raise InvalidParameterError(
-                        f"The 'modifiers' parameter of {f} must refer to attributes of the "
-                        f"model {list(attrs)!r}. Got {m.attribute!r} instead."
-                    )
-                if m.value not in attrs[m.attribute]:
-                    raise InvalidParameterError(
-                        f"The 'modifiers' parameter of {f} must refer to values of attribute "
-                        f"{m.attribute!r} {list(attrs[m.attribute])!r}. Got {show_value(m.value)} "
-                        "instead."
-                    )
-                if m.source in (START_STATE, RETURN_STATE):
-                    _check_row(m.transitions, known, "modifiers", f, allow_end=False)
-                else:
-                    _check_name(m.source, known, "modifiers", f)
-                    _check_row(m.transitions, known, "modifiers", f, source=m.source)
-        _set(self, "modifiers", mods)
-
-        if not isinstance(self.markers, Mapping):
-            raise InvalidParameterError(
-                f"The 'markers' parameter of {f} must be a mapping of flag name to "
-                f"touchpoints. Got {show_value(self.markers)} instead."
-            )
-        markers: dict[str, tuple[str, ...]] = {}
-        for flag, members in self.markers.items():
-            if not isinstance(flag, str) or flag in TRUTH_COLUMNS or flag in attrs:
-                raise InvalidParameterError(
-                    f"The 'markers' parameter of {f} must use names that are not ground-truth "
-                    f"columns or attributes. Got {show_value(flag)} instead."
-                )
-            members = (members,) if isinstance(members, str) else tuple(members)
-            for m_name in members:
-                _check_name(m_name, known, "markers", f)
-            markers[flag] = members
-        _set(self, "markers", MappingProxyType(markers))
+        _set(self, "delays", _checked_delays(self.delays, known, f))
+        attrs = _checked_attributes(self.attributes, f)
+        _set(self, "attributes", attrs)
+        _set(self, "modifiers", _checked_modifiers(self.modifiers, known, attrs, f))
+        _set(self, "markers", _checked_markers(self.markers, known, attrs, f))
 
         jpc = _check_dist(
             self.journeys_per_customer, "journeys_per_customer", f, "journeys per customer", int
@@ -547,3 +459,131 @@ class JourneyModel:
             name=name,
             **kwargs,
         )
+
+
+# ---------------------------------------------------------------------- field checks
+# One checker per field kind of JourneyModel, run by __post_init__ in field order.
+
+
+def _checked_transitions(
+    value: Any, known: set[str], f: str
+) -> MappingProxyType[str, Mapping[str, float]]:
+    """The ``transitions`` field: each source's row of next-touchpoint probabilities."""
+    if not isinstance(value, Mapping):
+        raise InvalidParameterError(
+            f"The 'transitions' parameter of {f} must be a mapping of touchpoint to "
+            f"{{next touchpoint: probability}}. Got {show_value(value)} instead."
+        )
+    rows: dict[str, Mapping[str, float]] = {}
+    for source, row in value.items():
+        _check_name(source, known, "transitions", f)
+        rows[source] = _check_row(row, known, "transitions", f, source=source)
+    return MappingProxyType(rows)
+
+
+def _checked_delays(
+    value: Any, known: set[str], f: str
+) -> MappingProxyType[tuple[str, str], Delay]:
+    """The ``delays`` field: (source, target) pairs, ``"*"`` for any, to a delay."""
+    if not isinstance(value, Mapping):
+        raise InvalidParameterError(
+            f"The 'delays' parameter of {f} must be a mapping of (source, target) to a "
+            f"delay. Got {show_value(value)} instead."
+        )
+    delays: dict[tuple[str, str], Delay] = {}
+    for key, item in value.items():
+        if not (isinstance(key, tuple) and len(key) == 2):
+            raise InvalidParameterError(
+                f"The 'delays' parameter of {f} must have (source, target) pairs as keys. "
+                f"Got {show_value(key)} instead."
+            )
+        src, tgt = key
+        if src != "*":
+            _check_name(src, known, "delays", f)
+        if tgt != "*":
+            _check_name(tgt, known, "delays", f)
+        delays[(src, tgt)] = _as_delay(item, "delays", f)
+    return MappingProxyType(delays)
+
+
+def _checked_attributes(value: Any, f: str) -> MappingProxyType[str, Mapping[str, float]]:
+    """The ``attributes`` field: per attribute name, a distribution of its values."""
+    if not isinstance(value, Mapping):
+        raise InvalidParameterError(
+            f"The 'attributes' parameter of {f} must be a mapping of attribute name to "
+            f"{{value: probability}}. Got {show_value(value)} instead."
+        )
+    attrs: dict[str, Mapping[str, float]] = {}
+    for attr, dist in value.items():
+        if not isinstance(attr, str) or attr in CANONICAL_COLUMNS or attr in TRUTH_COLUMNS:
+            raise InvalidParameterError(
+                f"The 'attributes' parameter of {f} must use names that are not canonical "
+                f"or ground-truth columns. Got {show_value(attr)} instead."
+            )
+        attrs[attr] = _check_dist(dist, "attributes", f, f"attribute {attr!r}", str)
+    return MappingProxyType(attrs)
+
+
+def _checked_modifiers(
+    value: Any, known: set[str], attrs: Mapping[str, Mapping[str, float]], f: str
+) -> tuple[SilentGap | SegmentEffect, ...]:
+    """The ``modifiers`` field: silent gaps (one per transition) and segment effects."""
+    mods = tuple(_as_modifier(m) for m in value)
+    seen_gaps: set[tuple[str, str]] = set()
+    for m in mods:
+        if isinstance(m, SilentGap):
+            _check_name(m.source, known, "modifiers", f)
+            _check_name(m.target, known, "modifiers", f)
+            if (m.source, m.target) in seen_gaps:
+                raise InvalidParameterError(
+                    f"The 'modifiers' parameter of {f} must have at most one SilentGap per "
+                    f"transition. Got two for {(m.source, m.target)!r} instead."
+                )
+            seen_gaps.add((m.source, m.target))
+        else:
+            _check_segment_effect(m, known, attrs, f)
+    return mods
+
+
+def _check_segment_effect(
+    m: SegmentEffect, known: set[str], attrs: Mapping[str, Mapping[str, float]], f: str
+) -> None:
+    if m.attribute not in attrs:
+        raise InvalidParameterError(
+            f"The 'modifiers' parameter of {f} must refer to attributes of the "
+            f"model {list(attrs)!r}. Got {m.attribute!r} instead."
+        )
+    if m.value not in attrs[m.attribute]:
+        raise InvalidParameterError(
+            f"The 'modifiers' parameter of {f} must refer to values of attribute "
+            f"{m.attribute!r} {list(attrs[m.attribute])!r}. Got {show_value(m.value)} "
+            "instead."
+        )
+    if m.source in (START_STATE, RETURN_STATE):
+        _check_row(m.transitions, known, "modifiers", f, allow_end=False)
+    else:
+        _check_name(m.source, known, "modifiers", f)
+        _check_row(m.transitions, known, "modifiers", f, source=m.source)
+
+
+def _checked_markers(
+    value: Any, known: set[str], attrs: Mapping[str, Mapping[str, float]], f: str
+) -> MappingProxyType[str, tuple[str, ...]]:
+    """The ``markers`` field: flag name to the touchpoints that set it."""
+    if not isinstance(value, Mapping):
+        raise InvalidParameterError(
+            f"The 'markers' parameter of {f} must be a mapping of flag name to "
+            f"touchpoints. Got {show_value(value)} instead."
+        )
+    markers: dict[str, tuple[str, ...]] = {}
+    for flag, members in value.items():
+        if not isinstance(flag, str) or flag in TRUTH_COLUMNS or flag in attrs:
+            raise InvalidParameterError(
+                f"The 'markers' parameter of {f} must use names that are not ground-truth "
+                f"columns or attributes. Got {show_value(flag)} instead."
+            )
+        members = (members,) if isinstance(members, str) else tuple(members)
+        for m_name in members:
+            _check_name(m_name, known, "markers", f)
+        markers[flag] = members
+    return MappingProxyType(markers)

@@ -186,22 +186,22 @@ def _impacts(
         ],
         dtype=float,
     )
+    # per journey: 1, known, converted, hours, hours², effort, effort² (one gather or one
+    # product per problem instead of seven: at 1M events this is 10x faster than
+    # gathering each quantity, and unions through a mask beat np.union1d's sorts)
+    per = np.vstack([np.ones(len(known)), known, conv, hours, hours**2, effort, effort**2])
     for g, idx in enumerate(groups):
         idx = sorted(idx, key=lambda i: (KINDS.index(f.kind[i]), f.where[i]))
-        aff = f.aff[idx[0]]
-        for i in idx[1:]:
-            aff = np.union1d(aff, f.aff[i])
-        raw = _sums(aff, known, conv, hours, effort)
+        aff = _union([f.aff[i] for i in idx], len(known))
+        raw = _sums(per, aff)
         # comparable: the members' comparable journeys; if they are too few, all other
         # journeys when a member compares with those (a dead end everyone reaching it
         # drops off at), else none (not assessed: the merged problem is the whole flow)
         exps = [f.exp[i] for i in idx if f.exp[i] is not None]
         exp_stats = everyone
         if exps:
-            exp = aff
-            for e in exps:
-                exp = np.union1d(exp, e)
-            exp_stats = _sums(exp, known, conv, hours, effort)
+            exp = _union([aff, *exps], len(known))
+            exp_stats = _sums(per, exp)
             if len(idx) > 1 and len(exp) - len(aff) < min_journeys:
                 by_all = any(f.exp[i] is None and f.direct[i] is None for i in idx)
                 exp_stats = everyone if by_all else raw
@@ -269,19 +269,26 @@ def _impact_table(
     return table, tuple(sets[i] for i in keep)
 
 
-def _sums(
-    cases: np.ndarray,
-    known: np.ndarray,
-    conv: np.ndarray,
-    hours: np.ndarray,
-    effort: np.ndarray,
-) -> np.ndarray:
-    h = hours[cases]
-    e = effort[cases]
-    return np.array(
-        [len(cases), known[cases].sum(), conv[cases].sum(), h.sum(), h @ h, e.sum(), e @ e, 0, 0],
-        dtype=float,
-    )
+def _sums(per: np.ndarray, cases: np.ndarray) -> np.ndarray:
+    """The per-journey quantities of ``per`` summed over ``cases`` (distinct), and two zeros."""
+    n = per.shape[1]
+    if len(cases) * 8 > n:  # a large share of all journeys: one matrix-vector product
+        mask = np.zeros(n)
+        mask[cases] = 1.0
+        total = per @ mask
+    else:
+        total = per[:, cases].sum(axis=1)
+    return np.concatenate([total, np.zeros(2)])
+
+
+def _union(sets: list[np.ndarray], n: int) -> np.ndarray:
+    """The sorted distinct journeys of several sorted sets of journey codes below ``n``."""
+    if len(sets) == 1:
+        return sets[0]
+    mask = np.zeros(n, dtype=bool)
+    for cases in sets:
+        mask[cases] = True
+    return np.flatnonzero(mask)
 
 
 def _welch(

@@ -11,12 +11,13 @@ import numpy as np
 import pandas as pd
 
 from .._validation import InstanceOf, parse_duration, validate_params
-from ..derive import Goal, arrays
+from ..derive import Goal, arrays, new_log
 from ..errors import DataQualityWarning, InvalidParameterError
 from ..log import JourneyLog
 from ..schema import ACTIVITY, CASE, CHANNEL, CUSTOMER, DEPARTMENT, DIRECTION
 from . import _common as C
 from . import _members as M
+from .outcomes import after_goal
 from .ranking import _per_journey, _Settings
 from .reachability import _dead_ends
 from .repeats import _repeats
@@ -96,7 +97,15 @@ def journey_features(
           typical, the per-journey hours of :func:`~journeymine.pain_points`;
         * ``repeat_contacts``: contacts followed by another within ``window``
           (:func:`~journeymine.repeat_contacts`; only when the log has directions);
-        * ``extra_visits``: visits to a touchpoint beyond the first (:func:`~journeymine.loops`).
+        * ``extra_visits``: visits to a touchpoint beyond the first (:func:`~journeymine.loops`);
+        * ``time_to_goal`` (Timedelta): from the journey's first event to its first goal
+          event, NaT for journeys that did not reach the goal;
+        * ``post_goal_contacts``: the customer's contacts within 30 days after the goal
+          (the ``contacts`` of :func:`~journeymine.after_goal`), 0 for journeys that did
+          not reach the goal.
+
+        ``outcome``, ``time_to_goal`` and ``post_goal_contacts`` always describe the
+        *whole* journey, even with ``cut``: they are labels, not features.
 
         Columns of fields the log does not have are left out, never filled with zeros.
 
@@ -136,6 +145,11 @@ def journey_features(
     b             lost         2      leave             0
     >>> f[["n_channels", "channel=email", "channel=web"]].to_numpy().tolist()
     [[1, False, True], [2, True, True]]
+    >>> f[["time_to_goal", "post_goal_contacts"]]
+               time_to_goal  post_goal_contacts
+    case_id
+    a       0 days 02:00:00                   0
+    b                   NaT                   0
     >>> jm.journey_features(log, goal="buy", cut="buy")["n_events"].tolist()
     [2, 2]
     >>> jm.journey_features(log, goal="buy", cut="90min")["n_events"].tolist()
@@ -161,7 +175,29 @@ def journey_features(
                 feats[name] = _zeros(whole[name])
             feats = feats[list(whole.columns)]
     feats.index = head.index
-    return pd.concat([head, feats], axis=1)
+    return pd.concat([head, feats, _goal_columns(log, goal, head.index)], axis=1)
+
+
+def _goal_columns(log: JourneyLog, goal: Goal, index: pd.Index) -> pd.DataFrame:
+    """``time_to_goal`` and ``post_goal_contacts`` of every journey, from the whole log."""
+    out = C.outcome(log, goal, _FUNC)
+    a = arrays(log)
+    ts = a.timestamps_ns
+    first = out.first_goal
+    reached = first >= 0
+    ns = np.full(a.n_cases, np.iinfo(np.int64).min, dtype=np.int64)  # NaT
+    if reached.any():
+        starts = np.asarray(a.offsets[:-1])[reached]
+        ns[reached] = ts[first[reached]] - ts[starts]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)
+        after = after_goal(log, goal=goal)
+    contacts = pd.Series(after["contacts"].to_numpy(), index=after["case_id"].astype(str))
+    post = contacts.reindex(index.astype(str), fill_value=0).to_numpy(dtype=np.int64)
+    return pd.DataFrame(
+        {"time_to_goal": pd.to_timedelta(ns, unit="ns"), "post_goal_contacts": post},
+        index=index,
+    )
 
 
 def _cut(log: JourneyLog, cut: Any, level: str) -> tuple[JourneyLog, np.ndarray | None]:
@@ -198,7 +234,7 @@ def _cut(log: JourneyLog, cut: Any, level: str) -> tuple[JourneyLog, np.ndarray 
     for col in (CASE, CUSTOMER):
         ev[col] = ev[col].cat.remove_unused_categories()
     ongoing = (np.asarray(a.ongoing, dtype=bool) | was_cut)[kept]
-    return log._replace(ev, ongoing=ongoing), kept
+    return new_log(log, ev, ongoing=ongoing), kept
 
 
 def _first_at_or_after(

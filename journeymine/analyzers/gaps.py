@@ -376,12 +376,7 @@ def _silent_tables(
     n_sil = np.bincount(inv[silent], minlength=P)
     case = case_codes(log)
     sil_idx = np.flatnonzero(silent)
-    jkey = (
-        K.distinct(case[pos[sil_idx]] * P + inv[sil_idx], case_major=True)
-        if len(sil_idx)
-        else np.zeros(0, np.int64)
-    )
-    journeys = np.bincount(jkey % P, minlength=P) if len(jkey) else np.zeros(P, np.int64)
+    journeys = _journeys_per_pair(case[pos[sil_idx]], inv[sil_idx], P)
     med_sil = K.group_quantiles(inv[silent], gap[silent], P, (0.5,), global_positions=True)[:, 0]
     wait_counts = [np.bincount(inv[silent & (waiting == w)], minlength=P) for w in range(3)]
     lo, hi = wilson_ci(n_sil, n_gaps)
@@ -408,21 +403,7 @@ def _silent_tables(
             "baseline": _BASELINES[base],
         }
     )
-    order = np.lexsort(
-        (
-            C.sort_key(summary["to_activity"]),
-            C.sort_key(summary["from_activity"]),
-            -summary["silent"].to_numpy(),
-            -np.nan_to_num(summary["share_low"].to_numpy()),
-            -np.round(hours_lost, 6),
-        )
-    )
-    rank = np.empty(P, dtype=np.int64)
-    rank[order] = np.arange(P)
-    keep = order[n_sil[order] > 0]
-    summary = summary.iloc[keep].reset_index(drop=True)
-    row_of = np.full(P, -1, dtype=np.int64)
-    row_of[keep] = np.arange(len(keep))
+    summary, rank, row_of = _ranked(summary, hours_lost, n_sil)
     tr_case = case[pos]
     internals = {
         "case_transition": tr_case,
@@ -439,6 +420,40 @@ def _silent_tables(
     per_pair = dict(rank=rank, expected=expected, cut=cut, base=base, src=src_lab, dst=dst_lab)
     gaps = _gap_rows(log, case, silent_of, per_pair)
     return gaps, summary, internals
+
+
+def _journeys_per_pair(case: np.ndarray, pair: np.ndarray, P: int) -> np.ndarray:
+    """Distinct journeys per transition pair, from the silent gaps' journeys and pairs."""
+    if not len(pair):
+        return np.zeros(P, np.int64)
+    jkey = K.distinct(case * P + pair, case_major=True)
+    return np.bincount(jkey % P, minlength=P) if len(jkey) else np.zeros(P, np.int64)
+
+
+def _ranked(
+    summary: pd.DataFrame, hours_lost: np.ndarray, n_sil: np.ndarray
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """The summary's pairs ranked (hours lost, share, silent gaps, then names), kept if silent.
+
+    Returns the kept rows in rank order, every pair's rank, and every pair's row in
+    the kept summary (-1 when it has no silent gap).
+    """
+    P = len(summary)
+    order = np.lexsort(
+        (
+            C.sort_key(summary["to_activity"]),
+            C.sort_key(summary["from_activity"]),
+            -summary["silent"].to_numpy(),
+            -np.nan_to_num(summary["share_low"].to_numpy()),
+            -np.round(hours_lost, 6),
+        )
+    )
+    rank = np.empty(P, dtype=np.int64)
+    rank[order] = np.arange(P)
+    keep = order[n_sil[order] > 0]
+    row_of = np.full(P, -1, dtype=np.int64)
+    row_of[keep] = np.arange(len(keep))
+    return summary.iloc[keep].reset_index(drop=True), rank, row_of
 
 
 def _gap_rows(

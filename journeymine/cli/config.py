@@ -45,6 +45,7 @@ from typing import Any
 import pandas as pd
 
 from .._validation import near_matches, parse_duration
+from ..analyzers.credit import METHODS as ATTRIBUTION_METHODS
 from ..errors import ConfigError
 from ..reporting import ANALYSES
 
@@ -221,6 +222,46 @@ SCHEMA: dict[str, Field] = {
                         "duration",
                         "how soon after a handoff a customer contact counts as a repeat "
                         'contact (default "7D")',
+                    ),
+                },
+            ),
+            "time_to_goal": Field(
+                "table",
+                "options of the time-to-goal analysis",
+                children={
+                    "start": Field(
+                        "str",
+                        "the touchpoint the clock starts at (default: the journey's first "
+                        "event); journeys that never reach it are left out",
+                    ),
+                },
+            ),
+            "attribution": Field(
+                "table",
+                "options of the attribution analysis",
+                children={
+                    "method": Field(
+                        "str",
+                        "how conversions are credited (default markov, shown with linear "
+                        "beside it)",
+                        choices=ATTRIBUTION_METHODS,
+                    ),
+                    "level": Field(
+                        "str", "the column whose values earn the credit (default channel)"
+                    ),
+                    "half_life": Field(
+                        "duration",
+                        'the half-life of the time_decay method (default "7D")',
+                    ),
+                },
+            ),
+            "after_goal": Field(
+                "table",
+                "options of the after-the-goal analysis",
+                children={
+                    "within": Field(
+                        "duration",
+                        'how long after the goal events are followed (default "30D")',
                     ),
                 },
             ),
@@ -490,7 +531,8 @@ def _default_analyses(data: Mapping[str, Any]) -> list[str]:
     if data.get("funnel"):
         out.append("funnel")
     if data.get("goal") is not None:
-        out += ["dropoffs", "dead_ends", "pain_points"]
+        out += ["dropoffs", "dead_ends", "time_to_goal", "attribution", "after_goal"]
+        out += ["pain_points"]
     if data.get("assumed"):
         out.append("comparison")
     return out
@@ -657,6 +699,9 @@ def _check_meaning(data: Mapping[str, Any], problems: list[str]) -> None:
         "dropoffs": ("goal", "a goal"),
         "dead_ends": ("goal", "a goal"),
         "pain_points": ("goal", "a goal"),
+        "time_to_goal": ("goal", "a goal"),
+        "attribution": ("goal", "a goal"),
+        "after_goal": ("goal", "a goal"),
     }
     for name in run:
         if name in needs and not data.get(needs[name][0]):

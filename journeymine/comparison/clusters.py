@@ -22,7 +22,7 @@ import pandas as pd
 from .._html import html_table
 from .._kernels import case_variants, distinct, positions
 from .._validation import Interval, SubsetOf, check_number, validate_params
-from ..derive import Goal, arrays, event_times
+from ..derive import Goal, arrays, event_times, new_log
 from ..derive import converted as converted_of
 from ..errors import InvalidParameterError
 from ..log import JourneyLog
@@ -122,7 +122,7 @@ class Personas:
         ev[column] = pd.Categorical.from_codes(
             codes.astype(np.int16), categories=self.assignment["persona"].cat.categories
         )
-        return log._replace(ev)
+        return new_log(log, ev)
 
     apply = label
 

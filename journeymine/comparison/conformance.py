@@ -139,12 +139,6 @@ class Comparison:
         ]
         return out
 
-    def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """Overlay the assumed and the observed maps (see :func:`journeymine.plotting.comparison.plot_comparison`)."""
-        from ..plotting.comparison import plot_comparison
-
-        return plot_comparison(self, ax=ax, **kwargs)
-
     def __repr__(self) -> str:
         return (
             f"Comparison({self.assumed.name!r} vs {self.n_journeys} journeys: fitness "

@@ -60,6 +60,7 @@ from .._journeymodel import (
     Touchpoint,
 )
 from .._validation import check_number, show_value
+from ..derive import new_log
 from ..errors import InvalidParameterError
 from ..schema import DIRECTIONS
 
@@ -323,4 +324,4 @@ def _to_log(
     flags = np.zeros(len(cases), dtype=bool)
     found = pd.Index(cases).get_indexer(pd.Index(list(ongoing), dtype=object))
     flags[found[found >= 0]] = True
-    return log._replace(ongoing=flags, observation_end=observation_end)
+    return new_log(log, ongoing=flags, observation_end=observation_end)

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .._kernels import distinct
-from .._validation import check_column, validate_params
+from .._validation import Interval, check_column, validate_params
 from ..derive import arrays
 from ..errors import InvalidParameterError
 from ..log import JourneyLog
@@ -66,6 +66,8 @@ class JourneyGraph:
         Journeys and events of the log the graph was made from.
     collapse_repeats : bool
         Whether runs of equal values were merged into one visit.
+    log : JourneyLog or None
+        The log the graph was made from (read-only).
     hidden : dict
         What :meth:`simplify` left out, counted in the full log: ``variants``,
         ``nodes``, ``edges``, ``journeys`` (journeys that cannot be traced on the map:
@@ -153,6 +155,11 @@ class JourneyGraph:
 
     # ------------------------------------------------------------------ views
     @property
+    def log(self) -> JourneyLog | None:
+        """The log the graph was made from (read-only; ``None`` when made without one)."""
+        return self._log
+
+    @property
     def is_simplified(self) -> bool:
         """Whether :meth:`simplify` hid part of the map."""
         return self._coverage is not None
@@ -196,6 +203,13 @@ class JourneyGraph:
         )
 
     # ------------------------------------------------------------------ operations
+    @validate_params(
+        {
+            "coverage": [Interval(float, 0, 1, closed="right"), None],
+            "min_journeys": [Interval(int, 1, None), None],
+            "max_nodes": [Interval(int, 1, None), None],
+        }
+    )
     def simplify(
         self,
         coverage: float | None = None,

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .._kernels import distinct
-from .._validation import check_number
 from ..schema import END, START
 from ._compute import _steps
 from .sequences import _case_variants
@@ -40,16 +39,10 @@ def simplify_graph(
     max_nodes: int | None = None,
 ) -> JourneyGraph:
     """See :meth:`JourneyGraph.simplify`."""
-    func = "simplify"
-    if coverage is not None:
-        check_number(coverage, "coverage", func, low=0, high=1, low_open=True)
-    if min_journeys is not None:
-        check_number(min_journeys, "min_journeys", func, low=1, integer=True)
-    if max_nodes is not None:
-        check_number(max_nodes, "max_nodes", func, low=1, integer=True)
+    # the parameters are checked where they are declared, on JourneyGraph.simplify
     if coverage is None and min_journeys is None and max_nodes is None:
         coverage = 0.8
-    log = graph._log
+    log = graph.log
     steps = _steps(log, graph.level, graph.collapse_repeats)
     var = _case_variants(log, graph.level, graph.collapse_repeats)
     n_var = len(var.counts)

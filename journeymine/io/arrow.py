@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from .._validation import Constraint, check_column, validate_params
+from ..derive import new_log
 from ..errors import InvalidParameterError
 from ..log import JourneyLog
 from .files import _columns
@@ -143,7 +144,7 @@ def _plain_rejected(log: JourneyLog, table: Any, text: list[str]) -> JourneyLog:
     for col in text:
         shown = f"source_{col}" if col in ("row", "reason") else col  # as the loader names it
         rejected[shown] = plain[col].array
-    return log._replace(rejected=rejected)
+    return new_log(log, rejected=rejected)
 
 
 def _kept(mapping: dict[str, Any]) -> set[str]:

@@ -17,7 +17,8 @@ from typing import Any
 
 import pandas as pd
 
-from .._validation import check_column
+from .._validation import Constraint, InstanceOf, check_column, validate_params
+from ..derive import new_log
 from ..errors import DataError, InvalidParameterError, JourneymineError
 from ..log import JourneyLog
 from .pandas import _from_pandas, from_pandas
@@ -37,6 +38,18 @@ _COLUMN_FIELDS = (
 )
 
 
+class _Separator(Constraint):
+    def ok(self, value: Any) -> bool:
+        return isinstance(value, str) and bool(value)
+
+    def __str__(self) -> str:
+        return "a non-empty string such as ',' or ';'"
+
+
+_READ_OPTIONS = [InstanceOf(dict, "a dict of keyword arguments"), None]
+
+
+@validate_params({"sep": [_Separator()], "read_options": _READ_OPTIONS})
 def read_csv(
     path: str | os.PathLike[str],
     *,
@@ -85,11 +98,6 @@ def read_csv(
     ['phone']
     """
     func = "read_csv"
-    if not isinstance(sep, str) or not sep:
-        raise InvalidParameterError(
-            f"The 'sep' parameter of {func} must be a non-empty string such as ',' or ';'. "
-            f"Got {sep!r} instead."
-        )
     opts = {
         "sep": sep,
         "encoding": encoding,
@@ -112,6 +120,7 @@ def read_csv(
     return from_pandas(df, **mapping)
 
 
+@validate_params({"read_options": _READ_OPTIONS})
 def read_parquet(
     path: str | os.PathLike[str], *, read_options: dict[str, Any] | None = None, **mapping: Any
 ) -> JourneyLog:
@@ -165,13 +174,14 @@ def read_parquet(
     log = _from_pandas(df, _text_columns=frozenset(text), **mapping)
     # show rejected rows as pandas reads them: text, not categories
     dtypes = pd.read_parquet(_empty_parquet(schema), columns=text).dtypes
-    rejected = log._rejected
+    rejected = log.rejected
     for col in text:
         shown = f"source_{col}" if col in ("row", "reason") else col  # as _rejected_rows names it
         rejected[shown] = rejected[shown].astype(object).astype(dtypes[col])
-    return log
+    return new_log(log, rejected=rejected)
 
 
+@validate_params({"read_options": _READ_OPTIONS})
 def read_json(
     path: str | os.PathLike[str], *, read_options: dict[str, Any] | None = None, **mapping: Any
 ) -> JourneyLog:
@@ -198,14 +208,8 @@ def read_json(
 
 
 def _options(read_options: Any, func: str) -> dict[str, Any]:
-    if read_options is None:
-        return {}
-    if not isinstance(read_options, dict):
-        raise InvalidParameterError(
-            f"The 'read_options' parameter of {func} must be a dict of keyword arguments. "
-            f"Got {type(read_options).__name__} instead."
-        )
-    return dict(read_options)
+    # (a dict or None, as the readers declare)
+    return {} if read_options is None else dict(read_options)
 
 
 def _guarded(read: Callable[[], Any], path: Any, func: str, opts: dict[str, Any]) -> Any:

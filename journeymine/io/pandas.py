@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .._encode import TIMESTAMP_PROBLEMS, as_categorical, encode, narrow_codes, parse_timestamps
-from .._validation import check_column, check_type, near_matches, warn
+from .._validation import InstanceOf, check_column, check_type, near_matches, validate_params, warn
 from ..errors import DataError, DataQualityWarning, InvalidParameterError
 from ..log import DIRECTION_DTYPE, JourneyLog, canonical_order, row_order
 from ..schema import (
@@ -72,6 +72,7 @@ _NAT = np.iinfo(np.int64).min
 _MAX_SPAN = pd.Timedelta.max.value
 
 
+@validate_params({"df": [InstanceOf(pd.DataFrame, "a pandas DataFrame")]})
 def from_pandas(
     df: pd.DataFrame,
     *,
@@ -234,11 +235,6 @@ def _from_pandas(
             f"from_pandas got an unknown keyword {bad!r}. The keywords are "
             f"{list(_MAPPABLE + _OPTIONS)!r}.{hint}"
         )
-    if not isinstance(df, pd.DataFrame):
-        raise InvalidParameterError(
-            f"The 'df' parameter of {func} must be a pandas DataFrame. "
-            f"Got {type(df).__name__} instead."
-        )
     mapping = {
         "case": case,
         "customer": customer,
@@ -290,7 +286,6 @@ def _build(
     they would in a text column.
     """
     case, customer = mapping["case"], mapping["customer"]
-    activity, timestamp, direction = mapping["activity"], mapping["timestamp"], mapping["direction"]
     df = _named_columns(df, mapping, keep, func)
     _check_mapping(df, mapping, labels, func)
     if case is None and customer is None:
@@ -300,35 +295,93 @@ def _build(
         )
     extras = _extras(df, mapping, keep, func)
     n = len(df)
-    reasons = np.zeros(n, dtype=np.int8)  # 0: kept, else 1 + position in REJECT_REASONS
+    enc = _Encoded(df, text_columns)
+    reasons, ts_ns, dir_codes = _reasons(
+        enc,
+        mapping,
+        tz=tz,
+        timestamp_format=timestamp_format,
+        dayfirst=dayfirst,
+        epoch_unit=epoch_unit,
+        func=func,
+    )
+    ok = reasons == 0
+    rows = None if bool(ok.all()) else np.flatnonzero(ok)
+    frame, case_codes, ts_sorted, order = _frame(
+        enc, mapping, labels, extras, rows, ts_ns, dir_codes, func
+    )
+    if drop_duplicates and len(frame):
+        dup = _duplicates(frame, case_codes, ts_sorted)
+        if dup.any():
+            source_rows = np.arange(n) if rows is None else rows
+            source_rows = source_rows if order is None else source_rows[order]
+            reasons[source_rows[dup]] = _REASON_CODES["duplicate"]
+            frame = frame.loc[~dup].reset_index(drop=True)
+            for col in (CASE, CUSTOMER):
+                frame[col] = frame[col].cat.remove_unused_categories()
+    rejected = _rejected_rows(df, reasons)
+    _warn_rejected(rejected, n, name)
+    return JourneyLog._from_sorted(
+        frame,
+        rejected=rejected,
+        name=name,
+        customer_key=customer if customer is not None else case,
+    )
 
-    def reject(mask: np.ndarray, reason: str) -> None:
-        reasons[mask & (reasons == 0)] = _REASON_CODES[reason]
 
-    encoded: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+class _Encoded:
+    """The source columns as (codes, labels): each hashed once, however often it is mapped."""
 
-    def codes_of(col: str) -> tuple[np.ndarray, np.ndarray]:
-        if col not in encoded:  # each source column is hashed once, however often it is mapped
-            encoded[col] = encode(df[col])
-        return encoded[col]
+    def __init__(self, df: pd.DataFrame, text_columns: frozenset[str]) -> None:
+        self.df = df
+        self.text_columns = text_columns
+        self._done: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
-    def blank(col: str) -> np.ndarray:
-        # as blank_mask: missing, or (text columns only) empty/whitespace-only
-        codes, labs = codes_of(col)
+    def codes(self, col: str) -> tuple[np.ndarray, np.ndarray]:
+        if col not in self._done:
+            self._done[col] = encode(self.df[col])
+        return self._done[col]
+
+    def blank(self, col: str) -> np.ndarray:
+        """As blank_mask: missing, or (text columns only) empty/whitespace-only."""
+        codes, labs = self.codes(col)
         missing = codes < 0
-        if len(labs) and (col in text_columns or _is_text(df[col].dtype)):
+        if len(labs) and (col in self.text_columns or _is_text(self.df[col].dtype)):
             empty = labs == ""  # labels are stripped: "" is a blank text
             if empty.any():
                 missing |= empty[codes]
         return missing
 
+
+def _reasons(
+    enc: _Encoded,
+    mapping: dict[str, Any],
+    *,
+    tz: str,
+    timestamp_format: str | None,
+    dayfirst: bool,
+    epoch_unit: str | None,
+    func: str,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Why each row is rejected (0: kept, else 1 + position in REJECT_REASONS).
+
+    Also returns what the checks computed on the way: the parsed times (int64 ns) and
+    the direction codes (None without a direction column).
+    """
+    case, customer = mapping["case"], mapping["customer"]
+    activity, timestamp, direction = mapping["activity"], mapping["timestamp"], mapping["direction"]
+    reasons = np.zeros(len(enc.df), dtype=np.int8)
+
+    def reject(mask: np.ndarray, reason: str) -> None:
+        reasons[mask & (reasons == 0)] = _REASON_CODES[reason]
+
     if case is not None:
-        reject(blank(case), "missing_case")
+        reject(enc.blank(case), "missing_case")
     if customer is not None and case is None:
-        reject(blank(customer), "missing_customer")
-    reject(blank(activity), "missing_activity")
+        reject(enc.blank(customer), "missing_customer")
+    reject(enc.blank(activity), "missing_activity")
     ts_ns, ts_problem = parse_timestamps(
-        df[timestamp],
+        enc.df[timestamp],
         tz=tz,
         fmt=timestamp_format,
         dayfirst=dayfirst,
@@ -341,22 +394,38 @@ def _build(
         reject(ts_problem == i + 1, problem)
     dir_codes = None
     if direction is not None:
-        dir_codes, bad_dir = _directions(*codes_of(direction), blank(direction))
+        dir_codes, bad_dir = _directions(*enc.codes(direction), enc.blank(direction))
         reject(bad_dir, "invalid_direction")
-
-    ok = reasons == 0
-    too_long = _too_long_rows(codes_of(case if case is not None else customer)[0], ts_ns, ok)
+    too_long = _too_long_rows(
+        enc.codes(case if case is not None else customer)[0], ts_ns, reasons == 0
+    )
     if too_long is not None:
         reject(too_long, "journey_too_long")
-        ok = reasons == 0
-    all_ok = bool(ok.all())
-    rows = None if all_ok else np.flatnonzero(ok)
-    m = n if all_ok else len(rows)
+    return reasons, ts_ns, dir_codes
+
+
+def _frame(
+    enc: _Encoded,
+    mapping: dict[str, Any],
+    labels: dict[str, Any],
+    extras: dict[str, str],
+    rows: np.ndarray | None,
+    ts_ns: np.ndarray,
+    dir_codes: np.ndarray | None,
+    func: str,
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, np.ndarray | None]:
+    """The kept ``rows`` (None: all) as the log's events, sorted by (case, timestamp).
+
+    Returns the events, their case codes and int64 ns times, and the sort ``order``
+    applied to the kept rows (None when they were in order already).
+    """
+    case, customer = mapping["case"], mapping["customer"]
+    m = len(enc.df) if rows is None else len(rows)
 
     def pick(values: np.ndarray) -> np.ndarray:
         return values if rows is None else values[rows]
 
-    case_codes, case_labels = _picked(codes_of(case if case is not None else customer), rows)
+    case_codes, case_labels = _picked(enc.codes(case if case is not None else customer), rows)
     ts_kept = pick(ts_ns)
     order = row_order(case_codes, ts_kept)
 
@@ -364,7 +433,7 @@ def _build(
         return values if order is None else values[order]
 
     def label_column(col: str) -> pd.Categorical:
-        codes, labs = _picked(codes_of(col), rows)
+        codes, labs = _picked(enc.codes(col), rows)
         # narrow the codes first: gathering int16 moves half the memory of int32
         return as_categorical(arrange(narrow_codes(codes, len(labs))), labs)
 
@@ -389,22 +458,11 @@ def _build(
             cols[target] = _constant(labels[target], m)
         else:
             cols[target] = pd.Categorical.from_codes(np.full(m, -1, dtype=np.int8), categories=[])
-    if dir_codes is not None:
-        cols[DIRECTION] = pd.Categorical.from_codes(arrange(pick(dir_codes)), dtype=DIRECTION_DTYPE)
-    elif DIRECTION in labels:
-        value = labels[DIRECTION]
-        if value not in DIRECTIONS and value is not None:
-            raise InvalidParameterError(
-                f"The 'labels' parameter of {func} must give 'direction' as one of "
-                f"{list(DIRECTIONS)!r} or None. Got {value!r} instead."
-            )
-        cols[DIRECTION] = pd.Categorical([value] * m, dtype=DIRECTION_DTYPE)
-    else:
-        cols[DIRECTION] = pd.Categorical.from_codes(
-            np.full(m, -1, dtype=np.int8), dtype=DIRECTION_DTYPE
-        )
+    cols[DIRECTION] = _direction_column(
+        labels, arrange(pick(dir_codes)) if dir_codes is not None else None, m, func
+    )
     for src, new in extras.items():
-        values = df[src].reset_index(drop=True)
+        values = enc.df[src].reset_index(drop=True)
         if rows is not None:
             values = values.take(rows)
         if order is not None:
@@ -414,23 +472,24 @@ def _build(
         if key not in CANONICAL_COLUMNS:
             cols[key] = [value] * m
     frame = pd.DataFrame(cols)
-    frame = frame[canonical_order(list(frame.columns))]
-    if drop_duplicates and len(frame):
-        dup = _duplicates(frame, case_codes, ts_sorted)
-        if dup.any():
-            source_rows = arrange(np.arange(n) if rows is None else rows)
-            reasons[source_rows[dup]] = _REASON_CODES["duplicate"]
-            frame = frame.loc[~dup].reset_index(drop=True)
-            for col in (CASE, CUSTOMER):
-                frame[col] = frame[col].cat.remove_unused_categories()
-    rejected = _rejected_rows(df, reasons)
-    _warn_rejected(rejected, n, name)
-    return JourneyLog._from_sorted(
-        frame,
-        rejected=rejected,
-        name=name,
-        customer_key=customer if customer is not None else case,
-    )
+    return frame[canonical_order(list(frame.columns))], case_codes, ts_sorted, order
+
+
+def _direction_column(
+    labels: dict[str, Any], codes: np.ndarray | None, m: int, func: str
+) -> pd.Categorical:
+    """The direction of the ``m`` kept events: from their ``codes``, a label, or missing."""
+    if codes is not None:
+        return pd.Categorical.from_codes(codes, dtype=DIRECTION_DTYPE)
+    if DIRECTION in labels:
+        value = labels[DIRECTION]
+        if value not in DIRECTIONS and value is not None:
+            raise InvalidParameterError(
+                f"The 'labels' parameter of {func} must give 'direction' as one of "
+                f"{list(DIRECTIONS)!r} or None. Got {value!r} instead."
+            )
+        return pd.Categorical([value] * m, dtype=DIRECTION_DTYPE)
+    return pd.Categorical.from_codes(np.full(m, -1, dtype=np.int8), dtype=DIRECTION_DTYPE)
 
 
 def _named_columns(df: pd.DataFrame, mapping: dict[str, Any], keep: Any, func: str) -> pd.DataFrame:

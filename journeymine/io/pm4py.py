@@ -10,7 +10,8 @@ from typing import Any
 
 import pandas as pd
 
-from ..errors import DataError, InvalidParameterError, MissingDependencyError
+from .._validation import Constraint, validate_params
+from ..errors import DataError, MissingDependencyError
 from ..log import JourneyLog
 from .pandas import from_pandas
 
@@ -25,6 +26,15 @@ _PM4PY_COLUMNS = {
 }
 
 
+class _Pm4pyLog(Constraint):
+    def ok(self, value: Any) -> bool:
+        return isinstance(value, pd.DataFrame) or type(value).__module__.startswith("pm4py")
+
+    def __str__(self) -> str:
+        return "a pandas DataFrame in pm4py's column convention or a pm4py EventLog"
+
+
+@validate_params({"log": [_Pm4pyLog()]})
 def from_pm4py(
     log: Any,
     *,
@@ -55,7 +65,7 @@ def from_pm4py(
     """
     if isinstance(log, pd.DataFrame):
         df = log
-    elif type(log).__module__.startswith("pm4py"):
+    else:  # a pm4py object, as declared
         try:
             import pm4py
         except ImportError as exc:  # pragma: no cover - only without the extra
@@ -70,11 +80,6 @@ def from_pm4py(
                 f"({type(exc).__name__}: {exc}). Pass pm4py's DataFrame instead "
                 "(pm4py.convert_to_dataframe) after checking the log."
             ) from exc
-    else:
-        raise InvalidParameterError(
-            "The 'log' parameter of from_pm4py must be a pandas DataFrame in pm4py's column "
-            f"convention or a pm4py EventLog. Got {type(log).__name__} instead."
-        )
     cols = [str(c) for c in df.columns]
     kw: dict[str, Any] = {k: v for k, v in _PM4PY_COLUMNS.items() if v in cols}
     kw.update(mapping)

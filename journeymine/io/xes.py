@@ -30,6 +30,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from .._validation import Names, validate_params
+from ..derive import new_log
 from ..errors import InvalidParameterError
 from ._xes_stream import ACTIVITY_KEY as _ACTIVITY_KEY
 from ._xes_stream import CASE_KEY as _CASE_KEY
@@ -50,6 +52,24 @@ __all__ = ["read_xes", "xes_classifiers"]
 # --------------------------------------------------------------------------- #
 
 
+@validate_params(
+    {
+        "activity": [
+            Names(
+                "a column name, the name of a classifier of the log or a list of keys",
+                non_empty=True,
+            )
+        ],
+        "lifecycle": [
+            Names(
+                "'all', a transition name such as 'complete' or a list of transition names",
+                non_empty=True,
+                iterable=True,
+            ),
+            None,
+        ],
+    }
+)
 def read_xes(
     path: str | os.PathLike[str],
     *,
@@ -385,7 +405,7 @@ def _reject_strays(log: JourneyLog, strays: pd.DataFrame, n: int, path: str) -> 
         "journey and are kept in log.rejected with reason 'event_outside_trace'.",
         DataQualityWarning,
     )
-    return log._replace(rejected=rejected)
+    return new_log(log, rejected=rejected)
 
 
 def _lifecycle_values(lifecycle: Any) -> set[str] | None:

@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from .._validation import InstanceOf, validate_params
+from ..comparison import Comparison
 from ..schema import END, START
 
 __all__ = ["plot_comparison"]
@@ -29,6 +31,7 @@ _ROW_UNEXPECTED = -2.1
 _MANY_STEPS = 15
 
 
+@validate_params({"comparison": [InstanceOf(Comparison, "a result of jm.compare")]})
 def plot_comparison(
     comparison: Any,
     ax: Any = None,
@@ -72,7 +75,7 @@ def plot_comparison(
     >>> df = pd.DataFrame({"case": list("aaabbb"), "activity": ["x", "y", "z", "x", "w", "z"],
     ...                    "time": pd.date_range("2025-01-01", periods=6, freq="h")})
     >>> log = jm.from_pandas(df, case="case", activity="activity", timestamp="time")
-    >>> ax = jm.compare(log, jm.AssumedJourney(["x", "y", "z"])).plot()
+    >>> ax = jm.plot_comparison(jm.compare(log, jm.AssumedJourney(["x", "y", "z"])))
     >>> ax.get_title()
     'assumed journey: assumed vs observed (2 journeys, fitness 0.83)'
     """

@@ -9,9 +9,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .._validation import check_number, check_one_of, check_type
+from .._validation import InstanceOf, Interval, Options, validate_params
 from ..discovery.graph import JourneyGraph, first_steps, format_duration
-from ..errors import InvalidParameterError
 from ..schema import END, START, Marker
 from ._layout import Layout, layered_layout
 
@@ -35,6 +34,16 @@ _EDGE_TEXT = "#333333"
 _BACK_COLOR = "#b0653a"
 
 
+@validate_params(
+    {
+        "graph": [InstanceOf(JourneyGraph, "a JourneyGraph from jm.discover")],
+        "metric": [Options(*_METRICS)],
+        "max_nodes": [Interval(int, 1, None), None],
+        "edge_labels": [InstanceOf((bool, int), "True, False or a number of edges")],
+        "wrap": [Interval(int, 4, None)],
+        "fontsize": [Interval(float, 0, None, closed="neither")],
+    }
+)
 def plot_journey(
     graph: JourneyGraph,
     *,
@@ -113,18 +122,6 @@ def plot_journey(
     >>> ax = jm.plot_journey(jm.discover(log, level="channel"), ax=ax, title="Channel switching")
     >>> plt.close("all")
     """
-    func = "plot_journey"
-    if not isinstance(graph, JourneyGraph):
-        raise InvalidParameterError(
-            f"The 'graph' parameter of {func} must be a JourneyGraph from jm.discover. "
-            f"Got {type(graph).__name__} instead."
-        )
-    check_one_of(metric, _METRICS, "metric", func)
-    if max_nodes is not None:
-        check_number(max_nodes, "max_nodes", func, low=1, integer=True)
-    check_type(edge_labels, (bool, int), "True, False or a number of edges", "edge_labels", func)
-    check_number(wrap, "wrap", func, low=4, integer=True)
-    check_number(fontsize, "fontsize", func, low=0, low_open=True)
 
     if max_nodes is not None and len(graph.nodes) > max_nodes:
         cov = graph._coverage if graph.is_simplified else None
@@ -370,7 +367,7 @@ def _first_visits(graph: JourneyGraph) -> dict[tuple[str, str], float]:
     """
     from ..derive import arrays, visits
 
-    log = graph._log
+    log = graph.log
     if log is None or not len(graph.edges):
         return {}
     arr = arrays(log)

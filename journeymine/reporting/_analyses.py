@@ -35,9 +35,10 @@ from ..comparison import compare
 from ..discovery import discover, variants
 from ..discovery.sequences import PathDtype
 from ..errors import InvalidParameterError, MissingColumnError
-from ..plotting import plot_journey
+from ..plotting import plot_comparison, plot_journey
 from ._explore import WRAP, map_data
 from ._figures import draw_axes, funnel_figure, render_figure
+from ._outcomes import run_after_goal, run_attribution, run_time_to_goal
 
 __all__ = [
     "ANALYSES",
@@ -323,7 +324,7 @@ def _comparison(ctx: _Ctx) -> _Result:
     tables = {"comparison_summary": pd.DataFrame([flat])}
     for attr in _COMPARISON_TABLES:
         tables[f"comparison_{attr}"] = getattr(result, attr)
-    return tables, {"comparison": lambda: draw_axes(result.plot)}
+    return tables, {"comparison": lambda: draw_axes(lambda: plot_comparison(result))}
 
 
 SPECS: tuple[Spec, ...] = (
@@ -413,6 +414,38 @@ SPECS: tuple[Spec, ...] = (
         _loops,
     ),
     Spec(
+        "time_to_goal",
+        "Time to goal",
+        "How long customers take to reach the goal: the line is the share of journeys that had "
+        "reached it by each number of days after they started, with a shaded band for the "
+        "uncertainty. Journeys still in progress when the data ends count for as long as they "
+        "were seen, and journeys that ended without the goal stop counting, so the line is "
+        "neither too hopeful nor too gloomy.",
+        run_time_to_goal,
+        settings=("goal",),
+    ),
+    Spec(
+        "attribution",
+        "Attribution",
+        "Which channels earn the conversions. Each journey that reached the goal hands out one "
+        "conversion among the channels it touched before it. The main credit (Markov) asks how "
+        "many conversions would be lost if a channel were removed; the linear credit beside it "
+        "simply shares each conversion equally among the touches. Journeys still in progress "
+        "are left out.",
+        run_attribution,
+        settings=("goal",),
+        option_columns=(("level", "channel"),),
+    ),
+    Spec(
+        "after_goal",
+        "After the goal",
+        "What customers do after reaching the goal: contact the company again (often a sign of "
+        "a problem after purchase), reach the goal again, keep using self-service, or go quiet. "
+        "Only journeys whose whole window after the goal is in the data are counted.",
+        run_after_goal,
+        settings=("goal",),
+    ),
+    Spec(
         "pain_points",
         "Pain points, ranked",
         "All the findings above, ranked by what they cost: conversions lost, hours customers "
@@ -455,11 +488,21 @@ TABLE_TITLES: dict[str, str] = {
     "comparison_timing": "Assumed and observed waits",
     "comparison_deviation_summary": "Deviations from the assumed journey",
     "comparison_not_observed": "Assumed steps that never occur in the data",
+    "time_to_goal": "Share of journeys that reached the goal, by time since their start",
+    "attribution": "Conversions credited to each channel",
+    "after_goal_summary": "Contacts after the goal",
+    "after_goal_outcomes": "What journeys did after the goal",
 }
 
 #: Tables that back a picture: the report folds them away under the picture.
 DETAIL_TABLES = frozenset(
-    {"journey_map_nodes", "journey_map_edges", "stage_map_nodes", "stage_map_edges"}
+    {
+        "journey_map_nodes",
+        "journey_map_edges",
+        "stage_map_nodes",
+        "stage_map_edges",
+        "time_to_goal",
+    }
 )
 
 
@@ -557,7 +600,7 @@ def blockers(
     ... # doctest: +NORMALIZE_WHITESPACE
     {'stage_map': ('column', 'stage'), 'funnel': ('setting', 'funnel'),
      'handoffs': ('column', 'department'), 'repeat_contacts': ('column', 'direction'),
-     'comparison': ('setting', 'assumed')}
+     'attribution': ('column', 'channel'), 'comparison': ('setting', 'assumed')}
     """
     options = options or {}
     present = present_columns(log) if present is None else present

@@ -145,3 +145,44 @@ def test_cut_only_removes_events(sample, feats):
     assert (c["n_events"] <= feats["n_events"]).all()
     assert (c["duration"] < pd.Timedelta("2D")).all()
     assert (c["outcome"] == feats["outcome"]).all()
+
+
+def test_time_to_goal_and_post_goal_contacts_by_hand() -> None:
+    # a: visit (1 Jan) -> buy (3 Jan), then calls 5 Jan and 20 Jan (2 contacts within 30 days)
+    # and one on 1 Mar (outside); b: visit, buy at once, nothing after; c: never buys
+    df = pd.DataFrame(
+        {
+            "who": ["a", "a", "a", "a", "a", "b", "b", "c", "c"],
+            "tp": ["visit", "buy", "call", "call", "call", "visit", "buy", "visit", "leave"],
+            "t": pd.to_datetime(
+                [
+                    "2025-01-01 00:00",
+                    "2025-01-03 00:00",
+                    "2025-01-05 00:00",
+                    "2025-01-20 00:00",
+                    "2025-03-01 00:00",
+                    "2025-01-02 10:00",
+                    "2025-01-02 10:30",
+                    "2025-01-04 00:00",
+                    "2025-01-05 00:00",
+                ]
+            ),
+        }
+    )
+    log = jm.split_journeys(
+        jm.from_pandas(df, customer="who", activity="tp", timestamp="t"), end_at="buy"
+    )
+    f = jm.journey_features(log, goal="buy")
+    ttg = f["time_to_goal"]
+    assert ttg["a#1"] == pd.Timedelta("2D")
+    assert ttg["b#1"] == pd.Timedelta("30min")
+    assert pd.isna(ttg["c#1"])
+    assert ttg.drop(["a#1", "b#1"]).isna().all()
+    assert f["post_goal_contacts"].to_dict() == {
+        **{c: 0 for c in f.index},
+        "a#1": 2,
+    }
+    assert f["post_goal_contacts"].dtype == np.int64
+    # labels of the whole journey, also with a cut
+    cut = jm.journey_features(log, goal="buy", cut="buy")
+    pd.testing.assert_series_equal(cut["time_to_goal"], ttg)

@@ -264,11 +264,11 @@ def test_plot_returns_axes(tiny, tmp_path):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    ax = tiny.plot()
+    ax = jm.plot_comparison(tiny)
     assert ax.get_title().startswith("assumed journey: assumed vs observed")
     ax.figure.savefig(tmp_path / "cmp.png")
     fig, ax2 = plt.subplots()
-    assert tiny.plot(ax=ax2) is ax2
+    assert jm.plot_comparison(tiny, ax=ax2) is ax2
     plt.close("all")
 
 

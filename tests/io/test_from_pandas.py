@@ -287,17 +287,11 @@ def test_property_counts_reconcile_and_order_holds(rows):
     assert np.array_equal(log.case_offsets, log2.case_offsets)
 
 
-def test_keep_true_is_linear_in_the_number_of_columns():
-    import time
-
-    def timed(k: int) -> float:
-        df = pd.DataFrame({f"c{i}": ["x", "y"] for i in range(k)})
-        df["case"], df["act"], df["ts"] = ["a", "a"], ["p", "q"], ["2020-01-01", "2020-01-02"]
-        start = time.perf_counter()
-        log = jm.from_pandas(df, case="case", activity="act", timestamp="ts", keep=True)
-        assert len(log.events.columns) == 8 + k
-        return time.perf_counter() - start
-
-    small, large = timed(1_000), timed(8_000)
-    assert large < 20  # 10,000 columns took 115 s when every kept column was compared with all
-    assert large < 16 * small + 2.0, (small, large)  # 8x the columns: linear is ~8x
+def test_keep_true_keeps_every_one_of_many_columns():
+    # 10,000 columns took 115 s when every kept column was compared with every other;
+    # benchmarks/hostile.py measures how the time grows with the columns
+    df = pd.DataFrame({f"c{i}": ["x", "y"] for i in range(2_000)})
+    df["case"], df["act"], df["ts"] = ["a", "a"], ["p", "q"], ["2020-01-01", "2020-01-02"]
+    log = jm.from_pandas(df, case="case", activity="act", timestamp="ts", keep=True)
+    assert len(log.events.columns) == 8 + 2_000
+    assert log.events["c1999"].tolist() == ["x", "y"]

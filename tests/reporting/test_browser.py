@@ -333,7 +333,7 @@ def test_touchpoint_names_cannot_inject(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_map_of_200_touchpoints_stays_usable(tmp_path: Path) -> None:
-    """It opens on a readable map (at most 20 touchpoints) and every slider step is quick."""
+    """It opens on a readable map (at most 20 touchpoints) and the slider reaches all 200."""
     browser = _chromium()
     rng = np.random.default_rng(7)
     names = [f"touchpoint {i:03d} of a long journey through many channels" for i in range(200)]
@@ -356,7 +356,9 @@ def test_map_of_200_touchpoints_stays_usable(tmp_path: Path) -> None:
         )
         assert shown <= 22  # 20 touchpoints, start and end
         measured = _check_page(page)
-    assert measured["journey_map"]["slowest_ms"] < 100, measured
+    # the slider reaches all 200 touchpoints (how fast each step draws is measured, and
+    # printed, but not asserted: timings belong to the benchmarks, not the tests)
+    assert measured["journey_map"]["boxes"][1] >= 200, measured
     print(measured)
 
 

@@ -65,6 +65,20 @@ def test_unknown_key_names_dotted_path_file_and_near_match() -> None:
         ),
         ({"analyses": {"run": ["funnel"]}}, "analyses.run: 'funnel' needs funnel steps"),
         ({"analyses": {"run": ["dropoffs"]}}, "analyses.run: 'dropoffs' needs a goal"),
+        ({"analyses": {"run": ["attribution"]}}, "analyses.run: 'attribution' needs a goal"),
+        (
+            {"analyses": {"attribution": {"method": "markow"}}},
+            "analyses.attribution.method: 'markow' is not one of",
+        ),
+        (
+            {"analyses": {"attribution": {"half_life": "soon"}}},
+            "analyses.attribution.half_life: must be a positive duration",
+        ),
+        (
+            {"analyses": {"after_goal": {"within": "30 parsecs"}}},
+            "analyses.after_goal.within: must be a positive",
+        ),
+        ({"analyses": {"time_to_goal": {"start": 3}}}, "analyses.time_to_goal.start: must be"),
         ({"identity": {"primary": "crm"}}, "identity.file: missing"),
         (
             {"identity": {"file": "x.csv", "keys": {"wbe": "cookie"}}},
