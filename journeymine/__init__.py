@@ -6,6 +6,7 @@ only inside the functions that use them, so ``import journeymine`` stays light.
 """
 
 from . import datasets
+from ._partitioned import PartitionedLog, partition
 from ._version import __version__ as __version__
 from .analyzers import (
     affected_journeys,
@@ -49,7 +50,18 @@ from .errors import (
     MissingColumnError,
     MissingDependencyError,
 )
-from .io import from_arrow, from_pandas, from_pm4py, read_csv, read_json, read_parquet, read_xes
+from .io import (
+    from_arrow,
+    from_pandas,
+    from_pm4py,
+    from_spark,
+    read_csv,
+    read_json,
+    read_parquet,
+    read_sql,
+    read_xes,
+    scan_parquet,
+)
 from .journeys import combine, map_stages, split_journeys
 from .log import JourneyLog
 from .plotting import (
@@ -74,11 +86,17 @@ __all__ = [
     "read_parquet",
     "read_json",
     "read_xes",
+    "read_sql",
     "from_pm4py",
     "combine",
     "split_journeys",
     "map_stages",
     "classify_direction",
+    # At scale: partitions of whole journeys, on every core, larger than memory, on Spark
+    "PartitionedLog",
+    "partition",
+    "scan_parquet",
+    "from_spark",
     # Reshape: filter journeys or events, add or replace columns
     "filter_journeys",
     "filter_events",

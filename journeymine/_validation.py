@@ -416,8 +416,31 @@ class _Log(Constraint):
         log_module = sys.modules.get("journeymine.log")
         return log_module is not None and isinstance(value, log_module.JourneyLog)
 
+    def describe(self, value: Any) -> str:
+        if _Partitioned().ok(value):
+            return (
+                "a JourneyLog in memory (this function does not run partition by partition: "
+                "filter the PartitionedLog to what you need and bring it to memory with "
+                ".collect())"
+            )
+        return str(self)
+
     def __str__(self) -> str:
         return "a JourneyLog (see jm.from_pandas)"
+
+
+class _Partitioned(Constraint):
+    """A PartitionedLog (journeymine._partitioned), checked without importing it."""
+
+    def ok(self, value: Any) -> bool:
+        module = sys.modules.get("journeymine._partitioned")
+        return module is not None and isinstance(value, module.PartitionedLog)
+
+    def describe(self, value: Any) -> str:
+        return "a PartitionedLog"
+
+    def __str__(self) -> str:
+        return "a PartitionedLog (see jm.scan_parquet)"
 
 
 class _IsNone(Constraint):
@@ -431,6 +454,7 @@ class _IsNone(Constraint):
 #: Shorthands accepted in a :func:`validate_params` declaration.
 _SHORTHANDS: dict[str, Constraint] = {
     "log": _Log(),
+    "partitioned": _Partitioned(),
     "boolean": InstanceOf(bool, "True or False"),
     "column": InstanceOf(str, "a column name (str)"),
     "duration": Duration(),

@@ -92,3 +92,42 @@ def pytest_collection_modifyitems(config, items) -> None:
         fuzz = getattr(getattr(item, "obj", None), "is_hypothesis_test", False)
         if real or fuzz or item.path.name in _SLOW_FILES or item.nodeid.endswith(_SLOW_TESTS):
             item.add_marker(pytest.mark.slow)
+
+
+def _assert_same_result(a, b) -> None:
+    """Equal results of an analysis: frames exactly, graphs by their tables, dicts per key."""
+    import pandas.testing as pdt
+
+    if isinstance(a, pd.DataFrame):
+        pdt.assert_frame_equal(a, b, check_exact=True)
+    elif isinstance(a, pd.Series):
+        pdt.assert_series_equal(a, b, check_exact=True)
+    elif isinstance(a, dict):
+        assert list(a) == list(b)
+        for k in a:
+            _assert_same_result(a[k], b[k])
+    elif hasattr(a, "nodes") and hasattr(a, "edges"):
+        _assert_same_result(a.nodes, b.nodes)
+        _assert_same_result(a.edges, b.edges)
+    else:
+        assert a == b
+
+
+@pytest.fixture
+def same_on_partitions():
+    """``check(func, log, **kw)``: ``func`` gives the same result on ``log`` and on
+    ``jm.partition(log)`` with 1, 2, 3 and 7 partitions (in process and with 2 workers)."""
+    from journeymine._partitioned import partition
+
+    def check(func, log, partitions=(1, 2, 3, 7), workers=(1, 2), **kw):
+        expected = func(log, **kw)
+        for p in partitions:
+            for w in workers:
+                got = func(partition(log, partitions=p, workers=w), **kw)
+                try:
+                    _assert_same_result(got, expected)
+                except AssertionError as exc:
+                    raise AssertionError(f"{p} partitions, {w} workers: {exc}") from exc
+        return expected
+
+    return check

@@ -16,7 +16,7 @@ from journeymine.derive import arrays
 PACKAGE = Path(jm.__file__).parent
 
 # the core owns the log's private attributes
-CORE = {"log.py", "derive.py", "_arrays.py", "_encode.py"}
+CORE = {"log.py", "derive.py", "_arrays.py", "_encode.py", "_partitioned.py"}
 # (a new log from another one: journeymine.derive.new_log)
 PRIVATE = {
     "_events",

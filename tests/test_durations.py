@@ -56,6 +56,9 @@ CALLS = {
     ("repeat_contacts", "window"): lambda log, v: jm.repeat_contacts(log, window=v),
     ("pain_points", "window"): lambda log, v: jm.pain_points(log, goal="purchase", window=v),
     ("pain_points", "floor"): lambda log, v: jm.pain_points(log, goal="purchase", floor=v),
+    ("pain_points", "after_goal"): lambda log, v: jm.pain_points(
+        log, goal="purchase", after_goal=v
+    ),
     ("silent_gaps", "threshold"): lambda log, v: jm.silent_gaps(log, threshold=v),
     ("silent_gaps", "floor"): lambda log, v: jm.silent_gaps(log, floor=v),
     ("silent_gaps_summary", "threshold"): lambda log, v: jm.silent_gaps_summary(log, threshold=v),

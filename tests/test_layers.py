@@ -47,6 +47,8 @@ LAYERS: list[tuple[str, list[str]]] = [
             "journeymine._arrays",
             "journeymine._encode",
             "journeymine._rules",
+            # partitions of whole journeys and the engines that run them
+            "journeymine._partitioned",
         ],
     ),
     (

@@ -63,6 +63,10 @@ DECLARED = [
     "read_parquet",
     "read_json",
     "read_xes",
+    "read_sql",
+    "scan_parquet",
+    "partition",
+    "from_spark",
     "from_pm4py",
     "combine",
     "plot_journey",
@@ -92,6 +96,15 @@ def _call(name: str, log: jm.JourneyLog, bad: dict[str, Any]) -> Any:
         return f(bad.pop("logs", [log]), **bad)
     if name == "plot_journey":
         return f(bad.pop("graph", jm.discover(log)), **bad)
+    if name == "from_spark":
+        return f(bad.pop("spark_df", None), **bad)
+    if name == "scan_parquet":
+        # the declared parameters are checked before the (missing) path is opened
+        return f(bad.pop("path", "no-such-folder"), case="c", activity="a", timestamp="t", **bad)
+    if name == "read_sql":
+        # the declared parameters are checked before any connection is made
+        query, con = bad.pop("query", "events"), bad.pop("con", "sqlite://")
+        return f(query, con, case="c", activity="a", timestamp="t", **bad)
     if name == "from_arrow":
         return f(bad.pop("data"), case="c", activity="a", timestamp="t", **bad)
     if name == "affected_journeys":

@@ -34,7 +34,7 @@ SCHEDULE_RATIO = 1.2
 #: Least share of a transition's gaps in that window for the step to be scheduled.
 SCHEDULE_SHARE = 0.5
 
-# baseline codes (gaps._BASELINES names them)
+# baseline codes (_parts_gaps.BASELINES names them)
 TRANSITION, GLOBAL, THRESHOLD, SCHEDULED, SET = range(5)
 
 

@@ -14,11 +14,12 @@ import numpy as np
 import pandas as pd
 
 from .._kernels import distinct
-from .._validation import check_column
+from .._validation import check_column, near_matches
 from ..derive import Goal, arrays, goal_mask
-from ..errors import MissingColumnError
+from ..errors import GoalNotFoundError, MissingColumnError
 from ..log import JourneyLog
-from ..schema import CHANNEL, DIRECTION
+from ..schema import ACTIVITY, CHANNEL, DIRECTION
+from ._provenance import KEY as PROVENANCE
 
 __all__: list[str] = []
 
@@ -165,7 +166,11 @@ class Outcome:
 
 def outcome(log: JourneyLog, goal: Goal, func: str) -> Outcome:
     """Goal outcome of every journey; GoalNotFoundError (with near matches) for unknown goals."""
-    mask = goal_mask(log, goal, func=func)
+    return outcome_of_mask(log, goal_mask(log, goal, func=func))
+
+
+def outcome_of_mask(log: JourneyLog, mask: np.ndarray) -> Outcome:
+    """Goal outcome of every journey from the goal events ``mask`` (one bool per event)."""
     a = arrays(log)
     case = a.case
     n_cases = a.n_cases
@@ -219,4 +224,59 @@ def last_valued(log: JourneyLog, codes: np.ndarray) -> np.ndarray:
         pc = case[pos]
         end = np.r_[pc[1:] != pc[:-1], True]
         out[pc[end]] = codes[pos[end]]
+    return out
+
+
+# ---------------------------------------------------------------------- partitioned logs
+def not_found_error(param: str, func: str, missing: list[str], labels: Any) -> GoalNotFoundError:
+    """The error for touchpoint names that never occur (as :func:`goal_mask` words it)."""
+    near = near_matches(missing[0], labels)
+    hint = f" Did you mean {near[0]!r}?" if near else ""
+    return GoalNotFoundError(
+        f"The {param!r} parameter of {func} names touchpoints that never occur in the log: "
+        f"{missing!r}.{hint} The log has {len(labels)} touchpoints, e.g. "
+        f"{[str(x) for x in labels[:8]]!r}."
+    )
+
+
+def goal_names(goal: Goal) -> list[str] | None:
+    """The goal's names as a list (None for a predicate), to send to the partitions."""
+    if callable(goal):
+        return None
+    return [goal] if isinstance(goal, str) else list(goal)
+
+
+def part_goal_mask(log: JourneyLog, goal: Goal, func: str) -> tuple[np.ndarray, np.ndarray | None]:
+    """:func:`goal_mask` on one partition: names that do not occur in it match nothing.
+
+    Returns the mask and, for names, whether each occurs in this partition (None for a
+    predicate); the merge raises for names that occur in no partition.
+    """
+    names = goal_names(goal)
+    if names is None:
+        return goal_mask(log, goal, func=func), None
+    labels = arrays(log).labels(ACTIVITY, func)
+    found = labels.get_indexer(pd.Index(names, dtype=object)) >= 0
+    if not found.any():
+        return np.zeros(arrays(log).n_events, dtype=bool), found
+    present = [n for n, f in zip(names, found, strict=True) if f]
+    return goal_mask(log, present, func=func), found
+
+
+def check_level(columns: Sequence[str], level: Any, func: str, param: str = "level") -> None:
+    """The column check of :func:`level_codes` without the data (for a partitioned log)."""
+    hint = ""
+    if level == "stage":
+        hint = "Add stages first with jm.map_stages(log, {'stage': ['touchpoint', ...], ...})."
+    check_column(columns, level, param, func, hint=hint)
+
+
+def stamp_partitioned(table: pd.DataFrame, analysis: str, **params: Any) -> pd.DataFrame:
+    """``table`` with the provenance of a result computed on a partitioned log.
+
+    Its ``"log"`` is None: no log in memory stands behind it, so a drill-down with
+    :func:`~journeymine.affected_journeys` refuses it (bring the log to memory first).
+    """
+    out = table.copy(deep=False)
+    out.attrs[PROVENANCE] = {"analysis": analysis, "params": params, "log": None}
     return out

@@ -94,20 +94,20 @@ def optional_reach(
     prev: np.ndarray,
     pos_prev: np.ndarray,
     pos_next: np.ndarray | None,
-) -> tuple[np.ndarray, float]:
-    """Journeys (case codes) that took an optional step, and the median time to it.
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Journeys (case codes) that took an optional step, and the times to it (ns).
 
     ``prev`` are the candidates reaching the previous required step. In the ordered
     mode the optional touchpoint must occur after that step's match and before the next
     required step's match (or the journey's end when it does not reach it); in any
-    order, anywhere in the journey (no time is measured then).
+    order, anywhere in the journey (no time is measured then: None).
     """
     pc = cand_case[prev]
     occ = np.flatnonzero(codes == code)
     if mode == "any_order":
         has = np.zeros(len(ends), dtype=bool)
         has[np.unique(_case_of(occ, ends))] = True
-        return pc[has[pc]], np.nan
+        return pc[has[pc]], None
     lo = pos_prev[prev]
     hi = ends[pc]
     if pos_next is not None:
@@ -116,8 +116,7 @@ def optional_reach(
     idx = np.searchsorted(occ, lo, side="right")
     at = occ[np.minimum(idx, max(len(occ) - 1, 0))] if len(occ) else lo
     ok = (idx < len(occ)) & (at < hi)
-    med = float(np.median(ts[at[ok]] - ts[lo[ok]])) if ok.any() else np.nan
-    return pc[ok], med
+    return pc[ok], ts[at[ok]] - ts[lo[ok]]
 
 
 def _case_of(rows: np.ndarray, ends: np.ndarray) -> np.ndarray:
@@ -144,26 +143,28 @@ def optional_row(
     }
 
 
-def breakdown(
-    by: str,
-    seg: np.ndarray,
-    seg_labels: pd.Index,
-    steps: pd.DataFrame,
-    reached: list[np.ndarray],
-    prev: list[int],
-) -> pd.DataFrame:
-    """The funnel per segment, with each segment's step conversion against the others'.
+def segment_counts(seg: np.ndarray, n_seg: int, reached: list[np.ndarray]) -> np.ndarray:
+    """``out[i, s]``: journeys of segment ``s`` among ``reached[i]`` (case codes)."""
+    out = np.zeros((len(reached), n_seg), dtype=np.int64)
+    for i, r in enumerate(reached):
+        s = seg[r]
+        out[i] = np.bincount(s[s >= 0], minlength=n_seg)
+    return out
 
-    ``seg`` is every journey's segment code (-1 missing: left out); ``reached[i]`` the
-    journeys reaching row ``i`` of ``steps``; ``prev[i]`` the row whose journeys are its
-    denominator (-1 for the first step). Per step a chi-square test of homogeneity of
-    ``conversion_from_previous`` across the segments; per segment the difference with
-    all other segments pooled and its Newcombe 95% interval.
+
+def breakdown_table(
+    by: str, seg_labels: list[str], steps: pd.DataFrame, counts: np.ndarray, prev: list[int]
+) -> pd.DataFrame:
+    """The breakdown from the journeys per (row, segment) ``counts``.
+
+    Per step a chi-square test of homogeneity of ``conversion_from_previous`` across the
+    segments; per segment the difference with all other segments pooled and its
+    Newcombe 95% interval.
     """
     from scipy.special import chdtrc  # imported here: ``import journeymine`` stays light
 
     n_seg = len(seg_labels)
-    counts = [np.bincount(seg[r][seg[r] >= 0], minlength=n_seg) for r in reached]
+    labels = np.asarray(seg_labels, dtype=object)
     parts = []
     for i, n in enumerate(counts):
         d = counts[prev[i]] if prev[i] >= 0 else np.full(n_seg, np.nan)
@@ -175,7 +176,7 @@ def breakdown(
         parts.append(
             pd.DataFrame(
                 {
-                    by: [str(x) for x in seg_labels[keep]],
+                    by: [str(x) for x in labels[keep]],
                     "step": steps["step"].iloc[i],
                     "touchpoint": steps["touchpoint"].iloc[i],
                     "journeys": n[keep].astype(np.int64),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _kernels as K
 from ..derive import visits
 from ..log import JourneyLog
 from . import _common as C
@@ -49,3 +50,27 @@ def at_risk(log: JourneyLog, out: C.Outcome, level: str) -> np.ndarray:
 def distinct_cases(cases: np.ndarray) -> np.ndarray:
     """Sorted distinct case codes."""
     return np.unique(np.asarray(cases, dtype=np.int64))
+
+
+def split(rows: np.ndarray, cases: np.ndarray, n_cases: int, keep: np.ndarray) -> list:
+    """Per row in ``keep``, the sorted distinct cases paired with it.
+
+    Pairs that come in journey order (most do: they are read off the log) need no
+    sort of ``row * n + case``: a stable radix sort by the few rows keeps each row's
+    journeys in order, and repeats are next to each other.
+    """
+    rows = np.asarray(rows).astype(np.int64, copy=False)
+    cases = np.asarray(cases).astype(np.int64, copy=False)
+    ordered = len(rows) and (np.diff(cases) >= 0).all()
+    if ordered and 0 <= rows.min() and rows.max() < 2**15:
+        order = np.argsort(rows.astype(np.int16), kind="stable")
+        r, c = rows[order], cases[order]
+        new = np.r_[True, (r[1:] != r[:-1]) | (c[1:] != c[:-1])]
+        r, c = r[new], c[new]
+    else:
+        key = K.distinct(rows * max(n_cases, 1) + cases)
+        r = key // max(n_cases, 1)
+        c = key % max(n_cases, 1)
+    lo = np.searchsorted(r, keep, side="left")
+    hi = np.searchsorted(r, keep, side="right")
+    return [c[a:b] for a, b in zip(lo.tolist(), hi.tolist(), strict=True)]

@@ -30,8 +30,12 @@ KINDS: tuple[str, ...] = (
     "repeat_contact",
     "unanswered",
     "loop",
+    "post_goal_contact",
 )
 _CURRENCIES = ("conversions_lost", "hours_lost", "extra_effort")
+#: Currencies a kind is not costed in (NaN): contacts after the goal lose no conversion,
+#: and the waiting after the goal is not measured.
+NOT_COSTED: dict[str, tuple[str, ...]] = {"post_goal_contact": ("conversions_lost", "hours_lost")}
 _OVERLAP = 0.8  # two findings at one place sharing this share of their journeys are one problem
 
 
@@ -79,11 +83,23 @@ def _dept_of(log: JourneyLog, level: str, department: str) -> dict[str, str]:
     codes, labels = C.level_codes(log, level, "pain_points")
     a = arrays(log)
     dcodes, dlabels = a.codes(department, "pain_points"), a.labels(department, "pain_points")
-    dcodes = np.asarray(dcodes, dtype=np.int64)
+    tp, dep, cnt = dept_pairs(codes, np.asarray(dcodes, dtype=np.int64), len(dlabels))
+    return dept_of_counts(tp, dep, cnt, labels, dlabels)
+
+
+def dept_pairs(
+    codes: np.ndarray, dcodes: np.ndarray, D: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct (touchpoint, department) codes of the events, and their counts."""
     ok = (codes >= 0) & (dcodes >= 0)
-    D = len(dlabels)
     pair, cnt = np.unique(codes[ok] * D + dcodes[ok], return_counts=True)
-    tp, dep = pair // D, pair % D
+    return pair // D, pair % D, cnt
+
+
+def dept_of_counts(
+    tp: np.ndarray, dep: np.ndarray, cnt: np.ndarray, labels: Any, dlabels: Any
+) -> dict[str, str]:
+    """:func:`_dept_of` from the counts of (touchpoint, department) code pairs."""
     # per touchpoint the most frequent department (ties: the first label)
     order = np.lexsort((dep, -cnt, tp))
     first = order[np.r_[True, tp[order][1:] != tp[order][:-1]]] if len(order) else order
@@ -107,6 +123,8 @@ def _same_place(p: tuple, q: tuple, dept: dict[str, str]) -> bool:
 
 
 def _place_keys(place: tuple, where: str, dept: dict[str, str]) -> list[str]:
+    if place[0] == "post":  # costed on what follows the goal: never one problem with another
+        return []
     keys = ["w:" + where]
     if place[0] == "tp":
         keys += ["t:" + place[1], "d:" + str(dept.get(place[1]))]
@@ -169,9 +187,8 @@ def _impacts(
 ) -> tuple[pd.DataFrame, tuple[np.ndarray, ...]]:
     conv = out.known & out.converted
     known = out.known
-    G = len(groups)
+    n, G = len(known), len(groups)
     st = np.zeros((G, 2, 9))  # per group, affected / comparable: n, n_known, k, Σh, Σh², Σe, Σe²
-    kinds, wheres, members, details, sets = [], [], [], [], []
     everyone = np.array(
         [
             len(known),
@@ -186,31 +203,48 @@ def _impacts(
         ],
         dtype=float,
     )
-    # per journey: 1, known, converted, hours, hours², effort, effort² (one gather or one
-    # product per problem instead of seven: at 1M events this is 10x faster than
-    # gathering each quantity, and unions through a mask beat np.union1d's sorts)
-    per = np.vstack([np.ones(len(known)), known, conv, hours, hours**2, effort, effort**2])
-    for g, idx in enumerate(groups):
-        idx = sorted(idx, key=lambda i: (KINDS.index(f.kind[i]), f.where[i]))
-        aff = _union([f.aff[i] for i in idx], len(known))
-        raw = _sums(per, aff)
-        # comparable: the members' comparable journeys; if they are too few, all other
-        # journeys when a member compares with those (a dead end everyone reaching it
-        # drops off at), else none (not assessed: the merged problem is the whole flow)
-        exps = [f.exp[i] for i in idx if f.exp[i] is not None]
+    # per journey: 1, known, converted, hours, hours², effort, effort²; every group's sums
+    # come from one sparse product (journeys of each group x these quantities), not
+    # from a pass over all journeys per group
+    per = np.column_stack([np.ones(n), known, conv, hours, hours**2, effort, effort**2])
+    order = [sorted(idx, key=lambda i: (KINDS.index(f.kind[i]), f.where[i])) for idx in groups]
+    sets = [_union([f.aff[i] for i in idx], n) for idx in order]
+    # comparable: the members' comparable journeys (a merged group's union with its
+    # affected ones, as one set; a single finding's affected ones are added below)
+    exps: list[np.ndarray | None] = []
+    for idx, aff in zip(order, sets, strict=True):
+        e = [f.exp[i] for i in idx if f.exp[i] is not None]
+        exps.append(None if not e else e[0] if len(idx) == 1 else _union([aff, *e], n))
+    raw = _set_sums(per, sets, n)
+    empty = np.zeros(0, dtype=np.int64)
+    exp_sums = _set_sums(per, [empty if e is None else e for e in exps], n)
+    n_exp = np.asarray([0 if e is None else len(e) for e in exps], dtype=np.int64)
+    # affected journeys a finding does not count among its exposed ones (the builders
+    # expose a superset, so usually none): added, so the exposed are the union
+    g_out, c_out = _outside(sets, exps, n)
+    if len(g_out):
+        exp_sums += _pair_sums(per, g_out, c_out, G, n)
+        n_exp += np.bincount(g_out, minlength=G)
+    kinds, wheres, members, details = [], [], [], []
+    for g, idx in enumerate(order):
+        aff = sets[g]
+        st[g, 0, :7] = raw[g]
         exp_stats = everyone
-        if exps:
-            exp = _union([aff, *exps], len(known))
-            exp_stats = _sums(per, exp)
-            if len(idx) > 1 and len(exp) - len(aff) < min_journeys:
+        if exps[g] is not None:
+            exp_stats = np.r_[exp_sums[g], 0.0, 0.0]
+            # if they are too few, all other journeys when a member compares with those
+            # (a dead end everyone reaching it drops off at), else none (not assessed:
+            # the merged problem is the whole flow)
+            if len(idx) > 1 and n_exp[g] - len(aff) < min_journeys:
                 by_all = any(f.exp[i] is None and f.direct[i] is None for i in idx)
-                exp_stats = everyone if by_all else raw
-        st[g, 0] = raw
-        st[g, 1] = exp_stats - raw
+                exp_stats = everyone if by_all else st[g, 0]
+        st[g, 1] = exp_stats - st[g, 0]
         direct = f.direct[idx[0]] if len(idx) == 1 else None
         if direct is not None:  # what the finding itself costs; the others have none of it
             dh, de = direct
-            st[g, 0, 3:7] = (dh.sum(), dh @ dh, de.sum(), de @ de)
+            # squares summed by numpy, not BLAS: a BLAS dot spawns threads, which on a
+            # busy machine made this line alone cost seconds
+            st[g, 0, 3:7] = (dh.sum(), (dh * dh).sum(), de.sum(), (de * de).sum())
             st[g, 1, 3:7] = 0.0
         ks = list(dict.fromkeys(f.kind[i] for i in idx))
         kinds.append("+".join(ks))
@@ -220,8 +254,50 @@ def _impacts(
             details.append(f.detail[idx[0]])
         else:
             details.append("; ".join(f"{f.kind[i]}: {f.detail[i]}" for i in idx))
-        sets.append(aff)
     return _impact_table(st, kinds, wheres, members, details, sets, totals)
+
+
+def _set_sums(per: np.ndarray, sets: list[np.ndarray], n: int) -> np.ndarray:
+    """Per set of distinct journeys, the per-journey quantities ``per`` (n x k) summed.
+
+    One sparse product: a (sets x journeys) indicator matrix times ``per``; each sum
+    is taken in the set's order of journeys, the same on every machine.
+    """
+    from scipy import sparse  # imported here: ``import journeymine`` stays light
+
+    lens = np.fromiter((len(s) for s in sets), dtype=np.int64, count=len(sets))
+    indptr = np.r_[np.int64(0), np.cumsum(lens)]
+    idx = np.concatenate(sets) if sets else np.zeros(0, dtype=np.int64)
+    m = sparse.csr_matrix((np.ones(len(idx)), idx, indptr), shape=(len(sets), n))
+    return np.asarray(m @ per).reshape(len(sets), per.shape[1])
+
+
+def _pair_sums(per: np.ndarray, gid: np.ndarray, case: np.ndarray, G: int, n: int) -> np.ndarray:
+    """:func:`_set_sums` over (group, journey) pairs sorted by group."""
+    bounds = np.searchsorted(gid, np.arange(G + 1))
+    return _set_sums(per, [case[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)], n)
+
+
+def _outside(
+    sets: list[np.ndarray], exps: list[np.ndarray | None], n: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(group, journey) pairs of the journeys in ``sets[g]`` that are not in ``exps[g]``.
+
+    A binary search of each group's journeys among its exposed ones (both sorted): a
+    pass over the affected journeys only, whatever the size of the exposed ones.
+    """
+    groups, cases = [], []
+    for g, (aff, exp) in enumerate(zip(sets, exps, strict=True)):
+        if exp is None or not len(aff):
+            continue
+        pos = np.minimum(np.searchsorted(exp, aff), max(len(exp) - 1, 0))
+        miss = aff[exp[pos] != aff] if len(exp) else aff
+        if len(miss):
+            groups.append(np.full(len(miss), g, dtype=np.int64))
+            cases.append(np.asarray(miss, dtype=np.int64))
+    if not groups:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.concatenate(groups), np.concatenate(cases)
 
 
 def _impact_table(
@@ -256,6 +332,11 @@ def _impact_table(
             a[:, 0] * hi,
         )
     table = pd.DataFrame(cols)
+    for kind, names in NOT_COSTED.items():
+        rows = np.asarray([k == kind for k in kinds], dtype=bool)
+        for name in names:
+            for col in (name, name + "_low", name + "_high"):
+                table.loc[rows, col] = np.nan
     lows = np.nan_to_num(table[[f"{x}_low" for x in _CURRENCIES]].to_numpy(float), nan=-1.0)
     keep = np.flatnonzero((lows > 0).any(axis=1))
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -267,18 +348,6 @@ def _impact_table(
     ]
     table = table.iloc[keep].reset_index(drop=True)
     return table, tuple(sets[i] for i in keep)
-
-
-def _sums(per: np.ndarray, cases: np.ndarray) -> np.ndarray:
-    """The per-journey quantities of ``per`` summed over ``cases`` (distinct), and two zeros."""
-    n = per.shape[1]
-    if len(cases) * 8 > n:  # a large share of all journeys: one matrix-vector product
-        mask = np.zeros(n)
-        mask[cases] = 1.0
-        total = per @ mask
-    else:
-        total = per[:, cases].sum(axis=1)
-    return np.concatenate([total, np.zeros(2)])
 
 
 def _union(sets: list[np.ndarray], n: int) -> np.ndarray:
@@ -333,3 +402,157 @@ def _impact_text(r: Any) -> str:
     return "; it costs " + (
         parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
     )
+
+
+# --------------------------------------------------------------------------- the findings' sentences
+# (one log's builders in ranking.py and the partitioned merge in _parts_pain.py share them)
+
+
+def _pct(x: float) -> str:
+    return "n/a" if x is None or not np.isfinite(x) else f"{x:.0%}"
+
+
+def _dur(td: Any) -> str:
+    if td is None or pd.isna(td):
+        return "n/a"
+    sec = pd.Timedelta(td).total_seconds()
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if sec >= size:
+            return f"{sec / size:.1f}{unit}".replace(".0" + unit, unit)
+    return f"{sec:.0f}s"
+
+
+def drop_detail(r: Any) -> str:
+    """A drop-off's sentence from its row of :func:`~journeymine.dropoffs`."""
+    return (
+        f"{_pct(r['exit_rate'])} of the {int(r['journeys'])} journeys reaching it end there "
+        f"unconverted; {_pct(r['continuing_conversion'])} of those that go on convert"
+    )
+
+
+def dead_detail(r: Any) -> str:
+    """A dead end's sentence from its row (a named tuple) of the dead-end table."""
+    return (
+        f"{_pct(r.conversion)} of visiting journeys convert afterwards vs "
+        f"{_pct(r.overall_conversion)} overall"
+        + ("; no path to the goal" if not r.reaches_goal else "")
+    )
+
+
+def handoff_detail(r: Any) -> str:
+    """A handoff's sentence from its row of the handoff table."""
+    return f"{r['handoffs']} handoffs, median delay {_dur(r['median_delay'])}" + (
+        ""
+        if pd.isna(r["repeat_contact_share"])
+        else f"; {_pct(r['repeat_contact_share'])} followed by a repeat contact"
+    )
+
+
+def ping_pong_detail(r: Any, journeys: int, a_name: str, b_name: str, few: bool) -> str:
+    """A ping-pong's sentence (``few``: compared with all hand-overs from ``a_name``)."""
+    arrow = C.ARROW
+    versus = (
+        f"journeys handing over from {a_name} without it"
+        if few
+        else f"the other {a_name}{arrow}{b_name} handoffs"
+    )
+    return (
+        f"{r['ping_pongs']} ping-pongs in {journeys} journeys: {b_name} hands "
+        f"straight back to {a_name} (compared with {versus})"
+    )
+
+
+def silent_detail(r: Any) -> str:
+    """A silent gap's sentence from its row (a named tuple) of the silent-gap summary."""
+    return (
+        f"{_pct(r.share)} of {r.gaps} waits last over {_dur(r.threshold)} (typically "
+        f"{_dur(r.expected_gap)}); median silent wait {_dur(r.median_silent_gap)}"
+        + (
+            f"; {r.waiting_on_company} with the customer waiting on the company"
+            if r.waiting_on_company
+            else ""
+        )
+    )
+
+
+def repeat_detail(row: Any, a: str, b: str, win: pd.Timedelta) -> str:
+    """A repeat contact's sentence from its row of the repeat-contact table."""
+    return (
+        f"{_pct(row.share)} of {a} contacts are followed by another contact, on {b}, "
+        f"within {_dur(win)} (median {_dur(row.median_interval)} later)"
+    )
+
+
+def unanswered_detail(count: int, resp: np.ndarray) -> str:
+    """An unanswered touchpoint's sentence: its finished journeys, its answers' rates."""
+    return (
+        f"{count} finished journeys end on a customer contact here that nobody "
+        f"answered; it is answered {_pct(float(np.nanmedian(resp)))} of the time"
+    )
+
+
+def loop_detail(r: Any) -> str:
+    """A loop's sentence from its row (a named tuple) of :func:`~journeymine.loops`."""
+    return (
+        f"{_pct(r.loop_share)} of the journeys visiting it repeat it ({r.extra_visits} extra "
+        f"visits; median {_dur(r.median_extra_time)} from first to last)"
+    )
+
+
+def post_goal_detail(
+    m: int, k: int, span: str, n_contacts: int, n_aff: int, tops: np.ndarray, labels: Any
+) -> str:
+    """A post-goal contact's sentence: ``k`` of ``m`` complete journeys, the contacts and
+    where the first ones were (``tops`` per label)."""
+    rate = f"{_pct(k / m)} of the {m} journeys" if m else "journeys"
+    top = int(np.argmax(tops)) if tops.any() else -1
+    return (
+        f"{rate} reaching the goal here (with the whole {span} after it in the data) "
+        f"contact the company again within {span}: {n_contacts} contacts "
+        f"in {n_aff} journeys"
+        + (
+            f", first most often at {labels[top]} ({_pct(tops[top] / tops.sum())})"
+            if top >= 0
+            else ""
+        )
+    )
+
+
+def add_post_goal(
+    f: _Found,
+    s: Any,
+    conv: np.ndarray,
+    at: np.ndarray,
+    contacts: np.ndarray,
+    complete: np.ndarray,
+    first_at: np.ndarray,
+    labels: Any,
+) -> None:
+    """The ``post_goal_contact`` findings, from per converted journey (``conv``, sorted):
+    the ``level`` value where it reached the goal (``at``), its customer's ``contacts``
+    within the window after it, whether the window is ``complete`` and where the first
+    contact was (``first_at``, -1 none)."""
+    hit = (contacts > 0) & (at >= 0)
+    quiet = (contacts == 0) & complete & (at >= 0)
+    n_hit = np.bincount(at[hit], minlength=len(labels))
+    keep = np.flatnonzero(n_hit >= s.min_journeys)
+    if not len(keep):
+        return
+    quiet_all = conv[quiet]
+    span = _dur(s.after)
+    for v in keep.tolist():
+        x = str(labels[v])
+        here = at == v
+        sel = hit & here
+        aff = conv[sel]
+        versus = conv[quiet & here]
+        if len(versus) < s.min_journeys:
+            versus = quiet_all
+        exp = np.sort(np.concatenate([aff, versus]))
+        done = here & complete
+        m, k = int(done.sum()), int((sel & complete).sum())
+        tops = np.bincount(first_at[sel & (first_at >= 0)], minlength=len(labels))
+        n_con = int(contacts[sel].sum())
+        detail = post_goal_detail(m, k, span, n_con, len(aff), tops, labels)
+        direct = (np.zeros(len(aff)), contacts[sel].astype(float))
+        f.add("post_goal_contact", x, detail, ("post", x), aff, exp, direct)

@@ -48,7 +48,8 @@ def affected_journeys(log: JourneyLog, finding: Any, *, reached: bool = False) -
     table                   journeys returned for a row
     ======================  =====================================================
     :func:`pain_points`     the problem's affected journeys (for a merged row, the
-                            union of its members' journeys)
+                            union of its members' journeys; for ``post_goal_contact``
+                            those that converted there and contacted again)
     :func:`dropoffs`        those lost there (ended there, finished, unconverted);
                             ``reached=True``: all that reached the touchpoint
     :func:`funnel`          those that reached the step and not the next (none at
@@ -190,6 +191,7 @@ def _pain_points(log: JourneyLog, row: pd.Series, p: dict[str, Any], reached: bo
     win = to_timedelta(p["window"], "window", _FUNC, allow_none=False)
     flo = to_timedelta(p["floor"], "floor", _FUNC, allow_none=True, positive=False)
     skip = tuple(C.names(p["self_service"]))
+    after = to_timedelta(p["after_goal"], "after_goal", _FUNC, allow_none=True)
     table, sets = _problems(
         log,
         p["goal"],
@@ -201,6 +203,7 @@ def _pain_points(log: JourneyLog, row: pd.Series, p: dict[str, Any], reached: bo
         flo or pd.Timedelta(0),
         skip,
         p.get("baselines"),
+        after,
     )
     return sets[_which(table, row, ("kind", "where"), "pain_points")]
 

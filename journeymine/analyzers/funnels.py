@@ -8,21 +8,25 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._kernels import first_per_group, ns_to_timedelta
-from .._stats import rate
-from .._validation import Interval, Names, Options, near_matches, to_timedelta, validate_params
-from ..derive import Goal, arrays, case_codes, event_times, visits
-from ..errors import GoalNotFoundError, InvalidParameterError
+from .._kernels import first_per_group
+from .._partitioned import is_partitioned
+from .._validation import Interval, Names, Options, to_timedelta, validate_params
+from ..derive import Goal, arrays, case_codes, event_times
+from ..errors import InvalidParameterError
 from ..log import JourneyLog
 from ..schema import ACTIVITY
 from . import _common as C
 from . import _funnel_match as FM
+from . import _parts_funnel as PF
+from . import _parts_reach as PR
 from ._provenance import stamp
 
 __all__ = ["dropoffs", "funnel"]
 
 
-@validate_params({"log": ["log"], "goal": ["goal", "predicate"], "level": ["column"]})
+@validate_params(
+    {"log": ["log", "partitioned"], "goal": ["goal", "predicate"], "level": ["column"]}
+)
 def dropoffs(log: JourneyLog, *, goal: Goal, level: str = ACTIVITY) -> pd.DataFrame:
     """Per touchpoint: how many journeys reach it, end there without converting, or convert after.
 
@@ -41,7 +45,9 @@ def dropoffs(log: JourneyLog, *, goal: Goal, level: str = ACTIVITY) -> pd.DataFr
 
     Parameters
     ----------
-    log : JourneyLog
+    log : JourneyLog or PartitionedLog
+        A :class:`~journeymine.PartitionedLog` gives the same table, computed partition
+        by partition (a goal predicate then sees one partition's events at a time).
     goal : str, list of str or callable
         The goal touchpoint(s), or a predicate over the events (see
         :func:`journeymine.derive.goal_mask`); a journey converts when it has a goal event.
@@ -104,67 +110,21 @@ def dropoffs(log: JourneyLog, *, goal: Goal, level: str = ACTIVITY) -> pd.DataFr
     2   purchase         1          1     0
     """
     func = "dropoffs"
+    if is_partitioned(log):
+        table = PR.partitioned_dropoffs(log, goal, level, func)
+        return C.stamp_partitioned(table, func, goal=goal, level=level)
     key = ("analyzers.dropoffs", C.goal_key(goal), level)
     table = C.memo(log, key, lambda: _dropoff_table(log, goal, level, func))
     return stamp(table, log, func, goal=goal, level=level)
 
 
 def _dropoff_table(log: JourneyLog, goal: Goal, level: str, func: str) -> pd.DataFrame:
-    out = C.outcome(log, goal, func)
-    codes, labels = C.level_codes(log, level, func)
-    n_lab = len(labels)
-    v = visits(log, level)
-    vcase = v["case_id"].cat.codes.to_numpy().astype(np.int64)
-    vval = v["value"].cat.codes.to_numpy().astype(np.int64)
-    vfirst = v["first"].to_numpy()
-    conv_after = out.last_goal[vcase] >= vfirst
-    ongoing = ~conv_after & out.ongoing[vcase]
-    last_val = C.last_valued(log, codes)
-    lost = (last_val[vcase] == vval) & ~out.converted[vcase] & ~out.ongoing[vcase] & ~conv_after
-
-    def count(mask: np.ndarray | None = None) -> np.ndarray:
-        w = None if mask is None else mask.astype(float)
-        return np.bincount(vval, weights=w, minlength=n_lab).astype(np.int64)
-
-    journeys = count()
-    n_conv = count(conv_after)
-    n_ongoing = count(ongoing)
-    n_lost = count(lost)
-    other = journeys - n_conv - n_ongoing - n_lost
-    known = journeys - n_ongoing
-    continuing = known - n_lost
-    cont_conv = rate(n_conv, continuing)
-    conv_lost = np.where(n_lost > 0, n_lost * np.nan_to_num(cont_conv), 0.0)
-    total_lost = int((~out.converted & ~out.ongoing).sum())
-    table = pd.DataFrame(
-        {
-            "touchpoint": [str(x) for x in labels],
-            "journeys": journeys,
-            "converted": n_conv,
-            "lost": n_lost,
-            "ongoing": n_ongoing,
-            "other": other,
-            "exit_rate": rate(n_lost, known),
-            "conversion_rate": rate(n_conv, known),
-            "continuing_conversion": cont_conv,
-            "conversions_lost": conv_lost,
-            "share_of_lost": rate(n_lost, np.full(n_lab, total_lost)),
-        }
-    )
-    table = table[table["journeys"] > 0]
-    order = np.lexsort(
-        (
-            table["touchpoint"].to_numpy(),
-            -table["lost"].to_numpy(),
-            -table["conversions_lost"].to_numpy(),
-        )
-    )
-    return table.iloc[order].reset_index(drop=True)
+    return PR.dropoff_table(PR.dropoff_part(log, goal, level, func))
 
 
 @validate_params(
     {
-        "log": ["log"],
+        "log": ["log", "partitioned"],
         "steps": [Names("a non-empty list of touchpoint names", non_empty=True, single=False)],
         "mode": [Options("eventual", "direct", "any_order")],
         "within": ["duration", None],
@@ -215,7 +175,9 @@ def funnel(
 
     Parameters
     ----------
-    log : JourneyLog
+    log : JourneyLog or PartitionedLog
+        A :class:`~journeymine.PartitionedLog` gives the same table, computed partition
+        by partition (``by`` included).
     steps : list of str
         Touchpoint names, in funnel order (a name may repeat).
     mode : {"eventual", "direct"}, default "eventual"
@@ -315,52 +277,139 @@ def funnel(
     """
     func = "funnel"
     win = to_timedelta(within, "within", func)
-    step_codes = _step_codes(log, steps, func)
-    opt = _optional_steps(list(steps), optional, mode, func)
-    excl = None if exclude is None else _step_codes(log, C.names(exclude), func, "exclude")
-    req = [c for c, o in zip(step_codes, opt, strict=True) if not o]
     win_ns = None if win is None else win.value
-    match = _reach(log, req, mode, win_ns, func, exclude=excl)
-    table = _funnel_table(log, req, match, top, func)
     params: dict[str, Any] = {"steps": list(steps), "mode": mode, "within": within}
     extra = {"exclude": exclude, "optional": optional, "by": by}
     params.update({k: v for k, v in extra.items() if v is not None})
-    if optional is None and by is None:
-        return stamp(table, log, func, **params)
-    table, reached, prev = _with_optional(log, step_codes, opt, mode, match, table)
+    if is_partitioned(log):
+        opt = _optional_steps(list(steps), optional, mode, func)
+        if by is not None:
+            C.check_level(log.columns, by, func, param="by")
+        excl = None if exclude is None else C.names(exclude)
+        args = ([str(x) for x in steps], opt, mode, win_ns, excl, by)
+        parts = log._map(_funnel_worker, args)
+        PF.check_names(parts, list(steps), excl, func)
+        merged = PF.merge_funnel_parts(parts)
+        table = _funnel_result(merged, list(steps), opt, top, optional, by)
+        return C.stamp_partitioned(table, func, **params)
+    step_codes = _step_codes(log, steps, func)
+    opt = _optional_steps(list(steps), optional, mode, func)
+    excl = None if exclude is None else _step_codes(log, C.names(exclude), func, "exclude")
     if by is not None:
-        seg_codes, seg_labels = C.level_codes(log, by, func, param="by")
-        a = arrays(log)
-        seg = np.asarray(seg_codes)[a.offsets[:-1]] if a.n_events else np.zeros(0, np.int64)
-        table = FM.breakdown(by, seg, seg_labels, table, reached, prev)
+        C.level_codes(log, by, func, param="by")
+    parts = _funnel_part(log, step_codes, opt, mode, win_ns, excl, by)
+    table = _funnel_result(parts, list(steps), opt, top, optional, by)
     return stamp(table, log, func, **params)
 
 
-def _funnel_table(
+def _funnel_result(
+    parts: PF.FunnelParts,
+    steps: list[str],
+    opt: list[bool],
+    top: int | None,
+    optional: Any,
+    by: str | None,
+) -> pd.DataFrame:
+    """The funnel table (or its breakdown ``by`` a segment) from its parts."""
+    req = [s for s, o in zip(steps, opt, strict=True) if not o]
+    table = PF.funnel_table(parts, req, top)
+    if optional is None and by is None:
+        return table
+    table = PF.with_optional(table, parts, steps, opt)
+    if by is None:
+        return table
+    prev = PF.previous_rows(opt)
+    return FM.breakdown_table(by, parts.seg_labels or [], table, parts.seg_counts, prev)
+
+
+def _funnel_worker(
+    log: JourneyLog,
+    steps: list[str],
+    opt: list[bool],
+    mode: str,
+    win_ns: int | None,
+    exclude: list[str] | None,
+    by: str | None,
+) -> PF.FunnelParts:
+    """:func:`_funnel_part` on one partition (run by the partitioned engine): names that
+    do not occur in it match nothing; the merge raises for those that occur nowhere."""
+    labels = arrays(log).labels(ACTIVITY, "funnel")
+    names = steps + (exclude or [])
+    idx = labels.get_indexer(pd.Index(names, dtype=object))
+    found = idx >= 0
+    # a step that does not occur here gets a code no event has (-2, -3, ...)
+    codes = [int(i) if i >= 0 else -2 - j for j, i in enumerate(idx[: len(steps)])]
+    excl = None if exclude is None else [int(i) for i in idx[len(steps) :] if i >= 0]
+    parts = _funnel_part(log, codes, opt, mode, win_ns, excl, by)
+    parts.found = found
+    if not found.all():
+        parts.activities = [str(x) for x in labels]
+    return parts
+
+
+def _funnel_part(
     log: JourneyLog,
     step_codes: list[int],
-    match: tuple[np.ndarray, list[np.ndarray], list[np.ndarray]],
-    top: int | None,
-    func: str,
-) -> pd.DataFrame:
-    """The funnel table of the (required) steps from their match."""
-    codes, labels = C.level_codes(log, ACTIVITY, func)
+    opt: list[bool],
+    mode: str,
+    win_ns: int | None,
+    excl: list[int] | None,
+    by: str | None,
+) -> PF.FunnelParts:
+    """What one log contributes to a funnel (see :class:`._parts_funnel.FunnelParts`)."""
+    func = "funnel"
+    req = [c for c, o in zip(step_codes, opt, strict=True) if not o]
+    match = _reach(log, req, mode, win_ns, func, exclude=excl)
+    parts = _required_parts(log, match)
+    cand_case, chosen, pos = match
+    a = arrays(log)
+    codes, _ = C.level_codes(log, ACTIVITY, func)
+    ends = np.asarray(a.offsets[1:])
+    reached: list[np.ndarray] = []
+    opt_n, opt_gaps = [], []
+    j = -1  # the last required step so far (its index in the match)
+    for code, is_opt in zip(step_codes, opt, strict=True):
+        if not is_opt:
+            j += 1
+            reached.append(cand_case[chosen[j]])
+            continue
+        nxt = pos[j + 1] if j + 1 < len(pos) else None
+        cases, gaps = FM.optional_reach(
+            mode, code, codes, a.timestamps_ns, ends, cand_case, chosen[j], pos[j], nxt
+        )
+        reached.append(cases)
+        opt_n.append(len(cases))
+        opt_gaps.append(gaps)
+    parts.opt_reached = np.asarray(opt_n, dtype=np.int64)
+    parts.opt_gaps = opt_gaps
+    if by is not None:
+        seg_codes, seg_labels = C.level_codes(log, by, func, param="by")
+        seg = np.asarray(seg_codes)[a.offsets[:-1]] if a.n_events else np.zeros(0, np.int64)
+        parts.seg_labels = [str(x) for x in seg_labels]
+        parts.seg_counts = FM.segment_counts(seg, len(seg_labels), reached)
+    return parts
+
+
+def _required_parts(
+    log: JourneyLog, match: tuple[np.ndarray, list[np.ndarray], list[np.ndarray]]
+) -> PF.FunnelParts:
+    """The counts, times and next touchpoints of the required steps from their match."""
+    codes, labels = C.level_codes(log, ACTIVITY, "funnel")
     case = case_codes(log)
     ts = event_times(log)
     n = len(codes)
-    K = len(step_codes)
     cand_case, chosen, pos_by_step = match
+    K = len(chosen)
     reached = np.asarray([len(c) for c in chosen], dtype=np.int64)
-    medians = np.full(K, np.nan)
+    gaps = [np.zeros(0, dtype=np.int64)]
     for k in range(1, K):
         c = chosen[k]
-        if len(c):
-            medians[k] = np.median(ts[pos_by_step[k][c]] - ts[pos_by_step[k - 1][c]])
+        gaps.append(ts[pos_by_step[k][c]] - ts[pos_by_step[k - 1][c]])
     dropped = np.zeros(K, dtype=np.int64)
     n_ongoing = np.zeros(K, dtype=np.int64)
     n_ended = np.zeros(K, dtype=np.int64)
     n_else = np.zeros(K, dtype=np.int64)
-    lost_next: list[list[tuple[str, int]]] = [[] for _ in range(K)]
+    nxt: list[np.ndarray] = []
     ongoing_case = np.asarray(arrays(log).ongoing, dtype=bool)
     for k in range(K - 1):
         drop = _dropped(log, cand_case, chosen, k)
@@ -375,32 +424,22 @@ def _funnel_table(
         n_ended[k] = int((~is_on & ~has_next).sum())
         went = ~is_on & has_next
         n_else[k] = int(went.sum())
-        nxt_codes = codes[p[went]]
-        cnt = np.bincount(nxt_codes, minlength=len(labels))
-        nz = np.flatnonzero(cnt)
-        order = sorted(nz.tolist(), key=lambda i: (-cnt[i], str(labels[i])))
-        if top is not None:
-            order = order[:top]
-        lost_next[k] = [(str(labels[i]), int(cnt[i])) for i in order]
-    first = reached[0] if K else 0
-    prev = np.r_[np.nan, reached[:-1]].astype(float)
-    table = pd.DataFrame(
-        {
-            "step": np.arange(1, K + 1, dtype=np.int64),
-            "touchpoint": [str(labels[c]) for c in step_codes],
-            "journeys": reached,
-            "conversion_from_previous": rate(reached, prev) if K > 1 else np.full(K, np.nan),
-            "conversion_from_first": rate(reached, np.full(K, first)),
-            "median_time_from_previous": ns_to_timedelta(medians),
-            "dropped": dropped,
-            "ongoing": n_ongoing,
-            "ended": n_ended,
-            "went_elsewhere": n_else,
-            "lost_next": pd.Series(lost_next, dtype=object),
-        }
+        nxt.append(codes[p[went]])
+    nxt.append(np.zeros(0, dtype=np.int64))
+    used, next_codes, next_counts = PF.compact_next(nxt, labels)
+    return PF.FunnelParts(
+        reached=reached,
+        dropped=dropped,
+        ongoing=n_ongoing,
+        ended=n_ended,
+        went=n_else,
+        gaps=gaps,
+        labels=used,
+        next_codes=next_codes,
+        next_counts=next_counts,
+        opt_reached=np.zeros(0, dtype=np.int64),
+        opt_gaps=[],
     )
-    table.loc[0, "conversion_from_previous"] = np.nan
-    return table
 
 
 def _reach(
@@ -494,13 +533,7 @@ def _step_codes(log: JourneyLog, steps: Any, func: str, param: str = "steps") ->
     idx = labels.get_indexer(pd.Index(list(steps), dtype=object))
     if (idx < 0).any():
         missing = [s for s, i in zip(steps, idx, strict=True) if i < 0]
-        near = near_matches(missing[0], labels)
-        hint = f" Did you mean {near[0]!r}?" if near else ""
-        raise GoalNotFoundError(
-            f"The {param!r} parameter of {func} names touchpoints that never occur in the log: "
-            f"{missing!r}.{hint} The log has {len(labels)} touchpoints, e.g. "
-            f"{[str(x) for x in labels[:8]]!r}."
-        )
+        raise C.not_found_error(param, func, missing, labels)
     return [int(i) for i in idx]
 
 
@@ -526,49 +559,3 @@ def _optional_steps(
             param="optional",
         )
     return [x in names for x in steps]
-
-
-def _with_optional(
-    log: JourneyLog,
-    step_codes: list[int],
-    opt: list[bool],
-    mode: str,
-    match: tuple[np.ndarray, list[np.ndarray], list[np.ndarray]],
-    table: pd.DataFrame,
-) -> tuple[pd.DataFrame, list[np.ndarray], list[int]]:
-    """The table with the optional steps' rows, the journeys reaching each row, and the
-    row each step's ``conversion_from_previous`` is taken over (-1 for the first)."""
-    cand_case, chosen, pos = match
-    a = arrays(log)
-    codes, labels = C.level_codes(log, ACTIVITY, "funnel")
-    ends = np.asarray(a.offsets[1:])
-    rows: list[dict[str, Any]] = []
-    reached: list[np.ndarray] = []
-    prev: list[int] = []
-    j = -1  # the last required step so far (its index in the match)
-    last_req_row = -1
-    n_first = len(chosen[0])
-    for i, (code, is_opt) in enumerate(zip(step_codes, opt, strict=True)):
-        if not is_opt:
-            j += 1
-            rows.append(table.iloc[j].to_dict())
-            rows[-1]["step"] = i + 1
-            reached.append(cand_case[chosen[j]])
-            prev.append(last_req_row)
-            last_req_row = i
-            continue
-        nxt = pos[j + 1] if j + 1 < len(pos) else None
-        cases, med = FM.optional_reach(
-            mode, code, codes, a.timestamps_ns, ends, cand_case, chosen[j], pos[j], nxt
-        )
-        n_prev = len(chosen[j])
-        rows.append(FM.optional_row(i + 1, str(labels[code]), len(cases), n_prev, n_first, med))
-        reached.append(cases)
-        prev.append(last_req_row)
-    out = pd.DataFrame(rows, columns=list(table.columns))
-    out["step"] = out["step"].astype(np.int64)
-    for col in ("journeys", "dropped", "ongoing", "ended", "went_elsewhere"):
-        out[col] = out[col].astype(np.int64)
-    if any(opt):
-        out["optional"] = opt
-    return out, reached, prev

@@ -19,39 +19,36 @@ outbound event of the journey, carried forward (one forward fill, no loop).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from .. import _kernels as K
-from .._stats import rate, wilson_ci
+from .._partitioned import is_partitioned
+from .._stats import rate
 from .._validation import Interval, near_matches, to_timedelta, validate_params
 from ..derive import arrays, case_codes, event_times, transitions
 from ..errors import InvalidParameterError
 from ..log import JourneyLog
-from ..schema import ACTIVITY, CHANNEL, DEPARTMENT, DIRECTION
-from . import _baselines as B
+from ..schema import ACTIVITY
 from . import _common as C
+from . import _parts_gaps as P
+from . import _parts_unanswered as U
 from ._provenance import stamp
 
 __all__ = ["silent_gaps", "silent_gaps_summary", "unanswered"]
 
 #: What silent_gaps and silent_gaps_summary accept (``baselines`` is checked against the log).
 _SILENT_PARAMS = {
-    "log": ["log"],
+    "log": ["log", "partitioned"],
     "threshold": ["duration", None],
     "factor": [Interval(float, 1.0, None, closed="right")],
     "floor": ["duration_or_zero", None],
     "min_gaps": [Interval(int, 1, None)],
     "level": ["column"],
 }
-
-_WAITING = np.asarray(["company", "customer", "unknown"], dtype=object)
-# names of the baseline codes of _baselines (TRANSITION, GLOBAL, THRESHOLD, SCHEDULED, SET)
-_BASELINES = np.asarray(["transition", "global", "threshold", "scheduled", "set"], dtype=object)
-_NS_PER_HOUR = 3.6e12
 
 
 @validate_params(_SILENT_PARAMS)
@@ -108,7 +105,10 @@ def silent_gaps(
 
     Parameters
     ----------
-    log : JourneyLog
+    log : JourneyLog or PartitionedLog
+        A PartitionedLog (:func:`~journeymine.partition`, :func:`~journeymine.scan_parquet`)
+        gives the same rows, in two passes over its partitions: every transition's
+        gaps for the baselines, then each partition's silent gaps.
     threshold : str or Timedelta, optional
         An absolute limit, e.g. ``"14D"``: every longer gap is silent (the learnt
         ``expected_gap`` is still reported).
@@ -249,7 +249,10 @@ def silent_gaps_summary(
         log, threshold, factor, floor, min_gaps, level, func, baselines=baselines
     )
     params = {"threshold": threshold, "factor": factor, "floor": floor, "min_gaps": min_gaps}
-    return stamp(summary, log, func, **params, level=level, baselines=baselines)
+    params.update(level=level, baselines=baselines)
+    if is_partitioned(log):  # no journeys to find in memory: affected_journeys refuses it
+        return C.stamp_partitioned(summary, func, **params)
+    return stamp(summary, log, func, **params)
 
 
 def _silent(
@@ -265,9 +268,16 @@ def _silent(
     """Silent gaps, their summary, and per journey which summary rows it has (for pain_points).
 
     The parameters were checked by the caller's declaration (:data:`_SILENT_PARAMS`).
+    On a PartitionedLog the third (positions in one log's transitions) is empty.
     """
     thr = to_timedelta(threshold, "threshold", func)
     flo = to_timedelta(floor, "floor", func, allow_none=True, positive=False) or pd.Timedelta(0)
+    if is_partitioned(log):
+        C.check_level(log.columns, level, func)
+        _baseline_waits(baselines, None, level, func)  # their form, before any partition is read
+        settings = (thr, float(factor), flo, int(min_gaps))
+        gaps, summary = _partitioned_silent(log, settings, level, func, baselines)
+        return gaps, summary, {}
     C.level_codes(log, level, func)  # a missing level column is an error before the cache
     fixed = _check_baselines(log, baselines, level, func)
     # silent_gaps, silent_gaps_summary and pain_points all need this: compute it once per
@@ -292,6 +302,15 @@ def _check_baselines(
     log: JourneyLog, baselines: Any, level: str, func: str
 ) -> dict[tuple[str, str], int]:
     """``{(from, to): wait in ns}`` from ``[{"from": ..., "to": ..., "wait": ...}, ...]``."""
+    return _baseline_waits(
+        baselines, lambda: {str(x) for x in C.level_codes(log, level, func)[1]}, level, func
+    )
+
+
+def _baseline_waits(
+    baselines: Any, names_of: Callable[[], set[str]] | None, level: str, func: str
+) -> dict[tuple[str, str], int]:
+    """:func:`_check_baselines` given the ``level`` values (``names_of()``; None: any name)."""
     if baselines is None:
         return {}
     what = (
@@ -303,7 +322,7 @@ def _check_baselines(
             f"The 'baselines' parameter of {func} must be {what}. Got {baselines!r} instead."
         )
     out: dict[tuple[str, str], int] = {}
-    names = {str(x) for x in C.level_codes(log, level, func)[1]}
+    names = names_of() if names_of is not None else None
     unknown: list[str] = []
     for i, item in enumerate(baselines):
         keys = set(item) if isinstance(item, Mapping) else set()
@@ -321,10 +340,11 @@ def _check_baselines(
                 f"The 'baselines' parameter of {func} must give each transition once. "
                 f"Got {pair[0]!r} -> {pair[1]!r} twice (index {i})."
             )
-        unknown += [n for n in pair if n not in names and n not in unknown]
+        if names is not None:
+            unknown += [n for n in pair if n not in names and n not in unknown]
         assert wait is not None
         out[pair] = int(wait.value)
-    if unknown:
+    if unknown and names is not None:
         hints = [
             f"{n!r} (did you mean {near_matches(n, names)[0]!r}?)"
             if near_matches(n, names)
@@ -357,53 +377,35 @@ def _silent_tables(
     L = len(labels) + 1  # +1: missing values (-1) get their own slot
     pair = (src + 1) * L + (dst + 1)
     uniq, inv = K.distinct_inverse(pair)
-    P = len(uniq)
-    expected, cut, base, med_all = B.estimate(
-        inv, P, gap, float(factor), flo.value, min_gaps, _fixed_waits(fixed, labels, uniq, L)
-    )
-    if thr is not None:
-        cut = np.full(P, float(thr.value))
-        base = np.full(P, B.THRESHOLD)
-    silent = gap > cut[inv]
+    settings = (thr, factor, flo, min_gaps)
+    pb = P.pair_baselines(labels, uniq, L, inv, gap, settings, fixed)
+    silent = gap > pb.cut[inv]
     # whose turn it is during each gap: the turn in force after the event before it
-    waiting = _turns(log)[pos]
-    excess = np.where(silent, gap - np.nan_to_num(expected[inv]), 0.0)
-    lost = silent & (waiting != 1)  # the customer was not the one to act
-    hours_lost = np.bincount(inv[lost], weights=excess[lost], minlength=P) / _NS_PER_HOUR
-
-    # summary per transition
-    n_gaps = np.bincount(inv, minlength=P)
-    n_sil = np.bincount(inv[silent], minlength=P)
+    waiting = P.turns(log)[pos]
+    excess = np.where(silent, gap - np.nan_to_num(pb.expected[inv]), 0.0)
     case = case_codes(log)
     sil_idx = np.flatnonzero(silent)
-    journeys = _journeys_per_pair(case[pos[sil_idx]], inv[sil_idx], P)
-    med_sil = K.group_quantiles(inv[silent], gap[silent], P, (0.5,), global_positions=True)[:, 0]
-    wait_counts = [np.bincount(inv[silent & (waiting == w)], minlength=P) for w in range(3)]
-    lo, hi = wilson_ci(n_sil, n_gaps)
-    src_lab = C.labels_of(labels, uniq // L - 1)
-    dst_lab = C.labels_of(labels, uniq % L - 1)
-    summary = pd.DataFrame(
-        {
-            "from_activity": src_lab,
-            "to_activity": dst_lab,
-            "gaps": n_gaps.astype(np.int64),
-            "silent": n_sil.astype(np.int64),
-            "share": rate(n_sil, n_gaps),
-            "share_low": lo,
-            "share_high": hi,
-            "journeys": journeys.astype(np.int64),
-            "expected_gap": K.ns_to_timedelta(expected),
-            "threshold": K.ns_to_timedelta(cut),
-            "median_gap": K.ns_to_timedelta(med_all),
-            "median_silent_gap": K.ns_to_timedelta(med_sil),
-            "waiting_on_company": wait_counts[0].astype(np.int64),
-            "waiting_on_customer": wait_counts[1].astype(np.int64),
-            "waiting_on_unknown": wait_counts[2].astype(np.int64),
-            "hours_lost": hours_lost,
-            "baseline": _BASELINES[base],
-        }
+    sil_pos = pos[sil_idx]
+    ts = event_times(log)
+    rows = P.SilentRows(
+        inv=inv[sil_idx],
+        gap=gap[sil_idx],
+        waiting=waiting[sil_idx],
+        case=case[sil_pos],
+        ts=ts[sil_pos],
     )
-    summary, rank, row_of = _ranked(summary, hours_lost, n_sil)
+    arr = arrays(log)
+    stamps = arr.column("timestamp")
+
+    def fetch(order: np.ndarray) -> tuple[Any, pd.Series, pd.Series]:
+        at = sil_pos[order]
+        return (
+            C.labels_of(arr.case_ids, case[at]),
+            stamps.iloc[at].reset_index(drop=True),
+            stamps.iloc[at + 1].reset_index(drop=True),
+        )
+
+    gaps, summary, _, row_of = P.silent_tables(pb, rows, fetch)
     tr_case = case[pos]
     internals = {
         "case_transition": tr_case,
@@ -415,136 +417,35 @@ def _silent_tables(
         # per transition: 0 the company's turn, 1 the customer's, 2 unknown
         "turn_transition": waiting.astype(np.int8),
     }
-
-    silent_of = dict(inv=inv, pos=pos, gap=gap, waiting=waiting, idx=sil_idx)
-    per_pair = dict(rank=rank, expected=expected, cut=cut, base=base, src=src_lab, dst=dst_lab)
-    gaps = _gap_rows(log, case, silent_of, per_pair)
     return gaps, summary, internals
 
 
-def _journeys_per_pair(case: np.ndarray, pair: np.ndarray, P: int) -> np.ndarray:
-    """Distinct journeys per transition pair, from the silent gaps' journeys and pairs."""
-    if not len(pair):
-        return np.zeros(P, np.int64)
-    jkey = K.distinct(case * P + pair, case_major=True)
-    return np.bincount(jkey % P, minlength=P) if len(jkey) else np.zeros(P, np.int64)
+def _partitioned_silent(
+    log: Any,
+    settings: tuple[pd.Timedelta | None, float, pd.Timedelta, int],
+    level: str,
+    func: str,
+    baselines: Any,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Silent gaps and their summary on a PartitionedLog: two passes over its partitions.
 
-
-def _ranked(
-    summary: pd.DataFrame, hours_lost: np.ndarray, n_sil: np.ndarray
-) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
-    """The summary's pairs ranked (hours lost, share, silent gaps, then names), kept if silent.
-
-    Returns the kept rows in rank order, every pair's rank, and every pair's row in
-    the kept summary (-1 when it has no silent gap).
+    The first gathers every transition's gaps (their baselines need all of them), the
+    second each partition's silent gaps given the baselines; see
+    :mod:`journeymine.analyzers._parts_gaps`.
     """
-    P = len(summary)
-    order = np.lexsort(
-        (
-            C.sort_key(summary["to_activity"]),
-            C.sort_key(summary["from_activity"]),
-            -summary["silent"].to_numpy(),
-            -np.nan_to_num(summary["share_low"].to_numpy()),
-            -np.round(hours_lost, 6),
-        )
-    )
-    rank = np.empty(P, dtype=np.int64)
-    rank[order] = np.arange(P)
-    keep = order[n_sil[order] > 0]
-    row_of = np.full(P, -1, dtype=np.int64)
-    row_of[keep] = np.arange(len(keep))
-    return summary.iloc[keep].reset_index(drop=True), rank, row_of
-
-
-def _gap_rows(
-    log: JourneyLog,
-    case: np.ndarray,
-    tr: dict[str, np.ndarray],
-    pair: dict[str, np.ndarray],
-) -> pd.DataFrame:
-    """One row per silent gap, in the order of its transition's rank, then longest first.
-
-    ``tr`` holds per transition its pair index ``inv``, event position ``pos``, ``gap``
-    (ns) and whose turn it was (``waiting``), and ``idx``, the silent transitions; ``pair``
-    holds per pair its ``rank``, ``expected`` gap, threshold ``cut``, ``base`` line kind
-    and ``src``/``dst`` labels.
-    """
-    arr = arrays(log)
-    ts = event_times(log)
-    sil_idx = tr["idx"]
-    expected, cut, base = pair["expected"], pair["cut"], pair["base"]
-    g_inv = tr["inv"][sil_idx]
-    g_pos = tr["pos"][sil_idx]
-    g_gap = tr["gap"][sil_idx]
-    g_case = case[g_pos]
-    row_order = np.lexsort((ts[g_pos], g_case, -g_gap, pair["rank"][g_inv]))
-    sel = sil_idx[row_order]
-    g_inv, g_pos, g_gap = g_inv[row_order], g_pos[row_order], g_gap[row_order]
-    exp_g = expected[g_inv]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        ratio = np.where(exp_g > 0, g_gap / np.where(exp_g > 0, exp_g, 1.0), np.nan)
-    return pd.DataFrame(
-        {
-            "case_id": C.labels_of(arr.case_ids, case[g_pos]),
-            "from_activity": pair["src"][g_inv],
-            "to_activity": pair["dst"][g_inv],
-            "start": arr.column("timestamp").iloc[g_pos].reset_index(drop=True),
-            "end": arr.column("timestamp").iloc[g_pos + 1].reset_index(drop=True),
-            "gap": pd.Series(g_gap.view("m8[ns]")),
-            "expected_gap": K.ns_to_timedelta(exp_g),
-            "threshold": K.ns_to_timedelta(cut[g_inv]),
-            "ratio": ratio,
-            "waiting_on": _WAITING[tr["waiting"][sel]],
-            "baseline": _BASELINES[base[g_inv]],
-        }
-    )
-
-
-def _fixed_waits(
-    fixed: dict[tuple[str, str], int], labels: pd.Index, uniq: np.ndarray, L: int
-) -> np.ndarray:
-    """Per transition (``uniq`` pair codes), the wait the user set for it, NaN where none."""
-    out = np.full(len(uniq), np.nan)
-    if not fixed:
-        return out
-    code = {str(x): i for i, x in enumerate(labels)}
-    for (a, b), ns in fixed.items():
-        at = np.searchsorted(uniq, (code[a] + 1) * L + (code[b] + 1))
-        if at < len(uniq) and uniq[at] == (code[a] + 1) * L + (code[b] + 1):
-            out[at] = float(ns)
-    return out
-
-
-def _turns(log: JourneyLog) -> np.ndarray:
-    """Per event, whose turn it is after it: 0 the company's, 1 the customer's, 2 unknown.
-
-    An inbound event hands the turn to the company, an outbound one to the customer;
-    internal and unclassified events leave it as it was, and before the first inbound
-    or outbound event of a journey it is unknown. One forward fill over event
-    positions, cut at journey boundaries.
-    """
-    return C.memo(log, ("analyzers.turns",), lambda: _turn_codes(log))
-
-
-def _turn_codes(log: JourneyLog) -> np.ndarray:
-    n = len(log)
-    if not n or not C.has_values(log, DIRECTION):
-        out = np.full(n, 2, dtype=np.int8)
-    else:
-        d = C.direction_codes(log)
-        directed = (d == 0) | (d == 1)
-        # the position of the last inbound/outbound event at or before each event
-        last = np.maximum.accumulate(np.where(directed, np.arange(n), -1))
-        arr = arrays(log)
-        ok = last >= arr.offsets[arr.case]  # that event is in the same journey
-        out = np.where(ok, d[np.maximum(last, 0)], 2).astype(np.int8)
-    out.flags.writeable = False
-    return out
+    labels, uniq, L, inv, gap = P.merge_gap_values(log._map(P.gap_values, (level, func)))
+    fixed = _baseline_waits(baselines, lambda: set(labels), level, func)
+    pb = P.pair_baselines(labels, uniq, L, inv, gap, settings, fixed)
+    by_id = log.engine != "memory"  # partitions by a hash of the journey: order by id
+    parts = log._map(P.silent_part, (level, func, labels, uniq, pb.cut, by_id))
+    rows = P.merge_silent_rows(parts, by_id)
+    gaps, summary, _, _ = P.silent_tables(pb, rows, P.taken(rows))
+    return gaps, summary
 
 
 @validate_params(
     {
-        "log": ["log"],
+        "log": ["log", "partitioned"],
         "min_response_rate": [Interval(float, 0.0, 1.0)],
         "self_service": ["channels", None],
     }
@@ -568,7 +469,9 @@ def unanswered(
 
     Parameters
     ----------
-    log : JourneyLog
+    log : JourneyLog or PartitionedLog
+        A PartitionedLog gives the same rows, in two passes over its partitions
+        (the response rates and the end of observation, then the journeys).
     min_response_rate : float, default 0.5
         How often a touchpoint must normally be answered for silence after it to
         count, in [0, 1].
@@ -626,8 +529,22 @@ def _unanswered(
     func: str,
     self_service: str | list[str] | tuple[str, ...] | None = C.SELF_SERVICE,
 ) -> tuple[pd.DataFrame, np.ndarray]:
-    """The unanswered table and the row in ``log.events`` of each finding."""
+    """The unanswered table and the row in ``log.events`` of each finding.
+
+    On a PartitionedLog, two passes: the response rates and the end of observation
+    over all journeys, then each partition's unanswered journeys (no rows: they are
+    positions in one log).
+    """
     skip = tuple(C.names(self_service))
+    if is_partitioned(log):
+        args = (list(skip), func)
+        labels, resp, n_ans, obs_ns = U.merge_answers(
+            log._map(U.answer_part, args), func, log.columns
+        )
+        by_id = log.engine != "memory"  # partitions by a hash of the journey: order by id
+        more = (labels, resp, n_ans, float(min_response_rate), obs_ns, by_id)
+        parts = log._map(U.unanswered_part, (*args, *more))
+        return U.merge_unanswered(parts, by_id), np.zeros(0, dtype=np.int64)
     key = ("analyzers.unanswered", float(min_response_rate), skip)
     return C.memo(log, key, lambda: _unanswered_table(log, min_response_rate, list(skip), func))
 
@@ -635,36 +552,12 @@ def _unanswered(
 def _unanswered_table(
     log: JourneyLog, min_response_rate: float, self_service: list[str], func: str
 ) -> tuple[pd.DataFrame, np.ndarray]:
-    contact = C.contact_mask(log, self_service, func, "to tell customer contacts from answers")
-    d = C.direction_codes(log)
-    case = case_codes(log)
-    codes, labels = C.level_codes(log, ACTIVITY, func)
-    # contacts and answers; internal events and self-service use are skipped
-    directed = np.flatnonzero(contact | (d == 1))
-    dc = case[directed]
-    last_dir = np.r_[dc[1:] != dc[:-1], True] if len(dc) else np.zeros(0, bool)
-    nxt_out = np.zeros(len(directed), dtype=bool)
-    if len(directed) > 1:
-        nxt_out[:-1] = ~last_dir[:-1] & (d[directed[1:]] == 1)
-    inbound = d[directed] == 0
-    arr = arrays(log)
-    ongoing = np.asarray(arr.ongoing, dtype=bool)
-    # response rate per touchpoint over inbound events whose fate is known
-    decided = inbound & (~last_dir | ~ongoing[dc])
-    acts = codes[directed]
-    n_in = np.bincount(acts[decided], minlength=len(labels))
-    n_ans = np.bincount(acts[decided & nxt_out], minlength=len(labels))
+    dirs = U.directed(log, self_service, func)
+    n_in, n_ans = U.answer_counts(dirs)
     resp = rate(n_ans, n_in)
-    resp_all = np.where(np.isnan(resp), 0.0, resp)
-    hit = last_dir & inbound & (resp_all[acts] >= min_response_rate) & (n_ans[acts] > 0)
-    rows = directed[hit]
-    ts = event_times(log)
-    obs = log.observation_end if log.observation_end is not None else arr.column("timestamp").max()
-    obs_ns = pd.Timestamp(obs).value if arr.n_events else 0
-    hcase = case[rows]
-    after = arr.offsets[hcase + 1] - 1 - rows
-    waited = obs_ns - ts[rows]
-    on = ongoing[hcase]
+    rows, hcase, after, waited, on = U.unanswered_hits(
+        log, dirs, resp, n_ans, min_response_rate, U.observation_ns(log)
+    )
     order = np.lexsort((hcase, -waited, on))
     rows, hcase, after, waited, on = (
         rows[order],
@@ -673,24 +566,5 @@ def _unanswered_table(
         waited[order],
         on[order],
     )
-
-    def lab(col: str) -> np.ndarray:
-        if not arr.has(col):
-            return np.full(len(rows), None, dtype=object)
-        c, lb = arr.codes(col, func), arr.labels(col, func)
-        return C.labels_of(lb, np.asarray(c)[rows])
-
-    table = pd.DataFrame(
-        {
-            "case_id": C.labels_of(arr.case_ids, hcase),
-            "activity": C.labels_of(labels, codes[rows]),
-            "channel": lab(CHANNEL),
-            "department": lab(DEPARTMENT),
-            "at": arr.column("timestamp").iloc[rows].reset_index(drop=True),
-            "events_after": after.astype(np.int64),
-            "waited": pd.Series(waited.astype(np.int64).view("m8[ns]")),
-            "ongoing": on,
-            "response_rate": resp[codes[rows]],
-        }
-    )
-    return table, rows
+    cols = U.unanswered_columns(log, rows, hcase, resp, func)
+    return U.unanswered_frame(cols, after, waited, on), rows

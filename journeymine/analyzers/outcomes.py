@@ -292,8 +292,16 @@ def _median(table: pd.DataFrame) -> pd.Timedelta | None:
     return table["time"].iloc[int(reached[0])] if len(reached) else None
 
 
-@validate_params({"log": ["log"], "goal": ["goal", "predicate"], "within": ["duration"]})
-def after_goal(log: JourneyLog, *, goal: Goal, within: str | pd.Timedelta = "30D") -> pd.DataFrame:
+@validate_params(
+    {"log": ["log"], "goal": ["goal", "predicate"], "within": ["duration"], "level": ["column"]}
+)
+def after_goal(
+    log: JourneyLog,
+    *,
+    goal: Goal,
+    within: str | pd.Timedelta = "30D",
+    level: str = "activity",
+) -> pd.DataFrame:
     """What each customer does after reaching the goal: contacts, a repeat goal, or silence.
 
     For every journey that reached the goal, the events of the same customer
@@ -311,6 +319,11 @@ def after_goal(log: JourneyLog, *, goal: Goal, within: str | pd.Timedelta = "30D
     (``observation_end``, else the last event) is incomplete: what was seen is a lower
     bound, and the summary leaves it out.
 
+    ``jm.plot_journey(graph, after_goal=table)`` draws the table on the journey map: the
+    summary beside each goal touchpoint, and where customers first turn after it.
+    :func:`pain_points` ranks the contacts after the goal as a problem
+    (``post_goal_contact``).
+
     Parameters
     ----------
     log : JourneyLog
@@ -318,19 +331,27 @@ def after_goal(log: JourneyLog, *, goal: Goal, within: str | pd.Timedelta = "30D
         The goal touchpoint(s) or a predicate over the events.
     within : str or Timedelta, default "30D"
         How long after the goal to look.
+    level : str, default "activity"
+        The column naming the touchpoints of ``goal_touchpoint`` and
+        ``first_contact_touchpoint`` (the map's level, to draw the table on a map).
 
     Returns
     -------
     pandas.DataFrame
         One row per converted journey, in log order: ``case_id``, ``customer_id``,
         ``goal_time``, ``window_complete``, ``activity``, ``contacts``, ``repeat_goals``,
-        ``first_contact_after`` (Timedelta, NaT if none), ``first_repeat_after`` and
+        ``first_contact_after`` (Timedelta, NaT if none), ``first_repeat_after``,
         ``outcome`` (``"contact"`` if any contact, else ``"repeat goal"``, else
-        ``"self-service"`` if any activity, else ``"silence"``).
+        ``"self-service"`` if any activity, else ``"silence"``), ``goal_touchpoint``
+        (the ``level`` value of the journey's first goal event) and
+        ``first_contact_touchpoint`` (that of the first contact after it, missing if
+        none).
         ``table.attrs["journeymine"]["summary"]`` is a dict over the journeys with a
-        complete window: ``journeys``, ``with_contact``, ``contact_rate`` with its 95%
-        Wilson interval ``contact_rate_low``/``contact_rate_high``, ``repeat_goal_rate``
-        and ``silence_rate``.
+        complete window: ``journeys``, ``incomplete_windows``, ``with_contact``,
+        ``contact_rate`` with its 95% Wilson interval
+        ``contact_rate_low``/``contact_rate_high``, ``repeat_goal_rate``,
+        ``silence_rate``, and ``contacts_are``: ``"inbound contacts"`` or, without
+        directions, ``"every event"``.
 
     Examples
     --------
@@ -349,72 +370,127 @@ def after_goal(log: JourneyLog, *, goal: Goal, within: str | pd.Timedelta = "30D
       case_id  contacts first_contact_after   outcome
     0     a#1         1              3 days   contact
     1     b#1         0                 NaT   silence
+    >>> a["first_contact_touchpoint"].tolist()
+    ['call', nan]
     >>> a.attrs["journeymine"]["summary"]["contact_rate"]
     0.5
     """
     func = "after_goal"
     window = to_timedelta(within, "within", func)
     assert window is not None
-    table = _after_goal_table(log, goal, int(window.value), func)
-    out = stamp(table, log, func, goal=goal, within=str(window))
+    codes, labels = C.level_codes(log, level, func)
+    table = _after_goal_table(log, goal, int(window.value), codes, labels, func)
+    out = stamp(table, log, func, goal=goal, within=str(window), level=level)
     out.attrs[KEY]["summary"] = _after_summary(table)
+    out.attrs[KEY]["summary"]["contacts_are"] = (
+        "inbound contacts" if C.has_values(log, "direction") else "every event"
+    )
     return out
 
 
-def _after_goal_table(log: JourneyLog, goal: Goal, window: int, func: str) -> pd.DataFrame:
-    a = arrays(log)
-    case, ts = a.case, a.timestamps_ns
-    n = a.n_events
-    gmask = goal_mask(log, goal, func=func)
-    first_goal = _first_row(gmask, case, a.n_cases)
-    conv = np.flatnonzero(first_goal >= 0)
-    grow = first_goal[conv]
-    cust = np.asarray(a.codes(CUSTOMER, func)).astype(np.int64)
-    contact, active = _contact_kinds(log, gmask, func)
-    # events by (customer, time, row): what follows a goal is the run after it
-    order = np.lexsort((np.arange(n), ts, cust))
-    pos = np.empty(n, dtype=np.int64)
-    pos[order] = np.arange(n)
-    g_time = ts[grow]
-    lo = pos[grow] + 1
-    # the window ends at the last of the customer's events at or before goal + within
-    block_end = np.searchsorted(cust[order], cust[grow], side="right")
-    hi = _search_right(ts[order], lo, block_end, g_time + window)
+class _Windows:
+    """Per converted journey, the customer's events after its first goal, within a window.
 
-    def count(mask: np.ndarray) -> np.ndarray:
-        cum = np.r_[0, np.cumsum(mask[order])]
-        return (cum[hi] - cum[lo]).astype(np.int64)
+    ``conv``: the converted journeys (case codes, in order); ``grow``: the row of each
+    one's first goal event; ``order``: every event by (customer, time, row); each
+    journey's window is ``order[lo:hi]``; ``complete``: the window ends before the end
+    of the data. Shared by :func:`after_goal` and :func:`~journeymine.pain_points`.
+    """
 
-    def first_after(mask: np.ndarray) -> pd.Series:
-        sorted_mask = mask[order]
+    def __init__(self, log: JourneyLog, gmask: np.ndarray, window: int, func: str) -> None:
+        a = arrays(log)
+        case, ts = a.case, a.timestamps_ns
+        n = a.n_events
+        first_goal = _first_row(gmask, case, a.n_cases)
+        self.conv = np.flatnonzero(first_goal >= 0)
+        self.grow = first_goal[self.conv]
+        self.cust = np.asarray(a.codes(CUSTOMER, func)).astype(np.int64)
+        # events by (customer, time, row): what follows a goal is the run after it
+        self.order = C.memo(log, ("analyzers.customer_order",), lambda: _by_customer(self.cust, ts))
+        pos = np.empty(n, dtype=np.int64)
+        pos[self.order] = np.arange(n)
+        self.g_time = ts[self.grow]
+        self.lo = pos[self.grow] + 1
+        # the window ends at the last of the customer's events at or before goal + within
+        block_end = np.searchsorted(self.cust[self.order], self.cust[self.grow], side="right")
+        self.hi = _search_right(ts[self.order], self.lo, block_end, self.g_time + window)
+        self.complete = self.g_time + window <= _end_ns(log, ts)
+        self._ts = ts
+
+    def count(self, mask: np.ndarray) -> np.ndarray:
+        """Per converted journey, the events of ``mask`` in its window."""
+        cum = np.r_[0, np.cumsum(mask[self.order])]
+        return (cum[self.hi] - cum[self.lo]).astype(np.int64)
+
+    def first(self, mask: np.ndarray) -> np.ndarray:
+        """Per converted journey, the row of the first event of ``mask`` in its window (-1)."""
+        n = len(self.order)
         nxt = np.full(n + 1, n, dtype=np.int64)
-        idx = np.flatnonzero(sorted_mask)
-        nxt[idx] = idx
+        nxt[np.flatnonzero(mask[self.order])] = np.flatnonzero(mask[self.order])
         nxt = np.minimum.accumulate(nxt[::-1])[::-1]
-        k = nxt[lo] if len(lo) else np.zeros(0, np.int64)
-        found = k < hi
-        ns = np.where(found, ts[order][np.minimum(k, max(n - 1, 0))] - g_time, 0)
-        return pd.Series(pd.to_timedelta(np.where(found, ns, np.iinfo(np.int64).min), unit="ns"))
+        k = nxt[self.lo] if len(self.lo) else np.zeros(0, np.int64)
+        return np.where(k < self.hi, self.order[np.minimum(k, max(n - 1, 0))], -1)
 
-    contacts, repeats, activity = count(contact), count(gmask), count(active)
+    def after(self, rows: np.ndarray) -> pd.Series:
+        """The time from each goal to ``rows`` (NaT where -1)."""
+        ns = np.where(rows >= 0, self._ts[np.maximum(rows, 0)] - self.g_time, 0) if len(rows) else 0
+        nat = np.iinfo(np.int64).min
+        return pd.Series(pd.to_timedelta(np.where(rows >= 0, ns, nat), unit="ns"))
+
+
+def _by_customer(cust: np.ndarray, ts: np.ndarray) -> np.ndarray:
+    """The rows in order of (customer, time, row), read-only.
+
+    The log is in order of (journey, time); when each customer's journeys are next to
+    each other (journeys named after their customer), only the customers whose
+    journeys overlap in time need a sort, and often none does.
+    """
+    n = len(cust)
+    rows = np.arange(n)
+    step = np.diff(cust)
+    if n and (step >= 0).all():
+        back = (step == 0) & (np.diff(ts) < 0)
+        if back.any():
+            hit = np.zeros(int(cust.max()) + 2, dtype=bool)
+            hit[cust[1:][back] + 1] = True
+            sel = np.flatnonzero(hit[cust + 1])  # whole customers, in order
+            rows[sel] = sel[np.lexsort((sel, ts[sel], cust[sel]))]
+    else:
+        rows = np.lexsort((rows, ts, cust))
+    rows.flags.writeable = False
+    return rows
+
+
+def _after_goal_table(
+    log: JourneyLog, goal: Goal, window: int, codes: np.ndarray, labels: pd.Index, func: str
+) -> pd.DataFrame:
+    a = arrays(log)
+    gmask = goal_mask(log, goal, func=func)
+    w = _Windows(log, gmask, window, func)
+    contact, active = _contact_kinds(log, gmask, func)
+    contacts, repeats, activity = w.count(contact), w.count(gmask), w.count(active)
+    first_contact = w.first(contact)
     outcome = np.where(
         contacts > 0,
         "contact",
         np.where(repeats > 0, "repeat goal", np.where(activity > 0, "self-service", "silence")),
     )
-    end_ns = _end_ns(log, ts)
     return pd.DataFrame(
         {
-            "case_id": a.case_ids[conv],
-            CUSTOMER: C.labels_of(a.labels(CUSTOMER, func), cust[grow]),
-            "goal_time": pd.to_datetime(g_time, unit="ns", utc=True),
-            "window_complete": g_time + window <= end_ns,
+            "case_id": a.case_ids[w.conv],
+            CUSTOMER: C.labels_of(a.labels(CUSTOMER, func), w.cust[w.grow]),
+            "goal_time": pd.to_datetime(w.g_time, unit="ns", utc=True),
+            "window_complete": w.complete,
             "activity": activity,
             "contacts": contacts,
             "repeat_goals": repeats,
-            "first_contact_after": first_after(contact),
-            "first_repeat_after": first_after(gmask),
+            "first_contact_after": w.after(first_contact),
+            "first_repeat_after": w.after(w.first(gmask)),
             "outcome": outcome.astype(object),
+            "goal_touchpoint": C.labels_of(labels, codes[w.grow]),
+            "first_contact_touchpoint": C.labels_of(
+                labels, np.where(first_contact >= 0, codes[np.maximum(first_contact, 0)], -1)
+            ),
         }
     )
 

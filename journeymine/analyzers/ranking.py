@@ -11,17 +11,21 @@ import numpy as np
 import pandas as pd
 
 from .. import _kernels as K
+from .._partitioned import is_partitioned
 from .._validation import Interval, Options, to_timedelta, validate_params, warn
-from ..derive import Goal, arrays, case_codes
+from ..derive import Goal, arrays, case_codes, goal_mask
 from ..errors import DataQualityWarning
 from ..log import JourneyLog
 from ..schema import ACTIVITY, CHANNEL, DEPARTMENT, DIRECTION
 from . import _common as C
 from . import _members as M
+from . import _parts_pain as PP
+from . import _problems as Q
 from ._problems import _CURRENCIES, KINDS, _dept_of, _Found, _impacts, _merge
 from ._provenance import stamp
 from .funnels import dropoffs
 from .gaps import _check_baselines, _silent, _unanswered
+from .outcomes import _Windows
 from .reachability import _dead_ends
 from .repeats import _repeats, loops
 from .transfers import _followed_by, _handoff_table, _handoffs
@@ -45,7 +49,7 @@ _HOUR = 3_600e9
 
 @validate_params(
     {
-        "log": ["log"],
+        "log": ["log", "partitioned"],
         "goal": ["goal", "predicate"],
         "rank": [Options(*RANKS)],
         "level": ["column"],
@@ -55,6 +59,7 @@ _HOUR = 3_600e9
         "factor": [Interval(float, 1.0, None, closed="right")],
         "floor": ["duration_or_zero", None],
         "self_service": ["channels", None],
+        "after_goal": ["duration", None],
     }
 )
 def pain_points(
@@ -70,32 +75,48 @@ def pain_points(
     floor: str | pd.Timedelta = "1D",
     self_service: Sequence[str] | None = C.SELF_SERVICE,
     baselines: Sequence[Mapping[str, Any]] | None = None,
+    after_goal: str | pd.Timedelta | None = "30D",
 ) -> pd.DataFrame:
     """One prioritised list of problems: what each costs in conversions, waiting and effort.
 
     Every analyzer's findings are gathered, one candidate per finding:
 
-    ==============  ==================  ==================================  ====================================
-    kind            where               affected journeys                   comparable journeys
-    ==============  ==================  ==================================  ====================================
-    drop_off        touchpoint          end there, finished, unconverted    reached it and did not end there
-                                        (:func:`dropoffs`)
-    dead_end        touchpoint          visit it before converting (or      all other journeys
-                                        never convert), for touchpoints
-                                        flagged by :func:`dead_ends`
-    ping_pong       "A → B → A"         bounced A -> B -> A                 had the A -> B handoff, no bounce
-                                                                            (all others when fewer than
-                                                                            ``min_journeys``)
-    handoff         "A → B"             have the handoff                    were in department A, without it
-                                        (:func:`handoffs`)
-    silent_gap      "X → Y"             a silent gap on X -> Y              had X -> Y, with no silent gap
-                                        (:func:`silent_gaps_summary`)
-    repeat_contact  "email → phone"     a contact repeated on the other     had a contact on the first channel,
-                                        channel within ``window``           not repeated that way
-    unanswered      touchpoint          end on a customer contact there     had a customer contact there,
-                                        nobody answered (finished)          not ending unanswered
-    loop            touchpoint          visit it more than once             visit it once
-    ==============  ==================  ==================================  ====================================
+    =================  ==================  ==================================  ====================================
+    kind               where               affected journeys                   comparable journeys
+    =================  ==================  ==================================  ====================================
+    drop_off           touchpoint          end there, finished, unconverted    reached it and did not end there
+                                           (:func:`dropoffs`)
+    dead_end           touchpoint          visit it before converting (or      all other journeys
+                                           never convert), for touchpoints
+                                           flagged by :func:`dead_ends`
+    ping_pong          "A → B → A"         bounced A -> B -> A                 had the A -> B handoff, no bounce
+                                                                               (all others when fewer than
+                                                                               ``min_journeys``)
+    handoff            "A → B"             have the handoff                    were in department A, without it
+                                           (:func:`handoffs`)
+    silent_gap         "X → Y"             a silent gap on X -> Y              had X -> Y, with no silent gap
+                                           (:func:`silent_gaps_summary`)
+    repeat_contact     "email → phone"     a contact repeated on the other     had a contact on the first channel,
+                                           channel within ``window``           not repeated that way
+    unanswered         touchpoint          end on a customer contact there     had a customer contact there,
+                                           nobody answered (finished)          not ending unanswered
+    loop               touchpoint          visit it more than once             visit it once
+    post_goal_contact  goal touchpoint     converted there, and the customer   converted there, no contact in the
+                                           contacts the company again within   whole window (all converted ones
+                                           ``after_goal`` of it (see below)    when fewer than ``min_journeys``)
+    =================  ==================  ==================================  ====================================
+
+    A problem after the goal is still a problem: ``post_goal_contact`` takes the
+    journeys that reached the goal at a touchpoint (their first goal event's) whose
+    customer contacts the company again within ``after_goal`` of it, in the same
+    journey or a later one (:func:`after_goal`; contacts are inbound events on a channel
+    that is not self-service, so the kind needs directions). Its journeys converted and
+    the waiting after the goal is not measured, so it is costed in effort only (what
+    the finding itself costs, as for a handoff): ``extra_effort`` is the contacts after
+    the goal, ``affected x mean contacts`` with its Welch interval, and
+    ``conversions_lost`` and ``hours_lost`` are NaN (not applicable; they count as 0
+    in the balanced score and rank last under their own ``rank``). It is never merged
+    with another kind.
 
     **One row per problem.** Two candidates at the same place that share at least
     80% of their journeys (``|A ∩ B| >= 0.8 max(|A|, |B|)``) are one problem: a
@@ -155,7 +176,9 @@ def pain_points(
 
     Parameters
     ----------
-    log : JourneyLog
+    log : JourneyLog or PartitionedLog
+        A :class:`~journeymine.PartitionedLog` gives the same table, in three passes
+        over its partitions (a predicate ``goal`` must then be a module-level function).
     goal : str, list of str or callable
         The goal touchpoint(s) or a predicate over the events.
     rank : {"balanced", "conversions", "time", "effort"}, default "balanced"
@@ -178,13 +201,17 @@ def pain_points(
         The usual wait of transitions you know, as for :func:`silent_gaps`, e.g.
         ``[{"from": "Resolved", "to": "Closed", "wait": "7D"}]``: the silent gaps and
         the hours waited beyond the usual are then judged against it.
+    after_goal : str, Timedelta or None, default "30D"
+        How long after the goal to count contacts (``post_goal_contact``); None
+        leaves that kind out.
 
     Returns
     -------
     pandas.DataFrame
         One row per problem, columns ``rank`` (1, 2, ...), ``kind``, ``where``,
         ``journeys_affected``, ``conversions_lost``, ``hours_lost`` and
-        ``extra_effort`` each with ``_low`` and ``_high`` (95% interval), ``score``,
+        ``extra_effort`` each with ``_low`` and ``_high`` (95% interval; NaN where a
+        currency does not apply), ``score``,
         ``members`` (the findings it merges, e.g. ``"drop_off at cart; unanswered
         at cart"``) and ``detail`` (one sentence with its own figures).
         :func:`affected_journeys` lists the journeys behind a row.
@@ -193,8 +220,8 @@ def pain_points(
     -----
     DataQualityWarning
         When kinds are skipped because the log has no ``direction`` values (repeat
-        contacts, unanswered contacts) or no ``department`` values (handoffs,
-        ping-pongs).
+        contacts, unanswered contacts, contacts after the goal) or no ``department``
+        values (handoffs, ping-pongs).
 
     Examples
     --------
@@ -207,26 +234,37 @@ def pain_points(
     """
     func = "pain_points"
     win = to_timedelta(window, "window", func, allow_none=False)
+    after = to_timedelta(after_goal, "after_goal", func, allow_none=True)
     flo = to_timedelta(floor, "floor", func, allow_none=True, positive=False) or pd.Timedelta(0)
     skip = tuple(C.names(self_service))
-    C.level_codes(log, level, func)
-    C.outcome(log, goal, func)  # GoalNotFoundError before anything else
-    has_dept = C.has_values(log, department)
-    has_dir = C.has_values(log, DIRECTION)
-    skipped: list[str] = []
-    if not has_dept:
-        skipped.append(
-            f"handoffs and ping-pongs (no {department!r} values; {C._HINTS.get(department, '')})"
+
+    def warn_skipped(has_dept: bool, has_dir: bool) -> None:
+        skipped: list[str] = []
+        if not has_dept:
+            skipped.append(
+                f"handoffs and ping-pongs (no {department!r} values; "
+                f"{C._HINTS.get(department, '')})"
+            )
+        if not has_dir:
+            kinds = "repeat contacts, unanswered contacts and contacts after the goal"
+            if after is None:
+                kinds = "repeat contacts and unanswered contacts"
+            skipped.append(f"{kinds} (no 'direction' values; {C._HINTS[DIRECTION]})")
+        if skipped:
+            warn(f"{func} skipped " + "; and ".join(skipped), DataQualityWarning)
+
+    if is_partitioned(log):
+        args = (goal, level, department, win, int(min_journeys), float(factor), flo)
+        s = _Settings(*args, list(skip), baselines, after)
+        f, dept, out, hours, effort = PP.findings(log, s, warn_skipped)
+        table, _ = _cost(f, dept, out, hours, effort, s.min_journeys)
+    else:
+        C.level_codes(log, level, func)
+        C.outcome(log, goal, func)  # GoalNotFoundError before anything else
+        warn_skipped(C.has_values(log, department), C.has_values(log, DIRECTION))
+        table, _ = _problems(
+            log, goal, level, department, win, min_journeys, factor, flo, skip, baselines, after
         )
-    if not has_dir:
-        skipped.append(
-            f"repeat contacts and unanswered contacts (no 'direction' values; {C._HINTS[DIRECTION]})"
-        )
-    if skipped:
-        warn(f"{func} skipped " + "; and ".join(skipped), DataQualityWarning)
-    table, _ = _problems(
-        log, goal, level, department, win, min_journeys, factor, flo, skip, baselines
-    )
     params = {
         "goal": goal,
         "level": level,
@@ -237,7 +275,10 @@ def pain_points(
         "floor": floor,
         "self_service": self_service,
         "baselines": baselines,
+        "after_goal": after_goal,
     }
+    if is_partitioned(log):  # no journeys in memory: affected_journeys refuses it
+        return C.stamp_partitioned(_rank(table, rank), func, rank=rank, **params)
     return stamp(_rank(table, rank), log, func, rank=rank, **params)
 
 
@@ -252,10 +293,12 @@ def _problems(
     flo: pd.Timedelta,
     skip: tuple[str, ...],
     baselines: Sequence[Mapping[str, Any]] | None = None,
+    after: pd.Timedelta | None = None,
 ) -> tuple[pd.DataFrame, tuple[np.ndarray, ...]]:
     """The unranked problems and, per row, its affected journeys (case codes), once per log.
 
-    ``baselines``: the silent-gap baselines the caller sets (see :func:`silent_gaps`).
+    ``baselines``: the silent-gap baselines the caller sets (see :func:`silent_gaps`);
+    ``after``: the window after the goal for contacts after it (None: not looked for).
     """
     fixed = _check_baselines(log, baselines, level, "pain_points")
     key = (
@@ -269,9 +312,19 @@ def _problems(
         flo.value,
         skip,
         tuple(sorted(fixed.items())),
+        None if after is None else after.value,
     )
     s = _Settings(
-        goal, level, department, win, int(min_journeys), float(factor), flo, list(skip), baselines
+        goal,
+        level,
+        department,
+        win,
+        int(min_journeys),
+        float(factor),
+        flo,
+        list(skip),
+        baselines,
+        after,
     )
     return C.memo(log, key, lambda: _compute(log, s))
 
@@ -287,6 +340,7 @@ class _Settings:
     floor: pd.Timedelta
     skip: list[str]
     baselines: Sequence[Mapping[str, Any]] | None
+    after: pd.Timedelta | None = None
 
 
 def _compute(log: JourneyLog, s: _Settings) -> tuple[pd.DataFrame, tuple[np.ndarray, ...]]:
@@ -307,10 +361,27 @@ def _compute(log: JourneyLog, s: _Settings) -> tuple[pd.DataFrame, tuple[np.ndar
             _repeat_rows(f, log, s)
             _unanswered_rows(f, log, s)
         _loop_rows(f, log, s)
-    groups = _merge(f, _dept_of(log, s.level, s.department) if has_dept else {})
+        if has_dir and s.after is not None:
+            _post_goal_rows(f, log, s)
+    dept = _dept_of(log, s.level, s.department) if has_dept else {}
+    return _cost(f, dept, out, hours, effort, s.min_journeys)
+
+
+def _cost(
+    f: _Found,
+    dept: dict[str, str],
+    out: Any,
+    hours: np.ndarray,
+    effort: np.ndarray,
+    min_journeys: int,
+) -> tuple[pd.DataFrame, tuple[np.ndarray, ...]]:
+    """The findings ``f`` merged into problems and costed on the per-journey ``hours`` and
+    ``effort`` and the outcomes ``out`` (``known``, ``converted``): one log's, or a
+    partitioned log's in the whole log's journey order."""
+    groups = _merge(f, dept)
     conv = out.known & out.converted
     totals = (float(conv.sum()), float(hours.sum()), float(effort.sum()))
-    table, sets = _impacts(f, groups, out, hours, effort, totals, s.min_journeys)
+    table, sets = _impacts(f, groups, out, hours, effort, totals, min_journeys)
     table.attrs["totals"] = dict(zip(_CURRENCIES, totals, strict=True))
     return table, sets
 
@@ -342,28 +413,7 @@ def _per_journey(
     return hours, effort, w, parts
 
 
-def _split(rows: np.ndarray, cases: np.ndarray, n_cases: int, keep: np.ndarray) -> list:
-    """Per row in ``keep``, the sorted distinct cases paired with it."""
-    key = K.distinct(rows.astype(np.int64) * max(n_cases, 1) + cases.astype(np.int64))
-    r = key // max(n_cases, 1)
-    c = key % max(n_cases, 1)
-    lo = np.searchsorted(r, keep, side="left")
-    hi = np.searchsorted(r, keep, side="right")
-    return [c[a:b] for a, b in zip(lo.tolist(), hi.tolist(), strict=True)]
-
-
-def _pct(x: float) -> str:
-    return "n/a" if x is None or not np.isfinite(x) else f"{x:.0%}"
-
-
-def _dur(td: Any) -> str:
-    if td is None or pd.isna(td):
-        return "n/a"
-    sec = pd.Timedelta(td).total_seconds()
-    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
-        if sec >= size:
-            return f"{sec / size:.1f}{unit}".replace(".0" + unit, unit)
-    return f"{sec:.0f}s"
+_split = M.split
 
 
 # --------------------------------------------------------------------------- one builder per kind
@@ -382,12 +432,7 @@ def _drop_offs(f: _Found, log: JourneyLog, s: _Settings, out: C.Outcome) -> None
     exp = _split(vval, vcase, log.n_cases, keep)
     for v, a, e in zip(keep.tolist(), aff, exp, strict=True):
         x = str(labels[v])
-        r = d.loc[x]
-        detail = (
-            f"{_pct(r['exit_rate'])} of the {int(r['journeys'])} journeys reaching it end there "
-            f"unconverted; {_pct(r['continuing_conversion'])} of those that go on convert"
-        )
-        f.add("drop_off", x, detail, ("tp", x), a, e)
+        f.add("drop_off", x, Q.drop_detail(d.loc[x]), ("tp", x), a, e)
 
 
 def _dead_end_rows(f: _Found, log: JourneyLog, s: _Settings, out: C.Outcome) -> None:
@@ -401,12 +446,7 @@ def _dead_end_rows(f: _Found, log: JourneyLog, s: _Settings, out: C.Outcome) -> 
     codes = pd.Index([str(x) for x in labels]).get_indexer(d["touchpoint"])
     aff = _split(vval[risk], vcase[risk], log.n_cases, codes)
     for r, a in zip(d.itertuples(), aff, strict=True):
-        detail = (
-            f"{_pct(r.conversion)} of visiting journeys convert afterwards vs "
-            f"{_pct(r.overall_conversion)} overall"
-            + ("; no path to the goal" if not r.reaches_goal else "")
-        )
-        f.add("dead_end", r.touchpoint, detail, ("tp", r.touchpoint), a, None)
+        f.add("dead_end", r.touchpoint, Q.dead_detail(r), ("tp", r.touchpoint), a, None)
 
 
 def _handoff_rows(
@@ -434,7 +474,7 @@ def _handoff_rows(
         contact = C.contact_mask(log, s.skip, "pain_points", "to find repeat contacts")
         h_effort += _followed_by(log, contact, h["to_row"], h["case"], s.win.value)
     # per (pair, journey): the journeys with the pair, and what its handoffs cost them
-    key, inverse = K.distinct_inverse(inv.astype(np.int64) * n + case)
+    key, inverse = _pair_journeys(inv, case, n, P)
     j_wait = np.bincount(inverse, weights=h_wait, minlength=len(key))
     j_effort = np.bincount(inverse, weights=h_effort, minlength=len(key))
     kp, kc = key // n, key % n
@@ -442,9 +482,9 @@ def _handoff_rows(
     pp_key = K.distinct(inv[back].astype(np.int64) * n + case[back])
     pp_jour = np.bincount(pp_key // n, minlength=P)
     rows = np.arange(P)
-    with_pair = _split(kp, kc, n, rows)
     lo = np.searchsorted(kp, rows, side="left")
     hi = np.searchsorted(kp, rows, side="right")
+    with_pair = [kc[a:b] for a, b in zip(lo.tolist(), hi.tolist(), strict=True)]
     bounced = _split(pp_key // n, pp_key % n, n, rows)
     # journeys handing work on from each department (to any other)
     dsrc = np.unique(src)
@@ -454,11 +494,7 @@ def _handoff_rows(
         r = table.iloc[i]
         a_name, b_name = str(r["from"]), str(r["to"])
         if jour[p] >= s.min_journeys:
-            detail = f"{r['handoffs']} handoffs, median delay {_dur(r['median_delay'])}" + (
-                ""
-                if pd.isna(r["repeat_contact_share"])
-                else f"; {_pct(r['repeat_contact_share'])} followed by a repeat contact"
-            )
+            detail = Q.handoff_detail(r)
             place = ("dept", a_name, b_name)
             direct = (j_wait[lo[p] : hi[p]], j_effort[lo[p] : hi[p]])
             f.add("handoff", a_name + arrow + b_name, detail, place, with_pair[p], None, direct)
@@ -466,19 +502,37 @@ def _handoff_rows(
             few = jour[p] - pp_jour[p] < s.min_journeys
             if few and len(out_of[int(src[p])]) - pp_jour[p] < s.min_journeys:
                 continue  # nothing comparable: every hand-over from A is this bounce
-            versus = (
-                f"journeys handing over from {a_name} without it"
-                if few
-                else f"the other {a_name}{arrow}{b_name} handoffs"
-            )
-            detail = (
-                f"{r['ping_pongs']} ping-pongs in {pp_jour[p]} journeys: {b_name} hands "
-                f"straight back to {a_name} (compared with {versus})"
-            )
+            detail = Q.ping_pong_detail(r, pp_jour[p], a_name, b_name, few)
             where = a_name + arrow + b_name + arrow + a_name
             place = ("dept", a_name, b_name)
             exp = out_of[int(src[p])] if few else with_pair[p]
             f.add("ping_pong", where, detail, place, bounced[p], exp)
+
+
+def _pair_journeys(
+    inv: np.ndarray, case: np.ndarray, n: int, P: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """``K.distinct_inverse(inv * n + case)``: the distinct (pair, journey) keys of the
+    handoffs and each handoff's index among them.
+
+    The handoffs come in log order, so keys ``case * P + pair`` are short runs in
+    increasing order of journey: a stable sort merges them, and a stable sort by the
+    few pairs (a radix sort) puts the distinct ones in (pair, journey) order, about
+    three times faster than sorting ``pair * n + case`` and searching every handoff.
+    """
+    cm = case.astype(np.int64) * P + inv
+    order = np.argsort(cm, kind="stable")
+    srt = cm[order]
+    new = np.r_[True, srt[1:] != srt[:-1]] if len(srt) else np.zeros(0, dtype=bool)
+    uid = np.cumsum(new) - 1
+    d = srt[new]
+    pair, jour = d % P, d // P
+    by_pair = np.argsort(pair.astype(np.int16) if P < 2**15 else pair, kind="stable")
+    rank = np.empty(len(d), dtype=np.int64)
+    rank[by_pair] = np.arange(len(d))
+    inverse = np.empty(len(cm), dtype=np.int64)
+    inverse[order] = rank[uid]
+    return pair[by_pair] * n + jour[by_pair], inverse
 
 
 def _silent_rows(f: _Found, log: JourneyLog, s: _Settings) -> None:
@@ -493,17 +547,8 @@ def _silent_rows(f: _Found, log: JourneyLog, s: _Settings) -> None:
     for i, r in enumerate(t.itertuples()):
         if base[i] == "global" or len(sil[i]) < s.min_journeys:
             continue
-        detail = (
-            f"{_pct(r.share)} of {r.gaps} waits last over {_dur(r.threshold)} (typically "
-            f"{_dur(r.expected_gap)}); median silent wait {_dur(r.median_silent_gap)}"
-            + (
-                f"; {r.waiting_on_company} with the customer waiting on the company"
-                if r.waiting_on_company
-                else ""
-            )
-        )
         x, y = str(r.from_activity), str(r.to_activity)
-        f.add("silent_gap", x + C.ARROW + y, detail, ("tr", x, y), sil[i], had[i])
+        f.add("silent_gap", x + C.ARROW + y, Q.silent_detail(r), ("tr", x, y), sil[i], had[i])
 
 
 def _repeat_rows(f: _Found, log: JourneyLog, s: _Settings) -> None:
@@ -517,10 +562,7 @@ def _repeat_rows(f: _Found, log: JourneyLog, s: _Settings) -> None:
             continue
         a = "(missing)" if row[0] is None else str(row[0])
         b = "(missing)" if row[1] is None else str(row[1])
-        detail = (
-            f"{_pct(row.share)} of {a} contacts are followed by another contact, on {b}, "
-            f"within {_dur(s.win)} (median {_dur(row.median_interval)} later)"
-        )
+        detail = Q.repeat_detail(row, a, b, s.win)
         f.add("repeat_contact", a + C.ARROW + b, detail, ("ch", a, b), rep[i], con[i])
 
 
@@ -542,10 +584,7 @@ def _unanswered_rows(f: _Found, log: JourneyLog, s: _Settings) -> None:
     resp = u["response_rate"].to_numpy()
     for v, a, e in zip(keep.tolist(), aff, exp, strict=True):
         x = str(labels[v])
-        detail = (
-            f"{cnt[v]} finished journeys end on a customer contact here that nobody "
-            f"answered; it is answered {_pct(float(np.nanmedian(resp[val == v])))} of the time"
-        )
+        detail = Q.unanswered_detail(cnt[v], resp[val == v])
         f.add("unanswered", x, detail, ("tp", x), a, e)
 
 
@@ -561,11 +600,21 @@ def _loop_rows(f: _Found, log: JourneyLog, s: _Settings) -> None:
     aff = _split(vval[multi], vcase[multi], log.n_cases, codes)
     exp = _split(vval, vcase, log.n_cases, codes)
     for r, a, e in zip(lp.itertuples(), aff, exp, strict=True):
-        detail = (
-            f"{_pct(r.loop_share)} of the journeys visiting it repeat it ({r.extra_visits} extra "
-            f"visits; median {_dur(r.median_extra_time)} from first to last)"
-        )
-        f.add("loop", r.touchpoint, detail, ("tp", r.touchpoint), a, e)
+        f.add("loop", r.touchpoint, Q.loop_detail(r), ("tp", r.touchpoint), a, e)
+
+
+def _post_goal_rows(f: _Found, log: JourneyLog, s: _Settings) -> None:
+    """Per goal touchpoint: converted journeys whose customer contacts again after the goal."""
+    func = "pain_points"
+    assert s.after is not None
+    gmask = goal_mask(log, s.goal, func=func)
+    w = _Windows(log, gmask, s.after.value, func)
+    contact = C.contact_mask(log, s.skip, func, "to count contacts after the goal") & ~gmask
+    contacts = w.count(contact)
+    codes, labels = C.level_codes(log, s.level, func)
+    first = w.first(contact)
+    first_at = np.where(first >= 0, codes[np.maximum(first, 0)], -1)
+    Q.add_post_goal(f, s, w.conv, codes[w.grow], contacts, w.complete, first_at, labels)
 
 
 def _rank(table: pd.DataFrame, rank: str) -> pd.DataFrame:

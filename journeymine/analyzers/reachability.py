@@ -6,12 +6,13 @@ import numpy as np
 import pandas as pd
 
 from .. import _kernels as K
-from .._stats import rate, wilson_ci
+from .._partitioned import is_partitioned
 from .._validation import Interval, validate_params
-from ..derive import Goal, transitions, visits
+from ..derive import Goal
 from ..log import JourneyLog
 from ..schema import ACTIVITY
 from . import _common as C
+from . import _parts_reach as P
 from ._provenance import stamp
 
 __all__ = ["dead_ends"]
@@ -19,7 +20,7 @@ __all__ = ["dead_ends"]
 
 @validate_params(
     {
-        "log": ["log"],
+        "log": ["log", "partitioned"],
         "goal": ["goal", "predicate"],
         "min_journeys": [Interval(int, 1, None)],
         "level": ["column"],
@@ -45,7 +46,9 @@ def dead_ends(
 
     Parameters
     ----------
-    log : JourneyLog
+    log : JourneyLog or PartitionedLog
+        A :class:`~journeymine.PartitionedLog` gives the same table, computed partition
+        by partition (a goal predicate then sees one partition's events at a time).
     goal : str, list of str or callable
         The goal touchpoint(s) or a predicate over the events.
     min_journeys : int, default 20
@@ -103,13 +106,21 @@ def dead_ends(
     """
     table = _dead_ends(log, goal, min_journeys, level, "dead_ends")
     table = table.drop(columns="known").reset_index(drop=True)
-    return stamp(table, log, "dead_ends", goal=goal, min_journeys=min_journeys, level=level)
+    params = {"goal": goal, "min_journeys": min_journeys, "level": level}
+    if is_partitioned(log):
+        return C.stamp_partitioned(table, "dead_ends", **params)
+    return stamp(table, log, "dead_ends", **params)
 
 
 def _dead_ends(
     log: JourneyLog, goal: Goal, min_journeys: int, level: str, func: str
 ) -> pd.DataFrame:
-    """The dead-end table with an extra ``known`` column (visitors with known outcome)."""
+    """The dead-end table with an extra ``known`` column (visitors with known outcome).
+
+    ``log`` may be a partitioned log: the counts of every partition are merged (not cached).
+    """
+    if is_partitioned(log):
+        return P.partitioned_dead_ends(log, goal, min_journeys, level, func)
     key = ("analyzers.dead_ends", C.goal_key(goal), int(min_journeys), level)
     return C.memo(log, key, lambda: _dead_end_table(log, goal, min_journeys, level, func))
 
@@ -117,58 +128,7 @@ def _dead_ends(
 def _dead_end_table(
     log: JourneyLog, goal: Goal, min_journeys: int, level: str, func: str
 ) -> pd.DataFrame:
-    out = C.outcome(log, goal, func)
-    codes, labels = C.level_codes(log, level, func)
-    n_lab = len(labels)
-    v = visits(log, level)
-    vcase = v["case_id"].cat.codes.to_numpy().astype(np.int64)
-    vval = v["value"].cat.codes.to_numpy().astype(np.int64)
-    conv_after = out.last_goal[vcase] >= v["first"].to_numpy()
-    at_risk = conv_after | ~out.converted[vcase]
-    known = at_risk & (conv_after | ~out.ongoing[vcase])
-    last_val = C.last_valued(log, codes)
-    exits = (last_val[vcase] == vval) & ~out.converted[vcase] & ~out.ongoing[vcase]
-
-    def count(mask: np.ndarray) -> np.ndarray:
-        return np.bincount(vval[mask], minlength=n_lab).astype(np.int64)
-
-    journeys = np.bincount(vval, minlength=n_lab).astype(np.int64)
-    before_goal = count(at_risk)
-    n_known = count(known)
-    n_conv = count(conv_after)
-    n_exit = count(exits & at_risk)
-    overall = rate(int((out.known & out.converted).sum()), int(out.known.sum()))
-    conv = rate(n_conv, n_known)
-    lo, hi = wilson_ci(n_conv, n_known)
-    reach = reaches(log, level, out.mask, codes, n_lab)
-    dead = ~reach | (hi < overall / 2.0)
-    table = pd.DataFrame(
-        {
-            "touchpoint": [str(x) for x in labels],
-            "journeys": journeys,
-            "journeys_before_goal": before_goal,
-            "converted": n_conv,
-            "conversion": conv,
-            "conversion_low": lo,
-            "conversion_high": hi,
-            "overall_conversion": np.full(n_lab, overall),
-            "difference": conv - overall,
-            "exit_share": rate(n_exit, n_known),
-            "conversions_lost": n_known * (overall - np.nan_to_num(conv, nan=overall)),
-            "reaches_goal": reach,
-            "dead_end": np.asarray(dead, dtype=bool),
-            "known": n_known,
-        }
-    )
-    table = table[table["journeys_before_goal"] >= min_journeys]
-    order = np.lexsort(
-        (
-            table["touchpoint"].to_numpy(),
-            -table["conversions_lost"].to_numpy(),
-            ~table["dead_end"].to_numpy(),
-        )
-    )
-    return table.iloc[order].reset_index(drop=True)
+    return P.dead_end_table(P.dead_end_part(log, goal, level, func), min_journeys)
 
 
 def reaches(
@@ -177,32 +137,9 @@ def reaches(
     """Per ``level`` value: is there a path to a goal value in the directly-follows graph?
 
     A breadth-first search backwards from the goal values over the distinct
-    directly-follows pairs, one numpy step per level of the search (scipy's
-    ``csgraph`` would do the same after a 0.3 s import).
+    directly-follows pairs (:func:`._parts_reach.reach_goal`).
     """
     goal_nodes = K.distinct(codes[goal_events & (codes >= 0)])
-    out = np.zeros(n_lab, dtype=bool)
     if not len(goal_nodes):
-        return out
-    tr = transitions(log, level)
-    src = tr["source"].cat.codes.to_numpy()
-    dst = tr["target"].cat.codes.to_numpy()
-    ok = (src >= 0) & (dst >= 0)
-    # the distinct reversed edges (dst -> src), grouped by dst
-    key = dst[ok].astype(np.int64) * n_lab + src[ok]
-    if n_lab * n_lab <= 1 << 22:
-        edge = np.flatnonzero(np.bincount(key, minlength=n_lab * n_lab))
-    else:
-        edge = K.distinct(key)
-    indptr = np.r_[0, np.cumsum(np.bincount(edge // n_lab, minlength=n_lab))]
-    back = edge % n_lab
-    out[goal_nodes] = True
-    frontier = goal_nodes
-    while len(frontier):
-        lo, hi = indptr[frontier], indptr[frontier + 1]
-        n = hi - lo
-        idx = np.repeat(lo - np.r_[0, np.cumsum(n)[:-1]], n) + np.arange(int(n.sum()))
-        new = K.distinct(back[idx])
-        frontier = new[~out[new]]
-        out[frontier] = True
-    return out
+        return np.zeros(n_lab, dtype=bool)
+    return P.reach_goal(P.back_edges(log, level, n_lab), goal_nodes, n_lab)

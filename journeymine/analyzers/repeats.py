@@ -3,28 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from .. import _kernels as K
-from .._stats import rate
+from .._partitioned import is_partitioned
 from .._validation import to_timedelta, validate_params, warn
-from ..derive import case_codes, event_times, transitions, visits
 from ..errors import DataQualityWarning
 from ..log import JourneyLog
-from ..schema import ACTIVITY, CHANNEL
+from ..schema import ACTIVITY, CHANNEL, DIRECTION
 from . import _common as C
-from ._provenance import stamp
+from . import _parts_repeats as R
+from ._parts_transfers import check_level, no_values, stamp_any
 
 __all__ = ["repeat_contacts", "loops"]
-
-_HASH = np.uint64(0x9E3779B97F4A7C15)
 
 
 @validate_params(
     {
-        "log": ["log"],
+        "log": ["log", "partitioned"],
         "window": ["duration"],
         "level": ["column"],
         "self_service": ["channels", None],
@@ -47,7 +46,9 @@ def repeat_contacts(
 
     Parameters
     ----------
-    log : JourneyLog
+    log : JourneyLog or PartitionedLog
+        A :class:`~journeymine.PartitionedLog` gives the same table, computed partition
+        by partition.
     window : str or Timedelta, default "7D"
         How soon the next contact must come to count as a repeat.
     level : str, default "channel"
@@ -119,9 +120,13 @@ def repeat_contacts(
                        chain  length  chains
     0  email → chat → phone       3       1
     """
-    table, _ = _repeats(log, window, level, self_service, chains, "repeat_contacts")
+    func = "repeat_contacts"
+    if is_partitioned(log):
+        table = _partitioned_repeats(log, window, level, self_service, chains, func)
+    else:
+        table, _ = _repeats(log, window, level, self_service, chains, func)
     params = {"window": window, "level": level, "self_service": self_service, "chains": chains}
-    return stamp(table, log, "repeat_contacts", **params)
+    return stamp_any(table, log, func, **params)
 
 
 def _repeats(
@@ -140,6 +145,40 @@ def _repeats(
     return C.memo(log, key, lambda: _repeat_tables(log, win, level, list(skip), chains, func))
 
 
+def _partitioned_repeats(
+    log: Any,
+    window: str | pd.Timedelta,
+    level: str,
+    self_service: Sequence[str] | None,
+    chains: bool,
+    func: str,
+) -> pd.DataFrame:
+    """The table of a PartitionedLog: the partitions' counts and intervals, merged."""
+    win = to_timedelta(window, "window", func, allow_none=False)
+    check_level(log, level, func)
+    args = (level, C.names(self_service), int(win.value), bool(chains), func)
+    parts = log._map(R.repeat_part, args)
+    fallback = False
+    if len(log) and not any(p.has_level for p in parts):
+        if level != CHANNEL:
+            why = f"whose values label the contacts (level={level!r})"
+            raise no_values(log, level, func, why)
+        _warn_no_channel(func)
+        fallback = True
+    if not any(p.has_direction for p in parts):
+        raise no_values(log, DIRECTION, func, "to tell customer contacts apart")
+    merged = R.merge_repeat_parts([p.fallback if fallback else p.main for p in parts])
+    return R.repeat_table(merged)
+
+
+def _warn_no_channel(func: str) -> None:
+    warn(
+        f"{func}: the log has no 'channel' values, so contacts are grouped by "
+        "touchpoint ('activity') instead. " + C._HINTS[CHANNEL],
+        DataQualityWarning,
+    )
+
+
 def _grouping(log: JourneyLog, level: str, func: str) -> str:
     """The column that labels contacts: ``level``, or the touchpoint when ``level`` is the
     channel and the log has none (a ``None -> None`` row would say nothing)."""
@@ -147,11 +186,7 @@ def _grouping(log: JourneyLog, level: str, func: str) -> str:
     if not len(log) or C.has_values(log, level):
         return level
     if level == CHANNEL:
-        warn(
-            f"{func}: the log has no 'channel' values, so contacts are grouped by "
-            "touchpoint ('activity') instead. " + C._HINTS[CHANNEL],
-            DataQualityWarning,
-        )
+        _warn_no_channel(func)
         return ACTIVITY
     C.require_values(log, level, func, f"whose values label the contacts (level={level!r})")
     return level
@@ -167,43 +202,16 @@ def _repeat_tables(
 ) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
     codes, labels = C.level_codes(log, level, func)
     contact = C.contact_mask(log, self_service, func, "to tell customer contacts apart")
-    case = case_codes(log)
-    ts = event_times(log)
-    cpos = np.flatnonzero(contact)
-    cc = case[cpos]
-    rep = np.zeros(len(cpos), dtype=bool)  # rep[i]: contact i is repeated by contact i + 1
-    if len(cpos) > 1:
-        rep[:-1] = (cc[1:] == cc[:-1]) & (ts[cpos[1:]] - ts[cpos[:-1]] <= win.value)
+    cpos, cc, rep, tc = R.contacts(log, contact, win.value)
     b = codes[cpos] + 1  # 0 = missing
     L = len(labels) + 1
     if chains:
-        return _chains(log, cpos, cc, rep, b, labels, ts), {}
-    i = np.flatnonzero(rep)
-    pair = b[i] * L + b[i + 1]
-    uniq, inv = K.distinct_inverse(pair)
+        return R.chain_frame(R.chain_groups(cc, rep, b, labels, tc)), {}
+    s = R.repeat_pairs(b, L, cc, rep, tc)
+    i, uniq, inv = s["i"], s["uniq"], s["inv"]
     P = len(uniq)
-    n_rep = np.bincount(inv, minlength=P)
-    jkey = K.distinct(cc[i] * P + inv, case_major=True) if len(i) else np.zeros(0, np.int64)
-    journeys = np.bincount(jkey % P, minlength=P)
-    contacts_from = np.bincount(b, minlength=L)[uniq // L]
-    med = K.group_quantiles(inv, ts[cpos[i + 1]] - ts[cpos[i]], P, (0.5,), global_positions=True)[
-        :, 0
-    ]
-    src = C.labels_of(labels, uniq // L - 1)
-    dst = C.labels_of(labels, uniq % L - 1)
-    table = pd.DataFrame(
-        {
-            "from": src,
-            "to": dst,
-            "repeats": n_rep.astype(np.int64),
-            "journeys": journeys.astype(np.int64),
-            "contacts": contacts_from.astype(np.int64),
-            "share": rate(n_rep, contacts_from),
-            "median_interval": K.ns_to_timedelta(med),
-            "switch": (uniq // L) != (uniq % L),
-        }
-    )
-    order = np.lexsort((C.sort_key(table["to"]), C.sort_key(table["from"]), -n_rep))
+    args = (s["n_rep"], s["journeys"], s["contacts"][s["src"]], inv, s["interval"])
+    table, order = R.repeat_frame(labels, s["src"], s["dst"], *args)
     row_of = np.empty(P, dtype=np.int64)
     row_of[order] = np.arange(P)
     # journeys "exposed" to each row: with a contact on the row's ``from`` value
@@ -222,75 +230,18 @@ def _repeat_tables(
         "case_contact": np.repeat(kc, n_rep_rows),
         "row_contact": by_from[np.repeat(from_start[kf], n_rep_rows) + within],
     }
-    return table.iloc[order].reset_index(drop=True), internals
+    return table, internals
 
 
-def _chains(
-    log: JourneyLog,
-    cpos: np.ndarray,
-    cc: np.ndarray,
-    rep: np.ndarray,
-    b: np.ndarray,
-    labels: pd.Index,
-    ts: np.ndarray,
-) -> pd.DataFrame:
-    """One row per distinct sequence of maximal repeat chains (length >= 2)."""
-    cols = ["chain", "length", "chains", "journeys", "median_span"]
-    start = np.r_[True, ~rep[:-1]] if len(rep) else np.zeros(0, bool)
-    cid = np.cumsum(start) - 1
-    n_chain = int(cid[-1]) + 1 if len(cid) else 0
-    length = np.bincount(cid, minlength=n_chain)
-    first = np.flatnonzero(start)
-    pos_in = np.arange(len(cid)) - first[cid]
-    # polynomial hash of the chain's value sequence (uint64 arithmetic wraps on purpose)
-    with np.errstate(over="ignore"):
-        powers = np.ones(max(int(length.max()) if n_chain else 1, 1), dtype=np.uint64)
-        for k in range(1, len(powers)):
-            powers[k] = powers[k - 1] * _HASH
-        terms = (b.astype(np.uint64) + np.uint64(1)) * powers[pos_in]
-    h = np.add.reduceat(terms, first) if n_chain else np.zeros(0, np.uint64)
-    keep = np.flatnonzero(length >= 2)
-    if not len(keep):
-        return pd.DataFrame({c: [] for c in cols})
-    key = pd.MultiIndex.from_arrays([h[keep], length[keep]])
-    gid, uniq = pd.factorize(key)
-    G = len(uniq)
-    n = np.bincount(gid, minlength=G)
-    ccase = cc[first[keep]]
-    jkey = K.distinct(ccase * G + gid, case_major=True)
-    journeys = np.bincount(jkey % G, minlength=G)
-    last = first[keep] + length[keep] - 1
-    span = ts[cpos[last]] - ts[cpos[first[keep]]]
-    med = K.group_quantiles(gid, span, G, (0.5,), global_positions=True)[:, 0]
-    # factorize numbers values in order of first appearance: a new value exceeds all before it
-    seen = np.r_[-1, np.maximum.accumulate(gid)[:-1]]
-    rep_chain = keep[np.flatnonzero(gid > seen)]
-    names = []
-    for c in rep_chain:  # one representative per distinct chain (few), not per journey
-        vals = C.labels_of(labels, b[first[c] : first[c] + length[c]] - 1)
-        names.append(" \u2192 ".join("(missing)" if v is None else v for v in vals))
-    table = pd.DataFrame(
-        {
-            "chain": names,
-            "length": length[rep_chain].astype(np.int64),
-            "chains": n.astype(np.int64),
-            "journeys": journeys.astype(np.int64),
-            "median_span": K.ns_to_timedelta(med),
-        }
-    )
-    order = np.lexsort(
-        (table["chain"].to_numpy(), -table["length"].to_numpy(), -table["chains"].to_numpy())
-    )
-    return table.iloc[order].reset_index(drop=True)
-
-
-@validate_params({"log": ["log"], "level": ["column"]})
+@validate_params({"log": ["log", "partitioned"], "level": ["column"]})
 def loops(log: JourneyLog, *, level: str = ACTIVITY) -> pd.DataFrame:
     """Touchpoints repeated within a journey: self-loops and returns, and the time they take.
 
     Parameters
     ----------
-    log : JourneyLog
+    log : JourneyLog or PartitionedLog
+        A :class:`~journeymine.PartitionedLog` gives the same table, computed partition
+        by partition.
     level : str, default "activity"
         The column to analyse.
 
@@ -310,7 +261,8 @@ def loops(log: JourneyLog, *, level: str = ACTIVITY) -> pd.DataFrame:
         median_extra_time  per looping journey, the time from its first to its last
                            visit of the touchpoint; the median over looping journeys
         total_extra_days   the sum of those times, in days (a float: summed over many
-                           journeys it can exceed what a timedelta holds)
+                           journeys it can exceed what a timedelta holds; summed
+                           exactly in nanoseconds, then rounded once)
         =================  ===========================================================
 
         Sorted by ``looping_journeys``, then ``extra_visits`` (descending), then name.
@@ -331,48 +283,13 @@ def loops(log: JourneyLog, *, level: str = ACTIVITY) -> pd.DataFrame:
     0       form                 1           1        1   0 days 03:00:00
     """
     func = "loops"
-    table = C.memo(log, ("analyzers.loops", level), lambda: _loop_table(log, level, func))
-    return stamp(table, log, func, level=level)
+    if is_partitioned(log):
+        check_level(log, level, func)
+        table = R.map_loops(log, level, func)
+    else:
+        table = C.memo(log, ("analyzers.loops", level), lambda: _loop_table(log, level, func))
+    return stamp_any(table, log, func, level=level)
 
 
 def _loop_table(log: JourneyLog, level: str, func: str) -> pd.DataFrame:
-    codes, labels = C.level_codes(log, level, func)
-    n_lab = len(labels)
-    ts = event_times(log)
-    v = visits(log, level)
-    val = v["value"].cat.codes.to_numpy().astype(np.int64)
-    nv = v["n_visits"].to_numpy()
-    looping = nv > 1
-    span = ts[v["last"].to_numpy()] - ts[v["first"].to_numpy()]
-    journeys = np.bincount(val, minlength=n_lab)
-    n_loop = np.bincount(val[looping], minlength=n_lab)
-    extra = np.bincount(val, weights=(nv - 1).astype(float), minlength=n_lab).astype(np.int64)
-    tr = transitions(log, level)
-    s = tr["source"].cat.codes.to_numpy().astype(np.int64)
-    t = tr["target"].cat.codes.to_numpy().astype(np.int64)
-    same = (s == t) & (s >= 0)
-    self_loops = np.bincount(s[same], minlength=n_lab)
-    med = K.group_quantiles(val[looping], span[looping], n_lab, (0.5,), global_positions=True)[:, 0]
-    total = np.bincount(val[looping], weights=span[looping].astype(float), minlength=n_lab)
-    table = pd.DataFrame(
-        {
-            "touchpoint": [str(x) for x in labels],
-            "journeys": journeys.astype(np.int64),
-            "looping_journeys": n_loop.astype(np.int64),
-            "loop_share": rate(n_loop, journeys),
-            "extra_visits": extra,
-            "self_loops": self_loops.astype(np.int64),
-            "returns": (extra - self_loops).astype(np.int64),
-            "median_extra_time": K.ns_to_timedelta(med),
-            "total_extra_days": total / 86_400e9,
-        }
-    )
-    table = table[table["looping_journeys"] > 0]
-    order = np.lexsort(
-        (
-            table["touchpoint"].to_numpy(),
-            -table["extra_visits"].to_numpy(),
-            -table["looping_journeys"].to_numpy(),
-        )
-    )
-    return table.iloc[order].reset_index(drop=True)
+    return R.loop_frame(R.loop_part(log, level, func))

@@ -8,15 +8,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .. import _kernels as K
-from .._stats import newcombe_diff_ci, rate
+from .._partitioned import is_partitioned
 from .._validation import Interval, to_timedelta, validate_params, warn
-from ..derive import Goal, arrays, case_codes, event_times
+from ..derive import Goal, arrays
 from ..errors import DataQualityWarning
 from ..log import JourneyLog
 from ..schema import DEPARTMENT, DIRECTION
 from . import _common as C
-from ._provenance import stamp
+from . import _parts_transfers as P
 
 __all__ = ["handoffs"]
 
@@ -26,7 +25,7 @@ _DEFAULT_WINDOW = pd.Timedelta("7D")
 
 @validate_params(
     {
-        "log": ["log"],
+        "log": ["log", "partitioned"],
         "level": ["column"],
         "goal": ["goal", "predicate", None],
         "window": ["duration", None],
@@ -53,7 +52,9 @@ def handoffs(
 
     Parameters
     ----------
-    log : JourneyLog
+    log : JourneyLog or PartitionedLog
+        A :class:`~journeymine.PartitionedLog` gives the same table, computed partition
+        by partition (a predicate ``goal`` must then be a module-level function).
     level : str, default "department"
         The column whose changes are handoffs: ``"department"``, ``"channel"`` (channel
         switches), ``"resource"`` (agent changes) or any other column.
@@ -149,15 +150,13 @@ def handoffs(
     """
     func = "handoffs"
     win = _DEFAULT_WINDOW if window is None else to_timedelta(window, "window", func)
-    if window is not None and not C.has_values(log, DIRECTION):
-        warn(
-            f"{func}: the log has no 'direction' values, so repeat contacts after handoffs "
-            "cannot be found (repeat_contacts and repeat_contact_share are NaN). "
-            + C._HINTS[DIRECTION],
-            DataQualityWarning,
-        )
-    table, _ = _handoffs(log, level, goal, win, self_service, func, min_handoffs=min_handoffs)
-    return stamp(
+    if is_partitioned(log):
+        table = _partitioned(log, level, goal, win, window, self_service, min_handoffs, func)
+    else:
+        if window is not None and not C.has_values(log, DIRECTION):
+            _warn_no_direction(func)
+        table, _ = _handoffs(log, level, goal, win, self_service, func, min_handoffs=min_handoffs)
+    return P.stamp_any(
         table,
         log,
         func,
@@ -167,6 +166,34 @@ def handoffs(
         self_service=self_service,
         min_handoffs=min_handoffs,
     )
+
+
+def _warn_no_direction(func: str) -> None:
+    warn(
+        f"{func}: the log has no 'direction' values, so repeat contacts after handoffs "
+        "cannot be found (repeat_contacts and repeat_contact_share are NaN). "
+        + C._HINTS[DIRECTION],
+        DataQualityWarning,
+    )
+
+
+def _partitioned(
+    log: Any,
+    level: str,
+    goal: Goal | None,
+    win: pd.Timedelta,
+    window: Any,
+    self_service: Sequence[str] | None,
+    min_handoffs: int,
+    func: str,
+) -> pd.DataFrame:
+    """The handoff table of a PartitionedLog: the partitions' counts and delays, merged."""
+    P.check_level(log, level, func)
+    goals = P.goal_names(goal, func)
+    parts = P.map_handoffs(log, level, goals, win, C.names(self_service), func)
+    if window is not None and not parts.has_direction:
+        _warn_no_direction(func)
+    return P.handoffs_of(log, parts, level, goals, min_handoffs, func)
 
 
 def _handoffs(
@@ -215,168 +242,23 @@ def _handoff_results(
     labels = arrays(log).labels(level, func)
     out = C.outcome(log, goal, func) if goal is not None else None
     h = _handoff_table(log, codes)
-    L = max(len(labels), 1)
-    pair = h["src"] * L + h["dst"]
-    uniq, inv = K.distinct_inverse(pair)
-    P = len(uniq)
-    n_h = np.bincount(inv, minlength=P)
-    # handoffs are in log order, so their journeys (h["case"]) never decrease
-    jour = K.distinct_cases(inv, h["case"], n_h)
-    q = K.group_quantiles(inv, h["delay"], P, (0.5, 0.9), global_positions=True)
-    # ping-pong: the next handoff of the same journey goes straight back
-    nxt_same = np.r_[h["case"][1:] == h["case"][:-1], False]
-    back = np.zeros(len(inv), dtype=bool)
-    if len(inv) > 1:
-        back[:-1] = nxt_same[:-1] & (h["dst"][1:] == h["src"][:-1])
-    n_pp = np.bincount(inv[back], minlength=P)
-    pp_j = K.distinct_cases(inv[back], h["case"][back], n_pp)
+    contact = None
     if has_direction:
         contact = C.contact_mask(log, self_service, func, "to find repeat contacts")
-        rep = _followed_by(log, contact, h["to_row"], h["case"], win.value)
-        n_rep = np.bincount(inv[rep], minlength=P).astype(float)
-        rep_share = rate(n_rep, n_h)
-    else:
-        n_rep = np.full(P, np.nan)
-        rep_share = np.full(P, np.nan)
-    g = pair_groups(out, h["case"], inv, P, back) if out is not None else None
-    conv = _conversion_by_pair(g, P)
-    table = pd.DataFrame(
-        {
-            "from": C.labels_of(labels, uniq // L),
-            "to": C.labels_of(labels, uniq % L),
-            "handoffs": n_h.astype(np.int64),
-            "journeys": jour,
-            "median_delay": K.ns_to_timedelta(q[:, 0]),
-            "p90_delay": K.ns_to_timedelta(q[:, 1]),
-            "customer_hours": n_h * np.nan_to_num(q[:, 0]) / 3.6e12,
-            "ping_pongs": n_pp.astype(np.int64),
-            "ping_pong_journeys": pp_j,
-            "repeat_contacts": n_rep,
-            "repeat_contact_share": rep_share,
-            **conv,
-        }
-    )
-    if not np.isnan(n_rep).any():
-        table["repeat_contacts"] = table["repeat_contacts"].astype(np.int64)
-    bad = table["ping_pongs"].to_numpy() + np.nan_to_num(table["repeat_contacts"].to_numpy(float))
-    order = np.lexsort(
-        (
-            C.sort_key(table["to"]),
-            C.sort_key(table["from"]),
-            -table["handoffs"].to_numpy(),
-            -bad,
-            -np.nan_to_num(table["conversions_lost"].to_numpy(float)),
-            -table["customer_hours"].to_numpy(),
-            table["handoffs"].to_numpy() < min_handoffs,  # small pairs last
-        )
-    )
-    parts = {"case": h["case"], "uniq": uniq, "inv": inv, "back": back, "groups": g, "order": order}
-    return table.iloc[order].reset_index(drop=True), parts
-
-
-def _handoff_table(log: JourneyLog, codes: np.ndarray) -> dict[str, np.ndarray]:
-    """Handoffs over consecutive owned events: case, src, dst, from_row, to_row, delay (ns)."""
-    case = case_codes(log)
-    ts = event_times(log)
-    valid = codes >= 0
-    # every event has an owner: rows are positions, no gathers
-    pos = None if valid.all() else np.flatnonzero(valid)
-    pc, pv = (case, codes) if pos is None else (case[pos], codes[pos])
-    hi = np.flatnonzero((pc[1:] == pc[:-1]) & (pv[1:] != pv[:-1])) if len(pv) > 1 else pv[:0]
-    from_row, to_row = (hi, hi + 1) if pos is None else (pos[hi], pos[hi + 1])
-    return {
-        "case": pc[hi],
-        "src": pv[hi],
-        "dst": pv[hi + 1],
-        "from_row": from_row,
-        "to_row": to_row,
-        "delay": ts[to_row] - ts[from_row],
+    s = P.pair_stats(log, h, max(len(labels), 1), out, contact, win.value)
+    table, order = P.handoff_frame(labels, s, s["inv"], h["delay"], min_handoffs)
+    parts = {
+        "case": h["case"],
+        "uniq": s["uniq"],
+        "inv": s["inv"],
+        "back": s["back"],
+        "groups": s["groups"],
+        "order": order,
     }
+    return table, parts
 
 
-def _followed_by(
-    log: JourneyLog, event_mask: np.ndarray, rows: np.ndarray, cases: np.ndarray, window_ns: int
-) -> np.ndarray:
-    """Whether a flagged event of the same journey follows each row within the window."""
-    n = len(event_mask)
-    if not n or not len(rows) or not event_mask.any():
-        return np.zeros(len(rows), dtype=bool)
-    case = case_codes(log)
-    ts = event_times(log)
-    # the next flagged row after each row: a running minimum from the end (two linear
-    # passes; a binary search per row was 4x slower at 7M handoffs)
-    after = np.where(event_mask, np.arange(n), n)[::-1]
-    np.minimum.accumulate(after, out=after)
-    nxt = np.r_[after[::-1][1:], n][rows]
-    ok = nxt < n
-    nxt = np.minimum(nxt, n - 1)
-    return ok & (case[nxt] == cases) & (ts[nxt] - ts[rows] <= window_ns)
-
-
-_CONVERSION_COLUMNS = (
-    "conversion_with",
-    "conversion_without",
-    "conversion_difference",
-    "difference_low",
-    "difference_high",
-    "ping_pong_conversion",
-    "ping_pong_difference",
-    "conversions_lost",
-)
-
-
-def _conversion_by_pair(g: dict[str, np.ndarray] | None, P: int) -> dict[str, np.ndarray]:
-    """Conversion of journeys with each pair against journeys without it, and of ping-pongs.
-
-    ``g`` is :func:`pair_groups`' counts, None without a goal.
-    """
-    if g is None:
-        return {c: np.full(P, np.nan) for c in _CONVERSION_COLUMNS}
-    lo, hi = newcombe_diff_ci(g["k_with"], g["n_with"], g["k_wo"], g["n_wo"])
-    p_with = rate(g["k_with"], g["n_with"])
-    p_wo = rate(g["k_wo"], g["n_wo"])
-    p_pp = rate(g["k_pp"], g["n_pp"])
-    p_npp = rate(g["k_with"] - g["k_pp"], g["n_with"] - g["n_pp"])
-    lost = g["n_with"] * np.maximum(np.nan_to_num(p_wo - p_with), 0.0) + g["n_pp"] * np.maximum(
-        np.nan_to_num(p_npp - p_pp), 0.0
-    )
-    return {
-        "conversion_with": p_with,
-        "conversion_without": p_wo,
-        "conversion_difference": p_with - p_wo,
-        "difference_low": lo,
-        "difference_high": hi,
-        "ping_pong_conversion": p_pp,
-        "ping_pong_difference": p_pp - p_npp,
-        "conversions_lost": lost,
-    }
-
-
-def pair_groups(
-    out: C.Outcome, cases: np.ndarray, inv: np.ndarray, P: int, back: np.ndarray
-) -> dict[str, np.ndarray]:
-    """Known-outcome journey counts (n) and conversions (k) per pair: with the handoff,
-    without it, and with a ping-pong on it."""
-
-    def distinct(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        if not mask.any():
-            return np.zeros(P, np.int64), np.zeros(P, np.int64)
-        key = K.distinct(cases[mask].astype(np.int64) * P + inv[mask], case_major=True)
-        kc, kp = key // P, key % P
-        known = out.known[kc]
-        n = np.bincount(kp[known], minlength=P)
-        k = np.bincount(kp[known & out.converted[kc]], minlength=P)
-        return n, k
-
-    n_with, k_with = distinct(np.ones(len(inv), dtype=bool))
-    n_pp, k_pp = distinct(back)
-    n_all = int(out.known.sum())
-    k_all = int((out.known & out.converted).sum())
-    return {
-        "n_with": n_with,
-        "k_with": k_with,
-        "n_wo": n_all - n_with,
-        "k_wo": k_all - k_with,
-        "n_pp": n_pp,
-        "k_pp": k_pp,
-    }
+# the kernels live with the partitioned engine's code; pain_points and others use them
+_handoff_table = P.handoff_table
+_followed_by = P.followed_by
+pair_groups = P.pair_groups

@@ -211,7 +211,27 @@ def _costs(row: dict[str, Any]) -> str:
     return f" ({', '.join(parts)})" if parts else ""
 
 
+def _touchpoints(log: Any) -> set[str]:
+    return {str(x) for x in log.events["activity"].dropna().unique()}
+
+
+def _check_names_partitioned(log: Any, cfg: Any, where: str) -> None:
+    """Every goal and funnel touchpoint occurs in some partition, else a ConfigError."""
+    from ..errors import ConfigError
+
+    names = set().union(*log._map(_touchpoints, ()))
+    for key, value in (("goal", cfg.goal), ("funnel", cfg.funnel)):
+        wanted = [value] if isinstance(value, str) else list(value or [])
+        missing = [w for w in wanted if w not in names]
+        if missing:
+            raise ConfigError(
+                f"{where}: {key}: {missing!r} never occur in the data's touchpoints "
+                f"({len(names)} distinct, e.g. {sorted(names)[:5]!r})."
+            )
+
+
 def _validate(args: argparse.Namespace, progress: Progress) -> int:
+    from .._partitioned import is_partitioned
     from ..derive import goal_mask
     from ..reporting import ANALYSES, neutralise_frame
     from ._sources import load_log
@@ -224,10 +244,13 @@ def _validate(args: argparse.Namespace, progress: Progress) -> int:
         progress.info(f"warning: {w}")
     # names the configuration uses must occur in the data
     with progress.step("checking touchpoint names") as step:
-        if cfg.goal is not None:
-            goal_mask(log, cfg.goal, param="goal", func=str(args.config))
-        if cfg.funnel:
-            goal_mask(log, cfg.funnel, param="funnel", func=str(args.config))
+        if is_partitioned(log):  # the names of every partition, in one pass
+            _check_names_partitioned(log, cfg, str(args.config))
+        else:
+            if cfg.goal is not None:
+                goal_mask(log, cfg.goal, param="goal", func=str(args.config))
+            if cfg.funnel:
+                goal_mask(log, cfg.funnel, param="funnel", func=str(args.config))
         step.done("goal and funnel steps found" if cfg.goal or cfg.funnel else "nothing to check")
     with progress.step("checking what the analyses need") as step:
         blocked = check_analyses(cfg, log)

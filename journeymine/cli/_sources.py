@@ -8,6 +8,8 @@ Parsing and checking the configuration itself is :mod:`journeymine.cli.config`.
 
 from __future__ import annotations
 
+import os
+import re
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..errors import DataError, JourneymineError, MissingColumnError
+from ..errors import DataError, InvalidParameterError, JourneymineError, MissingColumnError
 from .config import Config, SourceConfig, config_error, config_file, format_of
 
 __all__ = ["LoadedLog", "load_log"]
@@ -46,17 +48,54 @@ def _capture(warns: list[str], func: Callable[..., Any], *args: Any, **kwargs: A
 def _input(cfg: Config, role: str, name: str, path: Path) -> dict[str, Any]:
     from ..reporting.results import file_sha256
 
+    if path.is_dir():  # a dataset folder: a fingerprint of its files' names and contents
+        import hashlib
+
+        files = sorted(p for p in path.rglob("*") if p.is_file())
+        digest = hashlib.sha256()
+        for f in files:
+            digest.update(f"{f.relative_to(path).as_posix()}\0{file_sha256(f)}\n".encode())
+        sha, size = digest.hexdigest(), sum(f.stat().st_size for f in files)
+    else:
+        sha, size = file_sha256(path), path.stat().st_size
     return {
         "role": role,
         "name": name,
         "path": cfg.display_path(path),
-        "sha256": file_sha256(path),
-        "bytes": path.stat().st_size,
+        "sha256": sha,
+        "bytes": size,
     }
 
 
+def _sql_input(cfg: Config, src: SourceConfig) -> dict[str, Any]:
+    """A database source as ``results.json`` records it: its URL without the password, and the
+    query or table. A database has no file to fingerprint: ``sha256`` and ``bytes`` are None."""
+    from ..io.sql import redacted_url
+
+    url = redacted_url(_source_url(cfg, src))
+    what = {"query": src.query} if src.query is not None else {"table": src.table}
+    entry = {"role": "source", "name": src.name, "path": url, "url": url, **what}
+    return {**entry, "sha256": None, "bytes": None}
+
+
+def _source_url(cfg: Config, src: SourceConfig) -> str:
+    """A database source's URL (from its environment variable for ``url_env``); a relative
+    SQLite or DuckDB file is read from the configuration's folder, as every path is."""
+    url = os.environ.get(src.url_env) if src.url_env is not None else src.url
+    if not url:
+        raise config_error(
+            config_file(cfg),
+            [f"sources.{src.name}.url_env: the environment variable {src.url_env!r} is not set."],
+        )
+    found = re.match(r"(sqlite|duckdb)(\+\w+)?:///(?!/)(?!:memory:)([^?]+)", url)
+    if found and not os.path.isabs(found.group(3)):
+        start, end = found.span(3)
+        url = url[:start] + (cfg.folder / found.group(3)).as_posix() + url[end:]
+    return url
+
+
 def _read_source(cfg: Config, src: SourceConfig) -> Any:
-    from ..io import read_csv, read_json, read_parquet, read_xes
+    from ..io import read_csv, read_json, read_parquet, read_sql, read_xes
 
     kwargs = dict(src.mapping)
     kwargs.setdefault("name", src.name)
@@ -67,7 +106,17 @@ def _read_source(cfg: Config, src: SourceConfig) -> Any:
         "xes": read_xes,
     }
     try:
+        if src.format == "sql":
+            return read_sql(src.query or src.table, _source_url(cfg, src), **kwargs)
         return readers[src.format](src.path, **kwargs)
+    except InvalidParameterError as exc:
+        if src.format != "sql" or exc.param not in ("con", "query"):
+            raise
+        if exc.param == "con":
+            key = "url_env" if src.url_env is not None else "url"
+        else:
+            key = "query" if src.query is not None else "table"
+        raise config_error(config_file(cfg), [f"sources.{src.name}.{key}: {exc}"]) from None
     except MissingColumnError as exc:
         param = _param_of(str(exc))
         key = f"sources.{src.name}.{param}" if param else f"sources.{src.name}"
@@ -80,14 +129,12 @@ def _read_source(cfg: Config, src: SourceConfig) -> Any:
         raise
     except (OSError, UnicodeDecodeError, ValueError, pd.errors.ParserError) as exc:
         raise DataError(
-            f"{config_file(cfg)}: sources.{src.name}: cannot read {cfg.display_path(src.path)!r} as "
-            f"{src.format}: {exc}"
+            f"{config_file(cfg)}: sources.{src.name}: cannot read "
+            f"{cfg.display_path(src.path) or 'the database'!r} as {src.format}: {exc}"
         ) from exc
 
 
 def _param_of(message: str) -> str | None:
-    import re
-
     m = re.match(r"The '(\w+)' parameter", message)
     return m.group(1) if m else None
 
@@ -136,8 +183,20 @@ def load_log(cfg: Config, progress: Any = None) -> LoadedLog:
     logs: dict[str, Any] = {}
     with progress.step("loading sources") as step:
         for name, src in cfg.sources.items():
-            out.inputs.append(_input(cfg, "source", name, src.path))
-            logs[name] = _capture(out.warnings, _read_source, cfg, src)
+            if src.path is None:  # a database source
+                out.inputs.append(_sql_input(cfg, src))
+            else:
+                out.inputs.append(_input(cfg, "source", name, src.path))
+            engine = cfg.data.get("engine", "memory")
+            if engine != "memory":  # one source, run partition by partition (see _engine)
+                from ._engine import open_source
+
+                opts = dict(cfg.data.get("engine_options") or {})
+                read = lambda src=src: _read_source(cfg, src)  # noqa: E731
+                logs[name] = _capture(out.warnings, open_source, engine, opts, src, read)
+                logs[name]._report_to(progress)
+            else:
+                logs[name] = _capture(out.warnings, _read_source, cfg, src)
             out.per_source[name] = len(logs[name])
         step.done(
             f"{len(logs)} source{'s' if len(logs) != 1 else ''}, {sum(out.per_source.values()):,} events"

@@ -36,9 +36,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -47,12 +48,15 @@ import pandas as pd
 from .._validation import near_matches, parse_duration
 from ..analyzers.credit import METHODS as ATTRIBUTION_METHODS
 from ..errors import ConfigError
+from ..io.sql import TABLE_NAME
 from ..reporting import ANALYSES
+from ._engine import engine_fields, engine_problems
 
 __all__ = [
     "Field",
     "SCHEMA",
     "SOURCE_FORMATS",
+    "SQL_KEYS",
     "Config",
     "SourceConfig",
     "load_config",
@@ -93,9 +97,16 @@ class Field:
     default: Any = None
 
 
+#: The keys of a database source (``url`` or ``url_env``, and ``query`` or ``table``).
+SQL_KEYS = ("url", "url_env", "query", "table")
 _MAPPING_DOC = "source column that holds the {}"
 SOURCE_SCHEMA: dict[str, Field] = {
-    "path": Field("path", "the events file (CSV, Parquet, JSON lines or XES)", required=True),
+    # exactly one of path, url and url_env (see _check_where)
+    "path": Field("path", "the events file (CSV, Parquet, JSON lines or XES)"),
+    "url": Field("str", "a database URL (SQLAlchemy's form), instead of a path"),
+    "url_env": Field("str", "the environment variable that holds the database URL"),
+    "query": Field("str", "with url or url_env: the SQL that returns the events"),
+    "table": Field("str", "with url or url_env: the table or view that holds the events"),
     "format": Field(
         "str", "the file format; by default from the file's suffix", choices=tuple(SOURCE_FORMATS)
     ),
@@ -129,6 +140,7 @@ SOURCE_SCHEMA: dict[str, Field] = {
 
 SCHEMA: dict[str, Field] = {
     "title": Field("str", "the report's title", default="Customer journeys"),
+    **engine_fields(Field),
     "output": Field(
         "path", "the output folder (replaced as a whole on every run)", default="journeymine-output"
     ),
@@ -287,13 +299,20 @@ _KIND_TEXT = {
 
 @dataclass(frozen=True)
 class SourceConfig:
-    """One source: its name, resolved file, format, the loader keywords, and crosswalk key."""
+    """One source: its name, resolved file, format, the loader keywords, and crosswalk key.
+
+    A database source (format "sql") has ``url`` (not in the repr: it may hold a password)
+    or ``url_env`` (read when loading) and ``query`` or ``table`` instead of a ``path``."""
 
     name: str
-    path: Path
+    path: Path | None
     format: str
     mapping: dict[str, Any]
     key: str | None
+    url: str | None = field(default=None, repr=False)
+    url_env: str | None = None
+    query: str | None = None
+    table: str | None = None
 
 
 @dataclass(frozen=True)
@@ -316,8 +335,11 @@ class Config:
     options: dict[str, dict[str, Any]]
     sha256: str | None = None
 
-    def display_path(self, path: Path) -> str:
-        """``path`` relative to the config folder when inside it (for messages and results)."""
+    def display_path(self, path: Path | None) -> str | None:
+        """``path`` relative to the config folder when inside it (for messages and results);
+        None (a database source) stays None."""
+        if path is None:
+            return None
         try:
             return Path(os.path.relpath(path, self.folder)).as_posix()
         except ValueError:
@@ -406,28 +428,10 @@ def parse_config(
         return Path(os.path.normpath((base / Path(value).expanduser()).absolute()))
 
     keys_cfg = dict((data.get("identity") or {}).get("keys") or {})
-    sources: dict[str, SourceConfig] = {}
-    for name, src in data["sources"].items():
-        path = resolve(src["path"])
-        fmt = src.get("format") or format_of(path)
-        mapping = {k: v for k, v in src.items() if k not in ("path", "format", "key")}
-        for csv_only in ("sep", "encoding"):
-            if csv_only in mapping and fmt != "csv":
-                problems.append(
-                    f"sources.{name}.{csv_only}: applies to CSV sources only; this source is {fmt}."
-                )
-        if fmt is None:
-            problems.append(
-                f"sources.{name}.path: cannot tell the format of {src['path']!r} from its suffix; "
-                f"add format = one of {list(SOURCE_FORMATS)!r}."
-            )
-        if check_files and not path.is_file():
-            problems.append(
-                f"sources.{name}.path: the file {src['path']!r} does not exist (looked for {path})."
-            )
-        sources[str(name)] = SourceConfig(
-            str(name), path, fmt or "csv", mapping, keys_cfg.get(name, src.get("key"))
-        )
+    sources = {
+        str(name): _source(str(name), src, resolve, keys_cfg, check_files, problems)
+        for name, src in data["sources"].items()
+    }
     identity = None
     if "identity" in data:
         identity = dict(data["identity"])
@@ -639,6 +643,82 @@ def _check_value(value: Any, spec: Field, dotted: str, problems: list[str]) -> N
                 problems.append(f"{dotted}: {v!r} is not one of {list(spec.choices)!r}.{hint}")
 
 
+def _is_sql(src: Mapping[str, Any]) -> bool:
+    """A database source: read with ``url`` or ``url_env`` rather than from a file."""
+    return "url" in src or "url_env" in src
+
+
+def _source(
+    name: str,
+    src: Mapping[str, Any],
+    resolve: Callable[[str], Path],
+    keys: Mapping[str, Any],
+    check: bool,
+    problems: list[str],
+) -> SourceConfig:
+    """One source, a file or a database; with ``check`` its file must exist (its environment
+    variable be set)."""
+    key = keys.get(name, src.get("key"))
+    if _is_sql(src):
+        env, sql = src.get("url_env"), {k: src.get(k) for k in SQL_KEYS}
+        if check and env is not None and env not in os.environ:
+            problems.append(f"sources.{name}.url_env: the environment variable {env!r} is not set.")
+        mapping = {k: v for k, v in src.items() if k not in ("key", *SQL_KEYS)}
+        return SourceConfig(name, None, "sql", mapping, key, **sql)
+    path = resolve(src["path"])
+    fmt = src.get("format") or format_of(path)
+    mapping = {k: v for k, v in src.items() if k not in ("path", "format", "key")}
+    for csv_only in ("sep", "encoding"):
+        if csv_only in mapping and fmt != "csv":
+            problems.append(
+                f"sources.{name}.{csv_only}: applies to CSV sources only; this source is {fmt}."
+            )
+    if fmt is None:
+        problems.append(
+            f"sources.{name}.path: cannot tell the format of {src['path']!r} from its suffix; "
+            f"add format = one of {list(SOURCE_FORMATS)!r}."
+        )
+    if check and not (path.is_file() or (path.is_dir() and fmt in ("parquet", None))):
+        problems.append(
+            f"sources.{name}.path: the file {src['path']!r} does not exist (looked for {path})."
+        )
+    return SourceConfig(name, path, fmt or "csv", mapping, key)
+
+
+def _check_where(name: str, src: Mapping[str, Any], problems: list[str]) -> None:
+    """Exactly one of path, url and url_env; a database source has query or table."""
+    given = [k for k in ("path", "url", "url_env") if k in src]
+    if len(given) != 1:
+        problems.append(
+            f"sources.{name}: needs exactly one of 'path' (an events file), 'url' or 'url_env' "
+            f"(a database URL, or the environment variable that holds it). Got {given or 'none'}."
+        )
+    sql = _is_sql(src)
+    for key in ("query", "table") if not sql else ("format", "sep", "encoding"):
+        if key in src:
+            kind = "database sources (url or url_env)" if not sql else "file sources (path)"
+            problems.append(f"sources.{name}.{key}: applies to {kind} only.")
+    if sql and ("query" in src) == ("table" in src):
+        problems.append(
+            f"sources.{name}: a database source needs 'query' (the SQL that returns the events) "
+            f"or 'table' (a table or view name); {'not both' if 'query' in src else 'got neither'}."
+        )
+    url, env, table = src.get("url"), src.get("url_env"), src.get("table")
+    if isinstance(url, str) and not re.match(r"[A-Za-z][\w+.-]*://", url):
+        hint = f" For a variable, write url_env = {url[4:]!r}." if url.startswith("env:") else ""
+        problems.append(
+            f"sources.{name}.url: must be a database URL such as 'postgresql+psycopg://user@"
+            f"host/db' or 'duckdb:///events.duckdb' (the value is not shown).{hint}"
+        )
+    if isinstance(env, str) and not re.fullmatch(r"[A-Za-z_]\w*", env):
+        problems.append(f"sources.{name}.url_env: must name an environment variable. Got {env!r}.")
+    if isinstance(table, str) and not TABLE_NAME.fullmatch(table):
+        problems.append(
+            f"sources.{name}.table: must be a name such as 'events' or 'analytics.events'. Got "
+            f"{table!r}; for another name write a query ('select * from \"my events\"')."
+        )
+
+
 def _is_xes(src: Mapping[str, Any]) -> bool:
     """An XES source may leave out case, activity and timestamp: read_xes defaults them."""
     fmt = src.get("format")
@@ -649,13 +729,15 @@ def _is_xes(src: Mapping[str, Any]) -> bool:
 
 
 def _check_sources(data: Mapping[str, Any], problems: list[str]) -> None:
-    """Every source names its activity and timestamp columns, except an XES source."""
+    """Every source has one place to read from (a file or a database) and names its activity
+    and timestamp columns, except an XES source."""
     sources = data.get("sources")
     if not isinstance(sources, Mapping):
         return
     for name, src in sources.items():
         if not isinstance(src, Mapping):
             continue
+        _check_where(str(name), src, problems)
         if _is_xes(src):
             continue
         if isinstance(src.get("activity"), list):
@@ -673,6 +755,7 @@ def _check_sources(data: Mapping[str, Any], problems: list[str]) -> None:
 def _check_meaning(data: Mapping[str, Any], problems: list[str]) -> None:
     """Rules that span keys: journey ids, crosswalk keys, analyses that need settings."""
     sources = data["sources"]
+    problems += engine_problems(data)
     if not sources:
         problems.append(
             "sources: name at least one source, e.g. [sources.web] with path, activity, timestamp."

@@ -15,18 +15,29 @@ from __future__ import annotations
 
 import html
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from .._kernels import distinct
+from .._partitioned import is_partitioned
 from .._validation import Interval, check_column, validate_params
 from ..derive import arrays
 from ..errors import InvalidParameterError
 from ..log import JourneyLog
 from ..schema import ACTIVITY
-from ._compute import MISSING, _first_steps, _steps, _tables
+from ._compute import (
+    MISSING,
+    GraphParts,
+    _first_steps,
+    _steps,
+    _tables,
+    first_steps_of,
+    graph_parts,
+    merge_graph_parts,
+    tables_of,
+)
 from ._format import format_duration, format_gap
 
 if TYPE_CHECKING:
@@ -119,6 +130,8 @@ class JourneyGraph:
         "hidden",
         "_log",
         "_coverage",
+        "_first",
+        "_source",
     )
 
     def __init__(self) -> None:
@@ -137,6 +150,8 @@ class JourneyGraph:
         log: JourneyLog,
         hidden: Mapping[str, int] | None = None,
         coverage: float | None = None,
+        first: Mapping[str, float] | None = None,
+        source: Any = None,
     ) -> JourneyGraph:
         self = object.__new__(cls)
         self.nodes = nodes
@@ -151,6 +166,8 @@ class JourneyGraph:
         )
         self._log = log
         self._coverage = coverage
+        self._first = None if first is None else dict(first)
+        self._source = source  # the PartitionedLog it was made from, if any
         return self
 
     # ------------------------------------------------------------------ views
@@ -348,6 +365,8 @@ def first_steps(graph: JourneyGraph) -> dict[str, float]:
 
     The typical order of the touchpoints, which pictures follow from left to right.
     """
+    if graph._first is not None:  # made from a partitioned log: kept with the graph
+        return dict(graph._first)
     return _first_steps(graph._log, graph.level, graph.collapse_repeats)
 
 
@@ -364,9 +383,30 @@ def _graph(log: JourneyLog, level: str, collapse: bool) -> JourneyGraph:
     )
 
 
+def _graph_parts(log: JourneyLog, level: str, collapse: bool) -> GraphParts:
+    """A partition's share of the journey map (run in the partitioned engine's workers)."""
+    return graph_parts(_steps(log, level, collapse), log.n_cases)
+
+
+def _partitioned_graph(log: Any, level: str, collapse: bool, progress: Any = None) -> JourneyGraph:
+    parts = merge_graph_parts(log._map(_graph_parts, (level, collapse), progress))
+    nodes, edges = tables_of(parts)
+    return JourneyGraph._make(
+        nodes,
+        edges,
+        level=level,
+        n_journeys=parts.n_journeys,
+        n_events=parts.n_events,
+        collapse_repeats=collapse,
+        log=None,
+        first=first_steps_of(parts),
+        source=log,
+    )
+
+
 @validate_params(
     {
-        "log": ["log"],
+        "log": ["log", "partitioned"],
         "level": ["column"],
         "by": ["column", None],
         "collapse_repeats": ["boolean"],
@@ -456,6 +496,15 @@ def discover(
     """
     func = "discover"
     check_column(log.columns, level, "level", func)
+    if is_partitioned(log):
+        if by is not None:
+            raise InvalidParameterError(
+                "The 'by' parameter of discover must be None on a PartitionedLog (one map per "
+                f"segment is not computed partition by partition). Got {by!r} instead: filter "
+                "each segment with jm.filter_journeys on a log in memory, or discover per "
+                "segment on a Spark DataFrame filtered before jm.from_spark."
+            )
+        return _partitioned_graph(log, level, collapse_repeats)
     if by is not None:
         check_column(log.columns, by, "by", func)
         return _by_segment(log, level, by, collapse_repeats)

@@ -14,16 +14,25 @@ whose tuples are made only when they are read.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .._kernels import case_variants, group_order_stats, hash_keys
+from .._kernels import case_variants, group_order, hash_keys
+from .._partitioned import is_partitioned, numeric_ids
 from .._validation import check_column, validate_params
 from ..derive import arrays
 from ..log import JourneyLog
 from ..schema import ACTIVITY
 from ._compute import _steps
+from ._parts_variants import (
+    VariantParts,
+    VariantTable,
+    group_medians,
+    merge_variant_parts,
+    spans,
+)
 from ._paths import PathArray, PathDtype
 
 # PathDtype: the dtype of the variant column (a path per row)
@@ -79,15 +88,17 @@ def _group_variants(log: JourneyLog, level: str, collapse: bool) -> _Variants:
     return out
 
 
-@validate_params({"log": ["log"], "level": ["column"], "collapse_repeats": ["boolean"]})
-def variants(
-    log: JourneyLog, *, level: str = ACTIVITY, collapse_repeats: bool = False
-) -> pd.DataFrame:
+@validate_params(
+    {"log": ["log", "partitioned"], "level": ["column"], "collapse_repeats": ["boolean"]}
+)
+def variants(log: Any, *, level: str = ACTIVITY, collapse_repeats: bool = False) -> pd.DataFrame:
     """The distinct paths journeys take, most frequent first.
 
     Parameters
     ----------
-    log : JourneyLog
+    log : JourneyLog or PartitionedLog
+        A PartitionedLog (:func:`~journeymine.partition`, :func:`~journeymine.scan_parquet`)
+        gives the same table: each partition's variants, merged by their labels.
     level : str, default "activity"
         The event column whose values make up the paths (missing values appear as
         ``"(missing)"``).
@@ -131,36 +142,47 @@ def variants(
     """
     func = "variants"
     check_column(log.columns, level, "level", func)
+    if is_partitioned(log):
+        by_id = log.engine != "memory"  # partitions by a hash of the journey: order by id
+        parts = log._map(_variant_parts, (level, collapse_repeats, by_id))
+        return _variant_table(merge_variant_parts(parts, by_id, hasher=_hash_keys))
     v = _case_variants(log, level, collapse_repeats)
     med = _median_durations(log, v)
     steps = _steps(log, level, collapse_repeats)
-    # the paths as spans of the step codes: no tuple is built until one is read
-    paths = PathArray._from_codes(steps.code, steps.offsets[v.rep], v.length.copy(), v.labels)
     cases = np.asarray(arrays(log).case_ids, dtype=object)
+    table = VariantTable(
+        labels=v.labels,
+        codes=steps.code,
+        starts=steps.offsets[v.rep],
+        lengths=v.length.copy(),
+        counts=v.counts,
+        examples=cases.take(v.rep),
+        median=med,
+    )
+    return _variant_table(table)
+
+
+def _variant_table(v: VariantTable) -> pd.DataFrame:
+    """The variants table from its ranked aggregates (one log's, or merged partitions')."""
+    # the paths as spans of the step codes: no tuple is built until one is read
+    paths = PathArray._from_codes(v.codes, v.starts, v.lengths, v.labels)
     total = int(v.counts.sum())
     # every column is a fresh array: no copies (copying objects costs a reference count each)
     return pd.DataFrame(
         {
             "variant": pd.Series(paths, copy=False),
-            "length": v.length.astype(np.int64),
+            "length": v.lengths.astype(np.int64),
             "journeys": v.counts.astype(np.int64),
             "share": v.counts / total if total else np.zeros(0),
-            "median_duration": pd.Series(med.view("m8[ns]"), copy=False),
-            "example_case": pd.Series(cases.take(v.rep), dtype=object, copy=False),
+            "median_duration": pd.Series(v.median.view("m8[ns]"), copy=False),
+            "example_case": pd.Series(v.examples, dtype=object, copy=False),
         },
         copy=False,
     )
 
 
-def _median_durations(log: JourneyLog, v: _Variants) -> np.ndarray:
-    """Per variant, the median time from first to last event of its journeys, in ns.
-
-    The median of an even count is the midpoint of the middle two, rounded down.
-    A variant taken once has its one duration; the others' middle two come from
-    :func:`journeymine._kernels.group_order_stats` (large variants partitioned,
-    the rest sharing one sort).
-    """
-    n_var = len(v.counts)
+def _durations(log: JourneyLog, v: _Variants) -> tuple[np.ndarray, np.ndarray]:
+    """The variant (rank) and duration (first to last event, ns) of every journey with events."""
     arr = arrays(log)
     ts = np.asarray(arr.timestamps_ns, dtype=np.int64)
     off = arr.offsets
@@ -171,15 +193,38 @@ def _median_durations(log: JourneyLog, v: _Variants) -> np.ndarray:
         grp = grp[ok]
     else:
         dur = ts.take(off[1:] - 1) - ts.take(off[:-1]) if len(ts) else np.zeros(0, np.int64)
-    med = np.zeros(n_var, dtype=np.int64)
-    single = v.counts.take(grp) == 1
-    med[grp[single]] = dur[single]  # a variant taken once: its one duration
-    n_multi = int((v.counts > 1).sum())
-    if not n_multi:
-        return med
-    # variants are ranked by count: those taken more than once are 0..n_multi-1
-    cnt = v.counts[:n_multi]
-    multi = ~single
-    mid = group_order_stats(grp[multi], dur[multi], cnt, np.c_[(cnt - 1) // 2, cnt // 2])
-    med[:n_multi] = mid[:, 0] + (mid[:, 1] - mid[:, 0]) // 2
-    return med
+    return grp, dur
+
+
+def _median_durations(log: JourneyLog, v: _Variants) -> np.ndarray:
+    """Per variant, the median time from first to last event of its journeys, in ns.
+
+    The median of an even count is the midpoint of the middle two, rounded down
+    (:func:`~journeymine.discovery._parts_variants.group_medians`).
+    """
+    grp, dur = _durations(log, v)
+    return group_medians(grp, dur, v.counts)
+
+
+def _variant_parts(log: JourneyLog, level: str, collapse: bool, by_id: bool) -> VariantParts:
+    """A partition's share of the variants table (run in the partitioned engine's workers)."""
+    v = _case_variants(log, level, collapse)
+    steps = _steps(log, level, collapse)
+    grp, dur = _durations(log, v)
+    arr = arrays(log)
+    codes = np.asarray(arr.codes(level))
+    # only the variants' paths (the steps of their first journeys), one after the other
+    lengths = np.asarray(v.length, dtype=np.int64)
+    return VariantParts(
+        labels=list(v.labels),
+        missing=bool(len(codes)) and bool((codes < 0).any()),
+        codes=steps.code[spans(steps.offsets[v.rep], lengths)],
+        starts=np.cumsum(lengths) - lengths,
+        lengths=lengths,
+        counts=v.counts,
+        first=v.rep,
+        examples=np.asarray(arr.case_ids[v.rep], dtype=object),
+        durations=dur[group_order(grp, len(v.counts))],
+        n_cases=log.n_cases,
+        numeric=numeric_ids(arr.case_ids) if by_id else True,
+    )

@@ -15,7 +15,7 @@ import numpy as np
 from .._kernels import distinct
 from ..schema import END, START
 from ._compute import _steps
-from .sequences import _case_variants
+from .sequences import _case_variants, variants
 
 if TYPE_CHECKING:
     from .graph import JourneyGraph
@@ -43,6 +43,8 @@ def simplify_graph(
     if coverage is None and min_journeys is None and max_nodes is None:
         coverage = 0.8
     log = graph.log
+    if log is None and graph._source is not None:  # made from a PartitionedLog
+        return _simplify_from_variants(graph, coverage, min_journeys, max_nodes)
     steps = _steps(log, graph.level, graph.collapse_repeats)
     var = _case_variants(log, graph.level, graph.collapse_repeats)
     n_var = len(var.counts)
@@ -105,6 +107,76 @@ def simplify_graph(
         log=log,
         hidden=hidden,
         coverage=cov,
+    )
+
+
+def _simplify_from_variants(
+    graph: JourneyGraph,
+    coverage: float | None,
+    min_journeys: int | None,
+    max_nodes: int | None,
+) -> JourneyGraph:
+    """:func:`simplify_graph` from the variants table alone (a map of a PartitionedLog).
+
+    Every quantity the simplification needs is a property of a journey's path, so the
+    table of distinct paths with their counts (the same, row for row, on every engine)
+    gives the same map as the events: the first variant each node and step occurs in,
+    the kept entries and exits, and the journeys whose path leaves the kept map.
+    """
+    table = variants(graph._source, level=graph.level, collapse_repeats=graph.collapse_repeats)
+    paths = [tuple(str(s) for s in p) for p in table["variant"].tolist()]
+    counts = table["journeys"].to_numpy(dtype=np.int64)
+    n_var, total = len(paths), int(counts.sum())
+    first: dict[str, int] = {}
+    for r, path in enumerate(paths):
+        for step in path:
+            first.setdefault(step, r)
+    names = [str(n) for n in graph.nodes["node"]]
+    node_first = np.array([first.get(n, n_var) for n in names], dtype=np.int64)
+    k = _variants_kept(counts, node_first, coverage, min_journeys, max_nodes)
+    kept_names = {n for n, r in first.items() if r < k}
+    kept_edge_names = {pair for p in paths[:k] for pair in zip(p[:-1], p[1:], strict=True)}
+    kept_starts = {p[0] for p in paths[:k] if p}
+    kept_ends = {p[-1] for p in paths[:k] if p}
+    untraced = sum(
+        int(c)
+        for p, c in zip(paths, counts, strict=True)
+        if p
+        and (
+            p[0] not in kept_starts
+            or p[-1] not in kept_ends
+            or not kept_names.issuperset(p)
+            or not kept_edge_names.issuperset(zip(p[:-1], p[1:], strict=True))
+        )
+    )
+    nodes, edges = graph.nodes, graph.edges
+    node_keep = nodes["node"].isin(kept_names).to_numpy()
+    src = edges["source"].to_numpy(dtype=object)
+    dst = edges["target"].to_numpy(dtype=object)
+    edge_keep = _edges_kept(src, dst, kept_starts, kept_ends, kept_edge_names)
+    hidden = {
+        "variants": int(n_var - k),
+        "nodes": int((~node_keep).sum()),
+        "edges": int((~edge_keep).sum()),
+        "journeys": untraced,
+        "events": int(nodes.loc[~node_keep, "events"].sum()),
+        "transitions": int(
+            edges.loc[~edge_keep & (src != START) & (dst != END), "transitions"].sum()
+        ),
+    }
+    cov = float(counts[:k].sum() / total) if total else 1.0
+    return type(graph)._make(
+        nodes.loc[node_keep].reset_index(drop=True),
+        edges.loc[edge_keep].reset_index(drop=True),
+        level=graph.level,
+        n_journeys=graph.n_journeys,
+        n_events=graph.n_events,
+        collapse_repeats=graph.collapse_repeats,
+        log=None,
+        hidden=hidden,
+        coverage=cov,
+        first=graph._first,
+        source=graph._source,
     )
 
 

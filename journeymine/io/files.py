@@ -124,7 +124,10 @@ def read_csv(
 def read_parquet(
     path: str | os.PathLike[str], *, read_options: dict[str, Any] | None = None, **mapping: Any
 ) -> JourneyLog:
-    """Read a Parquet file of events into a :class:`~journeymine.JourneyLog`.
+    """Read a Parquet file (or a folder of them) of events into a :class:`~journeymine.JourneyLog`.
+
+    A folder is read as one dataset (hive-style ``key=value`` folders add their keys as
+    columns); for data larger than memory use :func:`~journeymine.scan_parquet`.
 
     Only the mapped (and kept) columns are read. The mapping keywords are those of
     :func:`~journeymine.from_pandas`; exact duplicate rows are kept unless
@@ -142,7 +145,14 @@ def read_parquet(
     import pyarrow.parquet as pq
 
     func = "read_parquet"
-    schema = _guarded(lambda: pq.read_schema(path), path, func, {})
+    if isinstance(path, str | os.PathLike) and os.path.isdir(path):  # a dataset folder
+        import pyarrow.dataset as ds
+
+        schema = _guarded(
+            lambda: ds.dataset(path, format="parquet", partitioning="hive").schema, path, func, {}
+        )
+    else:
+        schema = _guarded(lambda: pq.read_schema(path), path, func, {})
     header = schema.names
     usecols, _ = _columns(mapping, header, func)
     opts = _options(read_options, func)

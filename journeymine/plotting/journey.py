@@ -12,6 +12,7 @@ import pandas as pd
 from .._validation import InstanceOf, Interval, Options, validate_params
 from ..discovery.graph import JourneyGraph, first_steps, format_duration
 from ..schema import END, START, Marker
+from . import post_goal as AG
 from ._layout import Layout, layered_layout
 
 if TYPE_CHECKING:
@@ -42,6 +43,7 @@ _BACK_COLOR = "#b0653a"
         "edge_labels": [InstanceOf((bool, int), "True, False or a number of edges")],
         "wrap": [Interval(int, 4, None)],
         "fontsize": [Interval(float, 0, None, closed="neither")],
+        "after_goal": [InstanceOf(pd.DataFrame, "a table from jm.after_goal"), None],
     }
 )
 def plot_journey(
@@ -54,6 +56,7 @@ def plot_journey(
     wrap: int = 22,
     fontsize: float = 9.0,
     title: str | None = None,
+    after_goal: pd.DataFrame | None = None,
 ) -> Axes:
     """Draw a journey map left to right, the main path straight, loops as arcs.
 
@@ -95,6 +98,14 @@ def plot_journey(
         Font size of the node labels, in points (edge labels are smaller).
     title : str, optional
         A title above the map.
+    after_goal : DataFrame, optional
+        A table from :func:`~journeymine.after_goal` (at the map's level): beside each
+        goal touchpoint on the map, what its journeys did within the window after the
+        goal (the share that contacted the company again, with its 95% interval, that
+        reached the goal again, that went silent, out of ``n`` journeys whose whole
+        window is in the data), and dashed purple arcs below the map from the goal to
+        the touchpoints where they first contacted the company, with the number of
+        journeys (the five largest per goal; the caption counts the others).
 
     Returns
     -------
@@ -120,6 +131,13 @@ def plot_journey(
     >>> ax = jm.plot_journey(jm.discover(log), metric="median_gap")
     >>> fig, ax = plt.subplots(figsize=(10, 4))
     >>> ax = jm.plot_journey(jm.discover(log, level="channel"), ax=ax, title="Channel switching")
+
+    What follows the purchase, beside it:
+
+    >>> after = jm.after_goal(log, goal="purchase", within="30D")
+    >>> ax = jm.plot_journey(jm.discover(log), after_goal=after)
+    >>> [t.get_text().split("\\n")[0] for t in ax.texts if t.get_gid() == "journeymine-after-goal"]
+    ['after purchase, within 30 days (n=1,326)']
     >>> plt.close("all")
     """
 
@@ -139,9 +157,12 @@ def plot_journey(
     }
     size = _box_sizes(names, labels, fontsize)
     lay, edge_list, weights = _lay_out(graph, names, size, metric, fontsize)
+    after = None if after_goal is None else AG.view(after_goal, graph.level, names)
 
     arcs = _arc_geometry(lay, size)
-    ax, scale, top, bottom = _map_axes(ax, lay, arcs, bool(title), fontsize)
+    flows = AG.flow_geometry(after, lay, size, arcs) if after is not None else {}
+    spots, room = AG.note_spots(after, lay, size, arcs, flows, fontsize) if after else ({}, 0.0)
+    ax, scale, top, bottom = _map_axes(ax, lay, {**arcs, **flows}, bool(title), fontsize, room)
     fs = fontsize * scale
     x0, x1 = lay.bounds[:2]
 
@@ -158,9 +179,12 @@ def plot_journey(
         scale,
     )
 
+    wanted += _draw_flows(ax, flows, scale, lines)
     # the arrows were added without measuring each curve: the data limits are the map's
-    ax.update_datalim([(x0, top), (x1, bottom)])
+    ax.update_datalim([(x0, top), (x1, bottom + room)])
     _draw_nodes(ax, lay, size, names, labels, node_value, fs)
+    if after is not None:
+        AG.annotate(ax, after, spots, fs, fontsize)
     if title:
         ax.text(
             0.5,
@@ -174,7 +198,7 @@ def plot_journey(
         )
     omitted = _place_edge_labels(ax, wanted, fs, lines)
 
-    caption = _caption(graph, metric, omitted)
+    caption = _caption(graph, metric, omitted) + (AG.caption(after) if after else "")
     ax.text(
         0.005,
         0.005,
@@ -223,14 +247,16 @@ def _lay_out(
 def _map_axes(
     ax: Axes | None,
     lay: Layout,
-    arcs: dict[tuple[Any, Any], dict[str, Any]],
+    arcs: dict[tuple[Any, ...], dict[str, Any]],
     titled: bool,
     fontsize: float,
+    room: float = 0.0,
 ) -> tuple[Axes, float, float, float]:
     """The Axes framing the map (a new figure sized to it when ``ax`` is None).
 
     Returns the Axes, the scale of the drawing (1 or less, when the map does not fit
-    ``ax``) and the top and bottom of the map in layout points.
+    ``ax``) and the top and bottom of the map in layout points; ``room`` points more
+    are kept below the bottom.
     """
     import matplotlib.pyplot as plt
 
@@ -243,7 +269,7 @@ def _map_axes(
     caption_h = fontsize * 4
     title_h = fontsize * 2.5 if titled else 0.0
     ext_w = x1 - x0 + 2 * margin
-    ext_h = bottom - top + 2 * margin + caption_h + title_h
+    ext_h = bottom - top + 2 * margin + caption_h + title_h + room
 
     if ax is None:
         fig_w = min(ext_w / 72, 60.0)
@@ -345,6 +371,22 @@ def _draw_edges(
             w = weight_of[(n, n)]
             wanted.append((w, metric_text[(n, n)], _BACK_COLOR, spots, len(lines) - 1))
     return wanted, lines
+
+
+def _draw_flows(
+    ax: Axes, flows: dict[tuple[str, str, str], dict[str, Any]], scale: float, lines: list
+) -> list[_Wanted]:
+    """The dashed purple arcs from a goal to the first contacts after it; their labels."""
+    top = max((f["n"] for f in flows.values()), default=1)
+    wanted: list[_Wanted] = []
+    for f in flows.values():
+        width = (0.6 + 3.0 * (f["n"] / top) ** 0.75) * scale
+        _arrow(ax, f["path"], width, AG.COLOR, scale, alpha=0.85, linestyle=(0, (4, 2)))
+        lines.append(_trace(f["path"]))
+        wanted.append(
+            (float(f["n"]), f"{f['n']:,}", AG.COLOR, _candidates(lines[-1]), len(lines) - 1)
+        )
+    return wanted
 
 
 def _key(value: Any) -> Any:
@@ -591,7 +633,13 @@ def _loop_path(x: float, y: float, w: float, h: float) -> Any:
 
 
 def _arrow(
-    ax: Axes, path: Any, width: float, color: str, scale: float, alpha: float = 0.75
+    ax: Axes,
+    path: Any,
+    width: float,
+    color: str,
+    scale: float,
+    alpha: float = 0.75,
+    linestyle: Any = "-",
 ) -> None:
     from matplotlib.patches import FancyArrowPatch
 
@@ -604,6 +652,7 @@ def _arrow(
             linewidth=width,
             color=color,
             alpha=alpha,
+            linestyle=linestyle,
             zorder=1,
         )
     )

@@ -139,7 +139,10 @@ def report(
 
     Parameters
     ----------
-    log : JourneyLog
+    log : JourneyLog or PartitionedLog
+        On a :class:`~journeymine.PartitionedLog` the analyses that run partition by
+        partition give the same tables as in memory; the others are listed in
+        ``Report.skipped``.
     goal : str or list of str, optional
         The goal touchpoint(s); drop-offs, dead ends and pain points need it.
     assumed : AssumedJourney or path, optional
@@ -181,12 +184,19 @@ def report(
     >>> "variants" in rep.tables
     True
     """
+    from .._partitioned import is_partitioned
     from ..log import JourneyLog
 
     func = "report"
-    if not isinstance(log, JourneyLog):
+    if not isinstance(log, JourneyLog) and not is_partitioned(log):
         raise InvalidParameterError(
-            f"The 'log' parameter of {func} must be a JourneyLog. Got {type(log).__name__} instead."
+            f"The 'log' parameter of {func} must be a JourneyLog or a PartitionedLog. "
+            f"Got {type(log).__name__} instead."
+        )
+    if stages is not None and is_partitioned(log):
+        raise InvalidParameterError(
+            f"The 'stages' parameter of {func} must be None on a PartitionedLog (stages are "
+            "mapped on a log in memory, with jm.map_stages). Got a mapping instead."
         )
     if analyses is not None:
         bad = [a for a in analyses if a not in ANALYSES]

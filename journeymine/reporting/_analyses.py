@@ -21,7 +21,9 @@ from typing import Any
 
 import pandas as pd
 
+from .._partitioned import is_partitioned
 from ..analyzers import (
+    after_goal,
     dead_ends,
     dropoffs,
     funnel,
@@ -39,6 +41,7 @@ from ..plotting import plot_comparison, plot_journey
 from ._explore import WRAP, map_data
 from ._figures import draw_axes, funnel_figure, render_figure
 from ._outcomes import run_after_goal, run_attribution, run_time_to_goal
+from ._summary import _summary, data_quality, present_columns
 
 __all__ = [
     "ANALYSES",
@@ -149,6 +152,12 @@ class Blocker:
         if self.kind == "setting":
             what, cfg, py = SETTINGS[self.name]
             return f"needs {what}: set {cfg} in the configuration (in Python: {py})"
+        if self.kind == "engine":
+            return (
+                f"runs on a log in memory only, not partition by partition: set engine = "
+                f"'memory' in the configuration (in Python: run jm.{self.name} on a filtered "
+                "log brought to memory with log.collect())"
+            )
         meaning = _COLUMN_MEANING.get(self.name)
         about = f" ({meaning})" if meaning else ""
         state = "has no values in" if self.exists else "is not in"
@@ -160,6 +169,12 @@ class Blocker:
 
     def error(self, func: str, available: list[str]) -> Exception:
         """The error for asking for this analysis by name."""
+        if self.kind == "engine":
+            return InvalidParameterError(
+                f"The 'log' parameter of {func} must be a JourneyLog in memory to run "
+                f"{self.analysis!r} (asked for in 'analyses'). Got a PartitionedLog instead: "
+                f"{self.analysis} {self.reason()}."
+            )
         if self.kind == "setting":
             return InvalidParameterError(
                 f"The {self.name!r} parameter of {func} must be set to run {self.analysis!r} "
@@ -226,17 +241,27 @@ def _replaced(call: Callable[[], Any], *fragments: str) -> Any:
 # --------------------------------------------------------------------------- analyses
 
 
-def _plot_graph(ctx: _Ctx, graph: Any, title: str, name: str = "") -> dict[str, bytes]:
+def _plot_graph(
+    ctx: _Ctx, graph: Any, title: str, name: str = "", after: pd.DataFrame | None = None
+) -> dict[str, bytes]:
     """The map drawn by ``jm.plot_journey`` on a figure it sizes itself (simplified if large),
-    and (with ``name``) the explorable map's layouts at each detail level in ``ctx.maps``."""
+    and (with ``name``) the explorable map's layouts at each detail level in ``ctx.maps``;
+    ``after``: a table of ``jm.after_goal`` to show on both."""
     if name:
         unit = {"activity": "touchpoints", "stage": "stages", "channel": "channels"}
-        ctx.maps[name] = map_data(graph, ctx.log, unit=unit.get(graph.level, "steps"))
+        ctx.maps[name] = map_data(graph, ctx.log, unit=unit.get(graph.level, "steps"), after=after)
     metric = ctx.options.get("journey_map", {}).get("metric")
     kwargs: dict[str, Any] = {"title": title, "wrap": WRAP}
     if metric:
         kwargs["metric"] = metric
+    if after is not None:
+        kwargs["after_goal"] = after
     return draw_axes(lambda: plot_journey(graph, **kwargs))
+
+
+def _after_window(ctx: _Ctx) -> Any:
+    """The window after the goal that the report uses everywhere (``analyses.after_goal.within``)."""
+    return ctx.options.get("after_goal", {}).get("within", "30D")
 
 
 def _graph_tables(prefix: str, graph: Any) -> dict[str, pd.DataFrame]:
@@ -246,7 +271,14 @@ def _graph_tables(prefix: str, graph: Any) -> dict[str, pd.DataFrame]:
 def _journey_map(ctx: _Ctx) -> _Result:
     level = ctx.options.get("journey_map", {}).get("level", "activity")
     graph = discover(ctx.log, level=level)
-    draw = {"journey_map": lambda: _plot_graph(ctx, graph, "Observed journey map", "journey_map")}
+    after = None
+    if ctx.goal is not None and not is_partitioned(ctx.log):  # what follows the goal, on the map
+        after = after_goal(ctx.log, goal=ctx.goal, within=_after_window(ctx), level=level)
+    draw = {
+        "journey_map": lambda: _plot_graph(
+            ctx, graph, "Observed journey map", "journey_map", after=after
+        )
+    }
     return _graph_tables("journey_map", graph), draw
 
 
@@ -304,7 +336,10 @@ def _loops(ctx: _Ctx) -> _Result:
 
 
 def _pain_points(ctx: _Ctx) -> _Result:
-    table = _replaced(lambda: pain_points(ctx.log, goal=ctx.goal), "pain_points skipped")
+    table = _replaced(
+        lambda: pain_points(ctx.log, goal=ctx.goal, after_goal=_after_window(ctx)),
+        "pain_points skipped",
+    )
     return {"pain_points": table}, {}
 
 
@@ -449,12 +484,17 @@ SPECS: tuple[Spec, ...] = (
         "pain_points",
         "Pain points, ranked",
         "All the findings above, ranked by what they cost: conversions lost, hours customers "
-        "spent waiting, and extra effort. Start at the top.",
+        "spent waiting, and extra effort, including contacts after the goal (a problem after "
+        "purchase is still a problem). Start at the top.",
         _pain_points,
         settings=("goal",),
         optional=(
             ("department", "so handoffs and ping-pongs between departments are not among them"),
-            ("direction", "so repeat contacts and unanswered contacts are not among them"),
+            (
+                "direction",
+                "so repeat contacts, unanswered contacts and contacts after the goal are not "
+                "among them",
+            ),
         ),
     ),
     Spec(
@@ -468,6 +508,24 @@ SPECS: tuple[Spec, ...] = (
 )
 
 _BY_NAME = {s.name: s for s in SPECS}
+#: The analyses that run on a PartitionedLog (partition by partition, same results).
+PARTITIONED = frozenset(
+    {
+        "journey_map",
+        "stage_map",
+        "variants",
+        "funnel",
+        "dropoffs",
+        "dead_ends",
+        "handoffs",
+        "silent_gaps",
+        "repeat_contacts",
+        "loops",
+        "pain_points",
+    }
+)
+#: The public function behind an analysis, where its name differs.
+_PUBLIC_NAME = {"comparison": "compare"}
 
 #: Every analysis a report (and a run) can include, in report order.
 ANALYSES: tuple[str, ...] = tuple(s.name for s in SPECS)
@@ -552,27 +610,6 @@ def _export_ready(table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _summary(log: Any, goal: Any) -> dict[str, Any]:
-    summary = dict(log.summary())
-    if goal is not None:
-        from ..derive import converted as converted_of
-
-        converted = converted_of(log, goal, "report")
-        # the analyzers' definition: ongoing journeys that have not converted yet are
-        # censored, so they count neither as converted nor as lost
-        known = converted | ~log.cases["ongoing"].to_numpy(dtype=bool)
-        summary["converted_journeys"] = int(converted.sum())
-        summary["journeys_with_known_outcome"] = int(known.sum())
-        summary["conversion_rate"] = float(converted.sum() / known.sum()) if known.any() else None
-    return summary
-
-
-def present_columns(log: Any) -> frozenset[str]:
-    """The event columns of ``log`` that have at least one value."""
-    events = log.events
-    return frozenset(str(c) for c in events.columns if events[c].notna().any())
-
-
 def blockers(
     log: Any,
     *,
@@ -607,8 +644,12 @@ def blockers(
     columns = set(log.columns)
     given = {"goal": goal is not None, "funnel": bool(funnel), "assumed": assumed is not None}
     out: dict[str, Blocker] = {}
+    partitioned = is_partitioned(log)
     for spec in SPECS:
         if names is not None and spec.name not in names:
+            continue
+        if partitioned and spec.name not in PARTITIONED:
+            out[spec.name] = Blocker(spec.name, "engine", _PUBLIC_NAME.get(spec.name, spec.name))
             continue
         setting = next((s for s in spec.settings if not given[s]), None)
         if setting is not None:
@@ -707,25 +748,8 @@ def run_analyses(
                 + (f", {drawn} picture{'s' if drawn != 1 else ''}" if figs else "")
             )
     found.maps = ctx.maps
-    _data_quality(log, found)
+    data_quality(log, found, TABLE_TITLES)
     return found
-
-
-def _data_quality(log: Any, found: Findings) -> None:
-    rej = log.rejected
-    if len(rej):
-        cols = [c for c in ("source", "reason") if c in rej.columns]
-        counts = rej.groupby(cols, dropna=False, observed=True).size().reset_index(name="rows")
-        found.tables["rejected_rows"] = counts.sort_values(cols, kind="stable").reset_index(
-            drop=True
-        )
-        found.table_owner["rejected_rows"] = "data_quality"
-        found.table_titles["rejected_rows"] = TABLE_TITLES["rejected_rows"]
-    stitching = log.stitching
-    if stitching is not None:
-        found.tables["stitching"] = stitching.reset_index(drop=True)
-        found.table_owner["stitching"] = "data_quality"
-        found.table_titles["stitching"] = TABLE_TITLES["stitching"]
 
 
 def spec(name: str) -> Spec:

@@ -22,6 +22,7 @@ import pandas as pd
 from ..discovery import variants
 from ..plotting import plot_journey
 from ..plotting.journey import BOX_GID
+from ..plotting.post_goal import after_goal_view
 from ..schema import END, START
 from ._figures import figure_context
 
@@ -102,8 +103,14 @@ def _variants_through(log: Any, graph: Any, names: list[str]) -> dict[str, list[
     return {name: out[name] for name in names if name in out}
 
 
-def map_data(graph: Any, log: Any, *, unit: str = "touchpoints") -> dict[str, Any]:
-    """Everything the page's script needs to draw ``graph`` at each detail level."""
+def map_data(
+    graph: Any, log: Any, *, unit: str = "touchpoints", after: pd.DataFrame | None = None
+) -> dict[str, Any]:
+    """Everything the page's script needs to draw ``graph`` at each detail level.
+
+    ``after``: a table of :func:`~journeymine.after_goal`; the map then shows what
+    ``plot_journey(graph, after_goal=after)`` shows (see :func:`_after`).
+    """
     names = [str(n) for n in graph.nodes["node"]]
     index = {n: i for i, n in enumerate(names)}
     index["\x00start"], index["\x00end"] = len(names), len(names) + 1
@@ -166,7 +173,28 @@ def map_data(graph: Any, log: Any, *, unit: str = "touchpoints") -> dict[str, An
         "levels": levels,
         "open": int(fit[-1]) if len(fit) else 0,
         "variants": _variants_through(log, graph, names),
+        **({"after": _after(after, graph, index)} if after is not None else {}),
     }
+
+
+def _after(table: pd.DataFrame, graph: Any, index: dict[str, int]) -> dict[str, Any]:
+    """What follows the goal, by node index: per goal touchpoint its summary's lines, a
+    short badge, and its arcs ``[target, journeys]`` to the first contacts after it."""
+    v = after_goal_view(table, graph)
+    did = "more events" if v["every_event"] else "contact again"
+    goals = []
+    for g in v["goals"]:
+        m = g["journeys"]
+        badge = f"after: {g['contact'] / m:.0%} {did}" if m else "after: n/a"
+        goals.append(
+            {
+                "node": index[g["node"]],
+                "lines": g["lines"],
+                "badge": badge,
+                "flows": [[index[t], int(n)] for t, n in g["flows"]],
+            }
+        )
+    return {"within": v["within"], "goals": goals, "caption": v["caption"]}
 
 
 def map_json(data: dict[str, Any]) -> str:

@@ -17,7 +17,7 @@ __all__ = ["SCRIPT", "SCRIPT_HASH"]
 SCRIPT = r"""
 (function () {
   "use strict";
-  var NS = "http://www.w3.org/2000/svg", MAX_EDGES = 300, LABELS = 60;
+  var NS = "http://www.w3.org/2000/svg", MAX_EDGES = 300, LABELS = 60, PURPLE = "#7b3fa0";
   function el(tag, attrs, parent) {
     var e = document.createElementNS(NS, tag);
     for (var k in attrs) { e.setAttribute(k, attrs[k]); }
@@ -34,6 +34,19 @@ SCRIPT = r"""
     return Math.round(s) + "s";
   }
   function pct(x) { return (100 * x).toFixed(1) + "%"; }
+  function rounded(pts, r) {  // a polyline with rounded corners, as a path
+    var d = "M" + pts[0][0] + "," + pts[0][1];
+    for (var i = 1; i < pts.length - 1; i++) {
+      var a = pts[i - 1], b = pts[i], c = pts[i + 1];
+      var la = Math.hypot(b[0] - a[0], b[1] - a[1]), lc = Math.hypot(c[0] - b[0], c[1] - b[1]);
+      var k = Math.min(r, la / 2, lc / 2);
+      if (!la || !lc) { continue; }
+      d += " L" + (b[0] + (a[0] - b[0]) / la * k) + "," + (b[1] + (a[1] - b[1]) / la * k) +
+        " Q" + b[0] + "," + b[1] + " " + (b[0] + (c[0] - b[0]) / lc * k) + "," + (b[1] + (c[1] - b[1]) / lc * k);
+    }
+    var z = pts[pts.length - 1];
+    return d + " L" + z[0] + "," + z[1];
+  }
   function setup(box) {
     var src = document.getElementById(box.getAttribute("data-source"));
     var data = JSON.parse(src.textContent);
@@ -118,7 +131,8 @@ SCRIPT = r"""
       var cut = Math.max(0, shown.length - MAX_EDGES);
       shown = shown.slice(0, MAX_EDGES);
       var top = shown.length ? Math.max(1, data.edges[shown[0]][2]) : 1;
-      var gE = el("g", {"class": "jm-x-edges"}, root), gN = el("g", {"class": "jm-x-nodes"}, root);
+      var gE = el("g", {"class": "jm-x-edges"}, root), gA = el("g", {"class": "jm-x-after"}, root);
+      var gN = el("g", {"class": "jm-x-nodes"}, root), gB = el("g", {"class": "jm-x-badges"}, root);
       var arcs = 0;
       shown.forEach(function (i, rank) {
         var e = data.edges[i], a = pos[e[0]], b = pos[e[1]];
@@ -169,13 +183,61 @@ SCRIPT = r"""
         });
         g.setAttribute("data-n", k);
       });
+      // what follows the goal: a badge under each goal touchpoint, dashed purple arcs below
+      // the boxes to where its journeys first turned (styles set here: the page's style
+      // sheet has no rule for them)
+      // an arc leaves the goal's box towards the other, runs down the gap beside its
+      // column, below every box, and up the gap beside the other's column (straight across
+      // the gap between next columns): it crosses no box, as in the static picture
+      var flowsN = 0, half = {}, floor = maxY, used = {};
+      Object.keys(pos).forEach(function (k) {
+        var p = pos[k], c = String(p[0]); half[c] = Math.max(half[c] || 0, p[2] / 2);
+      });
+      var cols = Object.keys(half).map(Number);
+      (data.after ? data.after.goals : []).forEach(function (g, gi) {
+        var a = pos[g.node];
+        if (!a) { return; }
+        var ftop = 1;
+        g.flows.forEach(function (f) { ftop = Math.max(ftop, f[1]); });
+        g.flows.forEach(function (f, j) {
+          var b = pos[f[0]];
+          if (!b) { return; }
+          flowsN += 1;
+          var way = b[0] >= a[0] ? 1 : -1, into = b[0] === a[0] ? 1 : -way;
+          var gx = a[0] + way * (half[String(a[0])] + 8 + 4 * j), tx = b[0] + into * (half[String(b[0])] + 8 + 4 * j);
+          var lo = Math.min(a[0], b[0]), hi = Math.max(a[0], b[0]), pts, lx, ly;
+          var start = [a[0] + way * a[2] / 2, a[1]], end = [b[0] + into * b[2] / 2, b[1]];
+          if (a[0] !== b[0] && !cols.some(function (c) { return c > lo && c < hi; })) {
+            var mx = (gx + tx) / 2;
+            pts = [start, [mx, a[1]], [mx, b[1]], end]; lx = mx; ly = (a[1] + b[1]) / 2;
+          } else {
+            var level = floor + 24, key = Math.round(Math.min(gx, tx)) + ":" + Math.round(Math.max(gx, tx));
+            Object.keys(used).forEach(function (u) {
+              var ab = u.split(":").map(Number);
+              if (ab[0] <= Math.max(gx, tx) + 6 && ab[1] >= Math.min(gx, tx) - 6) { level = Math.max(level, used[u] + 10); }
+            });
+            used[key] = level;
+            pts = [start, [gx, a[1]], [gx, level], [tx, level], [tx, b[1]], end]; lx = (gx + tx) / 2; ly = level;
+            maxY = Math.max(maxY, level + 6);
+          }
+          var path = el("path", {d: rounded(pts, 8), "stroke-width": (0.8 + 3 * f[1] / ftop).toFixed(2), "class": "jm-x-flow"}, gA);
+          path.style.stroke = PURPLE; path.style.strokeDasharray = "5 3"; path.style.strokeOpacity = "0.85";
+          path.setAttribute("data-f", gi + "," + j);
+          var t = el("text", {x: lx, y: ly - 3, "class": "jm-x-elabel"}, gB);
+          t.style.fill = PURPLE; t.textContent = fmtInt(f[1]);
+        });
+        var badge = el("text", {x: a[0], y: a[1] + a[3] / 2 + 9, "class": "jm-x-badge"}, gB);
+        badge.style.fill = PURPLE; badge.style.fontSize = "7.5px"; badge.textContent = g.badge;
+        maxY = Math.max(maxY, a[1] + a[3] / 2 + 12);
+      });
       var pad = 20;
       return {g: root, nodes: gN.childNodes.length,
         full: [minX - pad, minY - pad, maxX - minX + 2 * pad, maxY - minY + 2 * pad],
         status: "Showing " + lv.n + " of " + data.total + " " + data.unit + "; the shown map traces " +
           pct(lv.cover) + " of " + fmtInt(data.journeys) + (data.journeys === 1 ? " journey" : " journeys") + " completely" +
           (cut ? "; the " + fmtInt(cut) + " rarest steps are left out (the tables list every step)" : "") +
-          (arcs ? "; orange arcs: steps back" : "") + "."};
+          (arcs ? "; orange arcs: steps back" : "") +
+          (flowsN ? "; dashed purple: where journeys turned first within " + data.after.within + " after the goal" : "") + "."};
     }
     function target(evt, attr) {
       var t = evt.target;
@@ -184,11 +246,17 @@ SCRIPT = r"""
     }
     svg.addEventListener("mousemove", function (evt) {
       if (drag && (evt.buttons & 1)) { return; }
-      var k = target(evt, "data-n"), i = target(evt, "data-e");
+      var k = target(evt, "data-n"), i = target(evt, "data-e"), f = target(evt, "data-f");
       if (k !== null) {
         var n = data.nodes[k];
+        var goal = data.after ? data.after.goals.filter(function (g) { return String(g.node) === k; }) : [];
         showTip(evt, [n.name, fmtInt(n.journeys) + " journeys, " + fmtInt(n.events) + " events",
-          fmtInt(n.starts) + " start here, " + fmtInt(n.ends) + " end here", "click: the paths through it"]);
+          fmtInt(n.starts) + " start here, " + fmtInt(n.ends) + " end here"].concat(
+          goal.length ? goal[0].lines : [], ["click: the paths through it"]));
+      } else if (f !== null) {
+        var gf = data.after.goals[+f.split(",")[0]], fl = gf.flows[+f.split(",")[1]];
+        showTip(evt, ["after " + data.nodes[gf.node].name + " \u2192 " + data.nodes[fl[0]].name,
+          fmtInt(fl[1]) + " journeys first turned here within " + data.after.within + " after the goal"]);
       } else if (i !== null) {
         var e = data.edges[i];
         showTip(evt, [data.nodes[e[0]].name + " \u2192 " + data.nodes[e[1]].name,

@@ -301,7 +301,14 @@ def _explorer(name: str, data: dict[str, Any], static: str) -> str:
         '<svg class="jm-x-map" role="img" preserveAspectRatio="xMidYMid meet"></svg>'
         '<div class="jm-x-tip" hidden></div><div class="jm-x-panel" hidden></div>'
         '<p class="jm-more">Drag to move, scroll (or +/−) to zoom; point at a box or a step '
-        "for its figures, click a box for the most frequent paths through it.</p></div>"
+        "for its figures, click a box for the most frequent paths through it."
+        + (
+            " Purple: what journeys did after the goal (point at the goal's box, or at a "
+            "dashed arc: where they turned first)."
+            if data.get("after")
+            else ""
+        )
+        + "</p></div>"
         f'<script type="application/json" id="data-{esc(name)}">{map_json(data)}</script>'
     )
     return (
@@ -481,9 +488,12 @@ def _footer(run: dict[str, Any] | None) -> str:
             f"configuration {esc(run.get('config_file') or '')} sha256 <code>{esc(run['config_sha256'])}</code>"
         )
     for item in run.get("inputs", []):
-        lines.append(
-            f"{esc(item['role'])} {esc(item['name'])}: {esc(item['path'])} sha256 <code>{esc(item['sha256'])}</code>"
+        print_ = (
+            f"sha256 <code>{esc(item['sha256'])}</code>"
+            if item.get("sha256")
+            else "a database query (no file to fingerprint)"
         )
+        lines.append(f"{esc(item['role'])} {esc(item['name'])}: {esc(item['path'])} {print_}")
     about = ABOUT_EXPLAIN + (ABOUT_FINGERPRINTS if len(lines) > 1 else "")
     return f"<footer><p>{esc(about)}</p><p>{'<br>'.join(lines)}</p></footer>"
 

@@ -107,8 +107,9 @@ RESULTS_SCHEMA: dict[str, Any] = {
                             "role": {"enum": ["source", "identity", "assumed"]},
                             "name": {"type": "string"},
                             "path": {"type": "string"},
-                            "sha256": {"type": "string"},
-                            "bytes": {"type": "integer"},
+                            # null for a database source: no file to fingerprint
+                            "sha256": {"type": ["string", "null"]},
+                            "bytes": {"type": ["integer", "null"]},
                         },
                     },
                 },

@@ -259,6 +259,7 @@ def test_after_goal_summary_and_window():
         "contact_rate_high": hi,
         "repeat_goal_rate": 0.2,
         "silence_rate": 0.4,
+        "contacts_are": "inbound contacts",
     }
     # a longer window reaches C's chat on day 49
     long = jm.after_goal(_after_log(), goal="buy", within="60D").set_index("case_id")
@@ -267,10 +268,41 @@ def test_after_goal_summary_and_window():
 
 
 def test_after_goal_without_directions_counts_every_event():
-    a = jm.after_goal(_after_log(direction=False), goal="buy", within="30D").set_index("case_id")
+    t = jm.after_goal(_after_log(direction=False), goal="buy", within="30D")
+    assert t.attrs["journeymine"]["summary"]["contacts_are"] == "every event"
+    a = t.set_index("case_id")
     # B: the receipt and the app use are contacts now
     assert a.loc["B#1", "contacts"] == 2 and a.loc["B#1", "outcome"] == "contact"
     assert a.loc["A#1", "contacts"] == 1  # the repeat buy is a repeat goal, not a contact
+    assert a.loc["B#1", "first_contact_touchpoint"] == "receipt"
+
+
+def test_after_goal_names_the_goal_and_the_first_contact():
+    a = jm.after_goal(_after_log(), goal="buy", within="30D").set_index("case_id")
+    assert (a["goal_touchpoint"] == "buy").all()
+    first = a["first_contact_touchpoint"]
+    assert first["A#1"] == "call" and first["F#1"] == "call" and first["E#1"] == "call"
+    assert first[["A#2", "B#1", "C#1"]].isna().all()  # no contact: the app use is self-service
+    # at another level: the channel of the first contact
+    c = jm.after_goal(_after_log(), goal="buy", within="30D", level="channel").set_index("case_id")
+    assert c.loc["A#1", "first_contact_touchpoint"] == "phone"
+    assert (c["goal_touchpoint"] == "web").all()
+    assert c.attrs["journeymine"]["params"]["level"] == "channel"
+    pd.testing.assert_series_equal(c["contacts"], a["contacts"])
+
+
+def test_customer_order_is_a_lexsort():
+    from journeymine.analyzers.outcomes import _by_customer
+
+    rng = np.random.default_rng(3)
+    for trial in range(200):
+        n = int(rng.integers(0, 40))
+        cust = rng.integers(-1, 5, n)
+        if trial % 2:  # customers next to each other (journeys named after them)
+            cust = np.sort(cust)
+        ts = rng.integers(0, 6, n)
+        want = np.lexsort((np.arange(n), ts, cust))
+        np.testing.assert_array_equal(_by_customer(cust, ts), want)
 
 
 def test_after_goal_matches_a_loop_over_the_events():

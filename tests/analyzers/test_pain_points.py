@@ -376,3 +376,121 @@ def test_baselines_set_by_the_user_reach_the_silent_gap_rows():
         jm.pain_points(
             log, goal="purchase", baselines=[{"from": "nowhere", "to": "x", "wait": "1D"}]
         )
+
+
+# --------------------------------------------------------------------------- after the goal
+
+
+def after_goal_log(
+    n: int = 1200, seed: int = 11, share: float = 0.3, calls: bool = True
+) -> tuple[jm.JourneyLog, set[str], int]:
+    """Customers buy product A or B (or leave); ``share`` of A's buyers call support once
+    or twice within 10 days of buying, in a later journey (the journeys end at the
+    purchase); B's buyers never do. Noise that must not count: customers calling support
+    without buying, and a call 20 days after a purchase of A. Returns the log, the
+    planted purchase journeys and the number of planted calls."""
+    rng = np.random.default_rng(seed)
+    rows, planted, n_calls = [], set(), 0
+    for i in range(n):
+        who = f"c{i:05d}"
+        t = T0 + pd.Timedelta(minutes=int(rng.integers(0, 60 * 24 * 200)))
+        rows += [(who, "visit", t, "web", "inbound"), (who, "view product", t, "web", "inbound")]
+        r = rng.random()
+        if r < 0.1:  # a question, no purchase
+            rows.append((who, "call support", t + pd.Timedelta("1h"), "phone", "inbound"))
+            continue
+        if r > 0.8:
+            continue
+        product = "buy A" if r < 0.5 else "buy B"
+        tb = t + pd.Timedelta("2h")
+        rows += [
+            (who, product, tb, "web", "inbound"),
+            (who, "receipt", tb + pd.Timedelta("1min"), "email", "outbound"),
+        ]
+        if product == "buy A" and calls and rng.random() < share:
+            planted.add(f"{who}#1")
+            for _ in range(1 + int(rng.random() < 0.4)):
+                day = float(rng.uniform(0.5, 9.5))
+                rows.append((who, "call support", tb + pd.Timedelta(days=day), "phone", "inbound"))
+                n_calls += 1
+        elif product == "buy A" and rng.random() < 0.05:  # outside the window
+            rows.append((who, "call support", tb + pd.Timedelta("20D"), "phone", "inbound"))
+    df = pd.DataFrame(rows, columns=["who", "tp", "t", "ch", "dir"])
+    log = jm.from_pandas(
+        df, customer="who", activity="tp", timestamp="t", channel="ch", direction="dir"
+    )
+    return jm.split_journeys(log, end_at=["buy A", "buy B"]), planted, n_calls
+
+
+GOALS = ["buy A", "buy B"]
+
+
+def _quiet(log: jm.JourneyLog, **kw) -> pd.DataFrame:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", jm.DataQualityWarning)  # no departments here
+        return jm.pain_points(log, goal=GOALS, **kw)
+
+
+def test_post_goal_contacts_planted_are_found_exactly():
+    log, planted, n_calls = after_goal_log()
+    p = _quiet(log, after_goal="10D")
+    rows = p[p["kind"] == "post_goal_contact"]
+    assert rows["where"].tolist() == ["buy A"]  # B's buyers never call
+    row = rows.iloc[0]
+    assert row["journeys_affected"] == len(planted)
+    assert set(jm.affected_journeys(log, row)) == planted
+    # costed in effort only: the contacts after the goal, with a 95% interval around them
+    assert row["extra_effort"] == pytest.approx(n_calls)
+    assert 0 < row["extra_effort_low"] < n_calls < row["extra_effort_high"]
+    for c in ("conversions_lost", "hours_lost"):
+        assert row[[c, c + "_low", c + "_high"]].isna().all()
+    assert row["members"] == "post_goal_contact at buy A"  # never merged
+    assert "contact the company again within 10d" in row["detail"]
+    assert "first most often at call support (100%)" in row["detail"]
+    # the rate over the journeys with the whole window, as after_goal says
+    a = jm.after_goal(log, goal=GOALS, within="10D")
+    done = a[a["window_complete"] & (a["goal_touchpoint"] == "buy A")]
+    assert f"of the {len(done)} journeys" in row["detail"]
+    # the balanced score is the share of all effort it costs at least
+    total = p.attrs["totals"]["extra_effort"]
+    assert row["score"] == pytest.approx(row["extra_effort_low"] / total)
+
+
+def test_post_goal_contacts_rank_as_documented():
+    log, _, _ = after_goal_log(seed=5)
+    for rank in ("conversions", "time"):  # not costed in these: last, NaN score
+        p = _quiet(log, after_goal="10D", rank=rank)
+        assert p["kind"].iloc[-1] == "post_goal_contact" and np.isnan(p["score"].iloc[-1])
+    e = _quiet(log, after_goal="10D", rank="effort")
+    assert e["score"].tolist() == e["extra_effort_low"].tolist()
+    assert e["score"].is_monotonic_decreasing
+    b = _quiet(log, after_goal="10D")
+    row = b[b["kind"] == "post_goal_contact"].iloc[0]
+    assert row["score"] > 0 and b["score"].is_monotonic_decreasing
+
+
+def test_no_post_goal_contacts_no_finding():
+    log, planted, _ = after_goal_log(calls=False)
+    assert not planted
+    assert "post_goal_contact" not in set(_quiet(log, after_goal="10D")["kind"])
+    # none is looked for with after_goal=None, nor listed below min_journeys
+    with_calls, _, _ = after_goal_log()
+    assert "post_goal_contact" not in set(_quiet(with_calls, after_goal=None)["kind"])
+    assert "post_goal_contact" not in set(
+        _quiet(with_calls, after_goal="10D", min_journeys=500)["kind"]
+    )
+
+
+def test_post_goal_contacts_need_directions():
+    log, _, _ = after_goal_log()
+    bare = jm.from_pandas(
+        log.events[["case_id", "customer_id", "activity", "timestamp", "channel"]],
+        case="case_id",
+        customer="customer_id",
+        activity="activity",
+        timestamp="timestamp",
+        channel="channel",
+    )
+    with pytest.warns(jm.DataQualityWarning, match="contacts after the goal"):
+        p = jm.pain_points(bare, goal=GOALS)
+    assert "post_goal_contact" not in set(p["kind"])

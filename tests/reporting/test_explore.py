@@ -78,3 +78,26 @@ def test_the_script_is_named_by_its_hash_in_the_policy() -> None:
     digest = base64.b64encode(hashlib.sha256(SCRIPT.encode()).digest()).decode()
     assert SCRIPT_HASH == f"'sha256-{digest}'" and f"script-src {SCRIPT_HASH};" in CSP
     assert "innerHTML" not in SCRIPT and "eval(" not in SCRIPT  # data goes in as text only
+
+
+def test_after_goal_reaches_the_map_by_node_index() -> None:
+    rows = []
+    for i in range(30):
+        t = pd.Timestamp("2025-01-01") + pd.Timedelta(days=i)
+        rows += [(f"c{i}", "visit", t, "web", "inbound"), (f"c{i}", "buy", t, "web", "inbound")]
+        if i % 3 == 0:
+            rows.append((f"c{i}", "call", t + pd.Timedelta("2D"), "phone", "inbound"))
+    df = pd.DataFrame(rows, columns=["c", "a", "t", "ch", "dir"])
+    log = jm.from_pandas(df, case="c", activity="a", timestamp="t", channel="ch", direction="dir")
+    graph = jm.discover(log)
+    data = map_data(graph, log, after=jm.after_goal(log, goal="buy", within="10D"))
+    (goal,) = data["after"]["goals"]
+    name = [n["name"] for n in data["nodes"]]
+    assert name[goal["node"]] == "buy"
+    assert [[name[t], n] for t, n in goal["flows"]] == [["call", goal["flows"][0][1]]]
+    done = 20  # the data end on day 29: the purchases of days 0 to 19 have their 10 days
+    assert goal["lines"][0] == f"after buy, within 10 days (n={done})"
+    share = sum(i % 3 == 0 for i in range(done)) / done
+    assert goal["badge"] == f"after: {share:.0%} contact again"
+    assert "dashed arcs" in data["after"]["caption"]
+    json.loads(map_json(data))  # safe JSON, as the rest

@@ -76,3 +76,29 @@ def test_without_channels_attribution_is_skipped_with_the_reason() -> None:
     # without a goal, all three say so
     found = run_analyses(log, include=_NEW, figures=False)
     assert all(re.search("needs a goal", found.skipped[n]) for n in _NEW)
+
+
+def test_the_journey_map_shows_what_follows_the_goal(sample_report) -> None:
+    data = sample_report._findings.maps["journey_map"]
+    (goal,) = data["after"]["goals"]
+    assert data["nodes"][goal["node"]]["name"] == "purchase"
+    assert goal["lines"][0].startswith("after purchase, within 30 days (n=")
+    assert goal["badge"] == "after: 0% contact again" and goal["flows"] == []
+    html = sample_report.html
+    assert "Purple: what journeys did after the goal" in _section(html, "journey_map")
+    # without a goal the map is as before
+    plain = run_analyses(jm.datasets.load_sample(), include=("journey_map",))
+    assert "after" not in plain.maps["journey_map"]
+
+
+def test_the_window_after_the_goal_is_one_setting() -> None:
+    log = jm.datasets.load_sample()
+    found = run_analyses(
+        log,
+        goal="purchase",
+        include=("journey_map", "after_goal", "pain_points"),
+        options={"after_goal": {"within": "7D"}},
+    )
+    assert found.maps["journey_map"]["after"]["within"] == "7 days"
+    assert found.tables["after_goal_summary"]["within"].tolist() == ["7D"]
+    assert "7 days" in found.maps["journey_map"]["after"]["goals"][0]["lines"][0]

@@ -1,0 +1,227 @@
+"""Scaling run: the full analysis at 1M .. 100M events on each engine, time and peak memory.
+
+    python benchmarks/scaling.py --events 1M 10M 30M 100M
+    python benchmarks/scaling.py --events 10M --engines memory partition-1 partition-2 spark
+
+Engines (each run in a fresh subprocess, one after the other):
+
+=================  ===================================================================
+``memory``         ``jm.read_parquet`` then every analysis of the benchmark's full
+                   analysis on the log in memory
+``partition-1``    the same log, ``jm.partition(log, workers=1)``: the partitioned code
+                   on one core
+``partition-2``    ``jm.partition(log, workers=2)``: the same on both cores (issue #16
+                   item 4 compares these two)
+``scan-1``,        ``jm.scan_parquet(folder, workers=w)``: larger than memory, the whole
+``scan-2``         log never in memory
+``spark``          ``jm.from_spark(spark.read.parquet(folder))`` on ``local[2]``
+=================  ===================================================================
+
+Data: the benchmark's 10M-event log (``bench_data.dataset``), written as a data-lake
+folder of ``N / 10M`` copies (one Parquet file each) whose journey and customer ids
+carry the copy's number, so journeys stay distinct (``benchmarks/data/lake_<N>/``;
+1M is the 1M log as a folder of one file).
+
+Peak memory is the largest sum of the resident sets of the run's process and its
+children, sampled every 50 ms (forked workers share pages with their parent, so the
+sum over-counts the shared part: an upper bound). ``--memory-cap GiB`` caps the
+address space of the in-memory runs (default 12 GiB: half this machine), to show
+where they run out of memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from bench_data import dataset, parse_size, size_label  # noqa: E402
+from bench_tasks import ANALYSES, GOAL, MAPPING  # noqa: E402
+
+ENGINES = ("memory", "partition-1", "partition-2", "scan-1", "scan-2", "spark")
+
+
+# ----------------------------------------------------------------------------- data
+def lake(n_events: int, data_dir: Path) -> Path:
+    """A folder of Parquet files holding about ``n_events`` events (see module docstring)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    out = data_dir / f"lake_{size_label(n_events)}"
+    if (out / "_DONE").exists():
+        return out
+    out.mkdir(parents=True, exist_ok=True)
+    if n_events <= 1_000_000:
+        src = dataset(1_000_000, data_dir)["parquet"]
+        pq.write_table(pq.read_table(src), out / "part-00.parquet")
+    else:
+        src = pq.read_table(dataset(10_000_000, data_dir)["parquet"])
+        for r in range(max(1, round(n_events / 10_000_000))):
+            copy = src
+            for col in ("case_id", "customer_id"):
+                i = copy.schema.get_field_index(col)
+                copy = copy.set_column(
+                    i, col, pc.binary_join_element_wise(pa.scalar(f"R{r:02d}-"), copy[col], "")
+                )
+            pq.write_table(copy, out / f"part-{r:02d}.parquet")
+    (out / "_DONE").write_text("")
+    return out
+
+
+# ----------------------------------------------------------------------------- worker
+def _steps(log: Any) -> list[str]:
+    """The benchmark's funnel (bench_tasks._funnel_steps) from the map, on any engine:
+    the most frequent first touchpoint, the most frequent other one, the goal."""
+    import journeymine as jm
+
+    nodes = jm.discover(log).nodes
+    first = str(nodes.sort_values(["starts", "node"], ascending=[False, True])["node"].iloc[0])
+    common = [str(n) for n in nodes["node"] if str(n) not in (first, GOAL)]
+    return [first, common[0], GOAL]
+
+
+def worker(engine: str, folder: str, out_path: str, cap_gib: float) -> None:
+    if engine == "memory" and cap_gib > 0:
+        cap = int(cap_gib * 2**30)
+        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+    import journeymine as jm
+
+    result: dict[str, Any] = {"engine": engine}
+    t0 = time.perf_counter()
+    try:
+        if engine in ("memory", "partition-1", "partition-2"):
+            log = jm.read_parquet(folder, **MAPPING)
+            if engine != "memory":
+                log = jm.partition(log, workers=int(engine[-1]))
+        elif engine.startswith("scan"):
+            log = jm.scan_parquet(folder, workers=int(engine[-1]), **MAPPING)
+        else:
+            from pyspark.sql import SparkSession
+
+            os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # workers use this venv
+            spark = (
+                SparkSession.builder.master("local[2]")
+                .config("spark.ui.enabled", "false")
+                .config("spark.driver.memory", "6g")
+                .getOrCreate()
+            )
+            spark.conf.set("spark.sql.legacy.parquet.nanosAsLong", "true")
+            log = jm.from_spark(spark.read.parquet(folder), epoch_unit="ns", **MAPPING)
+        result["load_s"] = time.perf_counter() - t0
+        steps = _steps(log)  # untimed
+        if engine == "memory":
+            log._cache.clear()  # every analysis computes what it reports
+        split: dict[str, float] = {}
+        skipped: dict[str, str] = {}
+        for name, analysis in ANALYSES.items():
+            t = time.perf_counter()
+            try:
+                analysis(log, steps)
+            except jm.InvalidParameterError as exc:  # not partitioned (yet): say so
+                if "PartitionedLog" not in str(exc) and "in memory" not in str(exc):
+                    raise
+                skipped[name] = str(exc).split(".")[0]
+                continue
+            split[name] = time.perf_counter() - t
+        result.update(analyses_s=sum(split.values()), split=split, skipped=skipped, status="ok")
+    except MemoryError:
+        result["status"] = "out of memory (MemoryError)"
+    result["total_s"] = time.perf_counter() - t0
+    Path(out_path).write_text(json.dumps(result))
+
+
+# ----------------------------------------------------------------------------- driver
+def _tree_rss(pid: int) -> int:
+    """Resident KiB of ``pid`` and all its descendants."""
+    total, stack = 0, [pid]
+    while stack:
+        p = stack.pop()
+        try:
+            with open(f"/proc/{p}/status") as f:
+                for line in f:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as f:
+                    stack += [int(c) for c in f.read().split()]
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+    return total
+
+
+def run_one(engine: str, folder: Path, cap_gib: float, timeout: float) -> dict[str, Any]:
+    out = folder.parent / f".scaling-{engine}.json"
+    out.unlink(missing_ok=True)
+    cmd = [sys.executable, __file__, "--worker", engine, str(folder), str(out), str(cap_gib)]
+    proc = subprocess.Popen(cmd)
+    peak = 0
+    stop = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not stop.is_set():
+            peak = max(peak, _tree_rss(proc.pid))
+            time.sleep(0.05)
+
+    th = threading.Thread(target=sample, daemon=True)
+    th.start()
+    try:
+        rc = proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        rc = "timeout"
+    stop.set()
+    th.join()
+    res = json.loads(out.read_text()) if out.exists() else {"engine": engine}
+    if "status" not in res:
+        res["status"] = f"failed (exit {rc}; out of memory if killed)"
+    res["peak_gib"] = round(peak / 2**20, 2)
+    return res
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "--worker":
+        worker(argv[1], argv[2], argv[3], float(argv[4]))
+        return 0
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--events", nargs="+", default=["1M", "10M"])
+    ap.add_argument("--engines", nargs="+", default=list(ENGINES), choices=ENGINES)
+    ap.add_argument("--memory-cap", type=float, default=12.0)
+    ap.add_argument("--timeout", type=float, default=3600)
+    ap.add_argument("--data-dir", type=Path, default=HERE / "data")
+    ap.add_argument("--out", type=Path, default=HERE / "results" / "scaling.json")
+    args = ap.parse_args(argv)
+    rows = []
+    for size in args.events:
+        n = parse_size(size)
+        folder = lake(n, args.data_dir)
+        for engine in args.engines:
+            res = run_one(engine, folder, args.memory_cap, args.timeout)
+            res["events"] = size
+            rows.append(res)
+            print(
+                f"{size:>5} {engine:<12} {res['status']:<28} load {res.get('load_s', 0):7.1f} s  "
+                f"analyses {res.get('analyses_s', 0):7.1f} s  peak {res['peak_gib']:6.2f} GiB  "
+                f"skipped {sorted(res.get('skipped', {}))}",
+                flush=True,
+            )
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(rows, indent=2))
+    print(f"results: {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
