@@ -138,6 +138,11 @@ def worker(engine: str, folder: str, out_path: str, cap_gib: float) -> None:
     except MemoryError:
         result["status"] = "out of memory (MemoryError)"
     result["total_s"] = time.perf_counter() - t0
+    # the largest single process, as /usr/bin/time -v reports it (this one; its workers)
+    result["self_peak_gib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, 2)
+    result["worker_peak_gib"] = round(
+        resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 2**20, 2
+    )
     Path(out_path).write_text(json.dumps(result))
 
 
@@ -213,7 +218,8 @@ def main(argv: list[str] | None = None) -> int:
             rows.append(res)
             print(
                 f"{size:>5} {engine:<12} {res['status']:<28} load {res.get('load_s', 0):7.1f} s  "
-                f"analyses {res.get('analyses_s', 0):7.1f} s  peak {res['peak_gib']:6.2f} GiB  "
+                f"analyses {res.get('analyses_s', 0):7.1f} s  peak {res['peak_gib']:6.2f} GiB "
+                f"(main {res.get('self_peak_gib', 0):.2f}, worker {res.get('worker_peak_gib', 0):.2f})  "
                 f"skipped {sorted(res.get('skipped', {}))}",
                 flush=True,
             )

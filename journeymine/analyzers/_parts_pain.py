@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from .._partitioned import union_labels
-from ..derive import arrays, case_codes, transitions
+from ..derive import arrays
 from ..errors import DataQualityWarning
 from ..log import JourneyLog
 from ..schema import ACTIVITY, CHANNEL, CUSTOMER, DIRECTION
@@ -48,6 +48,7 @@ from . import _parts_repeats as R
 from . import _parts_transfers as TP
 from . import _parts_unanswered as U
 from . import _problems as Q
+from ._parts_pain_members import contacts_of, goal_events, members_part
 from .gaps import _baseline_waits
 from .outcomes import _first_row
 from .repeats import _partitioned_repeats
@@ -59,27 +60,13 @@ _FUNC = "pain_points"
 _BIG = np.iinfo(np.int64).max
 
 
-def _contacts(log: JourneyLog, skip: list[str]) -> np.ndarray:
-    """Customer contacts (none in a partition without direction values)."""
-    if not C.has_values(log, DIRECTION):
-        return np.zeros(len(log), dtype=bool)
-    return C.contact_mask(log, skip, _FUNC, "to find customer contacts")
-
-
-def _goal_events(log: JourneyLog, goal: Any) -> np.ndarray:
-    return C.part_goal_mask(log, RCH.resolve_goal(goal, _FUNC), _FUNC)[0]
-
-
-def _index(labels: Any) -> dict[str, int]:
-    return {str(x): i for i, x in enumerate(labels)}
-
-
 # ---------------------------------------------------------------------- pass 1: facts
 @dataclass
 class Facts:
     """A partition's labels, journeys, gaps, answers, departments and goals."""
 
     labels: list[str]
+    n: int
     ids: np.ndarray
     numeric: bool
     has: dict[str, bool]
@@ -107,7 +94,7 @@ def facts_part(log: JourneyLog, s: Any, goal: Any, by_id: bool, post: bool) -> F
         dept = ([str(x) for x in dl], *Q.dept_pairs(codes, dc, len(dl)))
     goals = None
     if post and has["dir"]:
-        first = _first_row(_goal_events(log, goal), a.case, a.n_cases)
+        first = _first_row(goal_events(log, goal), a.case, a.n_cases)
         conv = np.flatnonzero(first >= 0)
         grow = first[conv]
         cust = np.asarray(a.codes(CUSTOMER, _FUNC)).astype(np.int64)
@@ -120,7 +107,9 @@ def facts_part(log: JourneyLog, s: Any, goal: Any, by_id: bool, post: bool) -> F
         }
     return Facts(
         labels=[str(x) for x in labels],
-        ids=np.asarray(a.case_ids, dtype=object),
+        n=a.n_cases,
+        # the order of partitions by a hash of the journey needs every id; ranges, the first
+        ids=_id_array(a.case_ids if by_id else a.case_ids[:1]),
         numeric=P.numeric_ids(a.case_ids) if by_id else True,
         has=has,
         gaps=P.gap_values(log, s.level, _FUNC),
@@ -131,15 +120,33 @@ def facts_part(log: JourneyLog, s: Any, goal: Any, by_id: bool, post: bool) -> F
     )
 
 
+def _id_array(ids: Any) -> Any:
+    """Journey ids as an Arrow string array: a few bytes each, not a Python object each."""
+    import pyarrow as pa
+
+    return pa.array(np.asarray(ids, dtype=object), type=pa.string())
+
+
 def _positions(facts: list[Facts], by_id: bool) -> list[np.ndarray]:
-    """Per partition, each of its journeys' place in the whole log's journey order."""
-    n = [len(f.ids) for f in facts]
-    case = [np.arange(k, dtype=np.int64) for k in n]
-    numeric = [f.numeric for f in facts] if by_id else None
-    keys = P.journey_keys(case, [f.ids for f in facts], n, numeric)
-    if by_id and len(keys):
-        keys = keys - 1  # dense ranks from 1
-    return np.split(keys.astype(np.int64), np.cumsum(n)[:-1]) if n else []
+    """Per partition, each of its journeys' place in the whole log's journey order.
+
+    :func:`~journeymine._partitioned.journey_keys` of the journeys, on the Arrow ids.
+    """
+    n = [f.n for f in facts]
+    if by_id and sum(n):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        arr = pa.concat_arrays([f.ids for f in facts])
+        if all(f.numeric for f in facts):
+            arr = pc.cast(arr, pa.int64())
+        keys = pc.rank(arr, sort_keys="ascending", tiebreaker="dense").to_numpy()
+        del arr
+        keys = keys.astype(np.int64) - 1  # dense ranks from 1
+    else:
+        keys = np.arange(sum(n), dtype=np.int64)  # ranges of the log's journeys, in order
+    dtype = np.int32 if sum(n) < 2**31 else np.int64  # members' journeys: half the bytes
+    return np.split(keys.astype(dtype), np.cumsum(n)[:-1]) if n else []
 
 
 # ---------------------------------------------------------------------- pass 2: windows
@@ -176,7 +183,7 @@ def _after_goals(
     events in order of (time, journey, row) after the goal's, up to the goal + window.
     """
     a = arrays(log)
-    contact = _contacts(log, list(s.skip)) & ~_goal_events(log, goal)
+    contact = contacts_of(log, list(s.skip)) & ~goal_events(log, goal)
     cpos = np.flatnonzero(contact)
     ccase = a.case[cpos]
     cust = np.asarray(a.codes(CUSTOMER, _FUNC)).astype(np.int64)[cpos]
@@ -211,156 +218,6 @@ def _after_goals(
     }
 
 
-# ---------------------------------------------------------------------- pass 3: members
-def members_part(log: JourneyLog, s: Any, goal: Any, d: dict[str, Any]) -> dict[str, Any]:
-    """Pass 3 on a partition: per finding of ``d`` its journeys here; per journey its
-    outcome and effort; per handoff of ``d["wait"]`` spanning silent gaps, where they are."""
-    out = C.outcome_of_mask(log, _goal_events(log, goal))
-    n = log.n_cases
-    codes, own = C.level_codes(log, s.level, _FUNC)
-    idx = _index(own)
-
-    def at(names: list[str]) -> np.ndarray:
-        return np.asarray([idx.get(x, -1) for x in names], dtype=np.int64)
-
-    vcase, vval, _, nv = M.visit_pairs(log, s.level)
-    res: dict[str, Any] = {"known": out.known, "converted": out.converted}
-    lost = M.lost_at(log, out, s.level, _FUNC)
-    keep = at(d["drop"])
-    res["drop"] = (M.split(vval[lost], vcase[lost], n, keep), M.split(vval, vcase, n, keep))
-    risk = M.at_risk(log, out, s.level)
-    res["dead"] = M.split(vval[risk], vcase[risk], n, at(d["dead"]))
-    multi = nv > 1
-    keep = at(d["loop"])
-    res["loop"] = (M.split(vval[multi], vcase[multi], n, keep), M.split(vval, vcase, n, keep))
-    contact = _contacts(log, list(s.skip))
-    case = case_codes(log)
-    effort = np.zeros(n)
-    spos = _silent_rows_here(log, s, d, res)
-    if d["has_dept"]:
-        effort += _handoff_members(log, s, d, res, contact, spos)
-    if d["has_dir"]:
-        effort += np.bincount(case[contact], minlength=n)
-        keep = at(d["unanswered"])
-        res["unanswered"] = M.split(codes[contact], case[contact], n, keep)
-        res["repeat"] = _repeat_members(log, s, d, contact)
-    res["effort"] = effort
-    return res
-
-
-def _silent_rows_here(
-    log: JourneyLog, s: Any, d: dict[str, Any], res: dict[str, Any]
-) -> np.ndarray:
-    """The rows of the partition's silent gaps (their first events); per kept transition
-    the journeys with a silent gap on it and those with it (into ``res["silent"]``)."""
-    _, own = C.level_codes(log, s.level, _FUNC)
-    lut = P.codes_in(own, d["labels"])
-    tr = transitions(log, s.level)
-    L = len(d["labels"]) + 1
-    src = lut[tr["source"].cat.codes.to_numpy().astype(np.int64)]
-    dst = lut[tr["target"].cat.codes.to_numpy().astype(np.int64)]
-    inv = np.searchsorted(d["uniq"], (src + 1) * L + (dst + 1))
-    gap = tr["gap"].to_numpy().view(np.int64)
-    pos = tr["position"].to_numpy()
-    silent = gap > d["cut"][inv]
-    case = case_codes(log)[pos]
-    row = d["silent_row"][inv]  # the kept finding of each transition, -1 none
-    ok = row >= 0
-    n = log.n_cases
-    keep = np.arange(len(d["silent"]))
-    res["silent"] = (
-        M.split(row[ok & silent], case[ok & silent], n, keep),
-        M.split(row[ok], case[ok], n, keep),
-    )
-    return pos[silent]
-
-
-def _handoff_members(
-    log: JourneyLog,
-    s: Any,
-    d: dict[str, Any],
-    res: dict[str, Any],
-    contact: np.ndarray,
-    spos: np.ndarray,
-) -> np.ndarray:
-    """The handoff and ping-pong members (into ``res``); the effort per journey."""
-    a = arrays(log)
-    n = log.n_cases
-    dcodes = np.asarray(a.codes(s.department, _FUNC), dtype=np.int64)
-    dl = a.labels(s.department, _FUNC)
-    L = max(len(dl), 1)
-    h = TP.handoff_table(log, dcodes)
-    st = TP.pair_stats(log, h, L, None, None, 0)
-    inv, back, hcase, uniq = st["inv"], st["back"], h["case"], st["uniq"]
-    effort = np.bincount(hcase, minlength=n) + np.bincount(hcase[back], minlength=n)
-    didx = _index(dl)
-
-    def pair_codes(pairs: list[tuple[str, str]]) -> np.ndarray:
-        key = np.asarray(
-            [didx[x] * L + didx[y] if x in didx and y in didx else -1 for x, y in pairs],
-            dtype=np.int64,
-        )
-        p = np.minimum(np.searchsorted(uniq, key), max(len(uniq) - 1, 0))
-        return np.where((key >= 0) & (len(uniq) > 0) & (uniq[p] == key), p, -1)
-
-    with_p = pair_codes(d["with"])
-    res["with"] = M.split(inv, hcase, n, with_p)
-    res["bounced"] = M.split(inv[back], hcase[back], n, pair_codes(d["bounced"]))
-    res["out_of"] = M.split(h["src"], hcase, n, np.asarray([didx.get(x, -1) for x in d["out_of"]]))
-    h_effort = back.astype(float)
-    if d["has_dir"]:
-        h_effort += TP.followed_by(log, contact, h["to_row"], hcase, int(s.win.value))
-    # per handoff finding: the effort per journey with it, and the handoffs spanning a
-    # silent gap (the waiting is taken from the running sum over the whole log's gaps)
-    start = np.searchsorted(spos, a.offsets[hcase])
-    lo = np.searchsorted(spos, h["from_row"]) - start
-    hi = np.searchsorted(spos, h["to_row"]) - start
-    effort_of, spans = [], []
-    for i, p in enumerate(with_p[d["wait"]].tolist()):
-        sel = np.flatnonzero(inv == p) if p >= 0 else np.zeros(0, np.int64)
-        _, j = np.unique(hcase[sel], return_inverse=True)
-        effort_of.append(np.bincount(j, weights=h_effort[sel]) if len(sel) else np.zeros(0))
-        span = sel[hi[sel] > lo[sel]]
-        spans.append((np.full(len(span), i), hcase[span], lo[span], hi[span]))
-    res["direct_effort"] = effort_of
-    res["spans"] = tuple(
-        np.concatenate(x) if x else np.zeros(0, np.int64) for x in zip(*spans, strict=False)
-    )
-    return effort
-
-
-def _repeat_members(
-    log: JourneyLog, s: Any, d: dict[str, Any], contact: np.ndarray
-) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """Per kept repeat-contact row: the journeys with the repeat, and with a contact on
-    its first value."""
-    n = log.n_cases
-    cpos, cc, rep, _ = R.contacts(log, contact, int(s.win.value))
-    codes, own = C.level_codes(log, d["repeat_level"], _FUNC)
-    idx = _index(own)
-    b = codes[cpos] + 1
-    L = len(own) + 1
-
-    def value(x: str | None) -> int:
-        return 0 if x is None else idx.get(x, -2) + 1
-
-    rows = d["repeat"]
-    fa = np.asarray([value(x) for x, _ in rows], dtype=np.int64)
-    ta = np.asarray([value(y) for _, y in rows], dtype=np.int64)
-    key = np.where((fa >= 0) & (ta >= 0), fa * L + ta, -1)
-    i = np.flatnonzero(rep)
-    pair = b[i] * L + b[i + 1]
-    order = np.argsort(key, kind="stable")
-    at = np.searchsorted(key[order], pair)
-    hit = (at < len(key)) & (key[order][np.minimum(at, max(len(key) - 1, 0))] == pair)
-    row = np.where(hit, order[np.minimum(at, max(len(key) - 1, 0))], -1)
-    ok = row >= 0
-    keep = np.arange(len(rows))
-    rep_j = M.split(row[ok], cc[i][ok], n, keep)
-    by_value = M.split(b, cc, n, fa)
-    return rep_j, by_value
-
-
 # ---------------------------------------------------------------------- the driver and merge
 def findings(
     log: Any, s: Any, warn_skipped: Any
@@ -390,36 +247,49 @@ def _found(
     log: Any, s: Any, sent: Any, facts: list[Facts], drops: pd.DataFrame, has: dict, by_id: bool
 ) -> tuple[Q._Found, dict[str, str], Any, np.ndarray, np.ndarray]:
     gpos = _positions(facts, by_id)
+    for x in facts:  # let go of the journey ids: only a partition's first is asked for
+        x.ids = _id_array(x.ids[:1].to_pylist())
     n = int(sum(len(g) for g in gpos))
     labels, lmaps = TP.ordered_union([f.labels for f in facts])
-    # the silent gaps' baselines, from every gap
+    # the silent gaps' baselines, from every gap (then let go of them)
     glabels, uniq, L, inv, gap = P.merge_gap_values([f.gaps for f in facts])
+    for x in facts:
+        x.gaps = None
     fixed = _baseline_waits(s.baselines, lambda: set(glabels), s.level, _FUNC)
     pb = P.pair_baselines(glabels, uniq, L, inv, gap, (None, s.factor, s.floor, 20), fixed)
+    del inv, gap
     w: dict[str, Any] = {"labels": glabels, "uniq": uniq, "cut": pb.cut, "by_id": by_id}
     w.update(resp=None, post={}, after_ns=0 if s.after is None else int(s.after.value))
     if has["dir"]:
         answers = [f.answers for f in facts]
         act, resp, n_ans, obs_ns = U.merge_answers(answers, _FUNC, log.columns)
         w.update(act_labels=act, resp=resp, n_ans=n_ans, obs_ns=obs_ns)
+        del answers
+        for x in facts:
+            x.answers = None
     goals = _goal_queries(facts, gpos, lmaps, w) if s.after is not None and has["dir"] else None
     windows = log._map(window_part, (s, sent, w))
+    w["post"] = {}
     rows = P.merge_silent_rows([x[0] for x in windows], by_id)
     _, summary, _, row_of = P.silent_tables(pb, rows, P.taken(rows))
+    del rows
     hours, cum, first = _hours(windows, gpos, pb, n)
     d, ctx = _decisions(log, s, has, drops, summary, row_of, labels)
     una = _unanswered(windows, gpos, lmaps, labels, s.min_journeys) if has["dir"] else None
+    post = None if goals is None else _after_goal_facts(goals, windows, lmaps, w)
+    del windows, goals
     d.update(labels=glabels, uniq=uniq, cut=pb.cut, unanswered=[] if una is None else una[0])
     members = log._map(members_part, (s, sent, d))
     g = _Global(gpos, n, labels, cum, first)
-    f = _assemble(s, d, ctx, members, g, una)
-    if goals is not None:
-        Q.add_post_goal(f, s, *_after_goal_facts(goals, windows, lmaps, w), labels)
     out = SimpleNamespace(
-        known=g.scatter([m["known"] for m in members], bool),
-        converted=g.scatter([m["converted"] for m in members], bool),
+        known=g.scatter([m.pop("known") for m in members], bool),
+        converted=g.scatter([m.pop("converted") for m in members], bool),
     )
-    effort = g.scatter([m["effort"] for m in members], float)
+    effort = g.scatter([m.pop("effort") for m in members], float)
+    f = _assemble(s, d, ctx, members, g, una)
+    del members, una
+    if post is not None:
+        Q.add_post_goal(f, s, *post, labels)
     return f, _dept(facts, lmaps, labels) if has["dept"] else {}, out, hours, effort
 
 
@@ -437,8 +307,13 @@ class _Global:
 
     def union(self, lists: list[np.ndarray]) -> np.ndarray:
         """The sorted journeys of every partition's ``lists`` (disjoint: whole journeys)."""
-        parts = [g[np.asarray(x, dtype=np.int64)] for g, x in zip(self.gpos, lists, strict=True)]
-        return np.sort(np.concatenate(parts)) if parts else np.zeros(0, np.int64)
+        parts = [g[x] for g, x in zip(self.gpos, lists, strict=True)]
+        if not parts:
+            return np.zeros(0, np.int64)
+        out = np.concatenate(parts)
+        del parts
+        out.sort()
+        return out
 
     def scatter(self, values: list[np.ndarray], dtype: Any) -> np.ndarray:
         out = np.zeros(self.n, dtype=dtype)
@@ -575,7 +450,7 @@ def _assemble(
     f = Q._Found()
 
     def each(key: str, i: int, j: int | None = None) -> np.ndarray:
-        return g.union([m[key][i] if j is None else m[key][j][i] for m in members])
+        return g.union(_take(members, key, i, j))
 
     for i, x in enumerate(d["drop"]):
         detail = Q.drop_detail(ctx["drops"].loc[x])
@@ -609,6 +484,17 @@ def _assemble(
     return f
 
 
+def _take(members: list[dict], key: str, i: int, j: int | None = None) -> list[np.ndarray]:
+    """Every partition's ``m[key][i]`` (or ``m[key][j][i]``), let go of in the partials
+    (each is united once): the parent holds a finding's journeys once, not twice."""
+    out = []
+    for m in members:
+        lists = m[key] if j is None else m[key][j]
+        out.append(lists[i])
+        lists[i] = None
+    return out
+
+
 def _add_handoffs(f: Q._Found, plan: list[tuple], members: list[dict], g: _Global, k: int) -> None:
     arrow = C.ARROW
     for entry in plan:
@@ -619,12 +505,14 @@ def _add_handoffs(f: Q._Found, plan: list[tuple], members: list[dict], g: _Globa
             _, _, wi, ti = entry
             with_pair = g.union([m["with"][wi] for m in members])
             direct = _direct(members, g, wi, ti, with_pair)
+            for m in members:
+                m["with"][wi] = None
             detail = Q.handoff_detail(r)
             f.add("handoff", a_name + arrow + b_name, detail, place, with_pair, None, direct)
             continue
         _, _, bi, ei, few, ppj = entry
-        bounced = g.union([m["bounced"][bi] for m in members])
-        exp = g.union([m["out_of" if few else "with"][ei] for m in members])
+        bounced = g.union(_take(members, "bounced", bi))
+        exp = g.union(_take(members, "out_of" if few else "with", ei))
         if few and len(exp) - ppj < k:
             continue  # nothing comparable: every hand-over from A is this bounce
         detail = Q.ping_pong_detail(r, ppj, a_name, b_name, few)
@@ -683,14 +571,14 @@ def _goal_queries(
     order = np.argsort(goals["jpos"], kind="stable")
     goals = {k: v[order] for k, v in goals.items()}
     for gp, cm, f in zip(gpos, cmaps, facts, strict=True):
-        if not len(f.ids):
+        if not len(gp):
             continue
         local = np.full(nc + 1, -2, dtype=np.int64)
         local[cm] = np.arange(len(cm))
         local[nc] = -1 if f.has["missing_customer"] else -2
         c = local[goals["cust"]]
         sel = np.flatnonzero(c != -2)
-        w["post"][str(f.ids[0])] = {
+        w["post"][str(f.ids[0].as_py())] = {
             "idx": sel,
             "cust": c[sel],
             "time": goals["time"][sel],

@@ -37,6 +37,7 @@ _CURRENCIES = ("conversions_lost", "hours_lost", "extra_effort")
 #: and the waiting after the goal is not measured.
 NOT_COSTED: dict[str, tuple[str, ...]] = {"post_goal_contact": ("conversions_lost", "hours_lost")}
 _OVERLAP = 0.8  # two findings at one place sharing this share of their journeys are one problem
+_BATCH = 2_000_000  # journeys per indicator matrix in _set_sums (a set longer is one alone)
 
 
 @dataclass
@@ -265,11 +266,25 @@ def _set_sums(per: np.ndarray, sets: list[np.ndarray], n: int) -> np.ndarray:
     """
     from scipy import sparse  # imported here: ``import journeymine`` stays light
 
-    lens = np.fromiter((len(s) for s in sets), dtype=np.int64, count=len(sets))
-    indptr = np.r_[np.int64(0), np.cumsum(lens)]
-    idx = np.concatenate(sets) if sets else np.zeros(0, dtype=np.int64)
-    m = sparse.csr_matrix((np.ones(len(idx)), idx, indptr), shape=(len(sets), n))
-    return np.asarray(m @ per).reshape(len(sets), per.shape[1])
+    out = np.zeros((len(sets), per.shape[1]))
+    # a few sets at a time (a row's sum does not depend on the others): the indicator
+    # matrix of all of them at once held every journey of every set, several times
+    start = 0
+    while start < len(sets):
+        stop, size = start + 1, len(sets[start])
+        while stop < len(sets) and size + len(sets[stop]) <= _BATCH:
+            size += len(sets[stop])
+            stop += 1
+        batch = sets[start:stop]
+        lens = np.fromiter((len(s) for s in batch), dtype=np.int64, count=len(batch))
+        indptr = np.r_[np.int64(0), np.cumsum(lens)]
+        idx = np.concatenate(batch) if batch else np.zeros(0, dtype=np.int64)
+        m = sparse.csr_matrix((np.ones(len(idx)), idx, indptr), shape=(len(batch), n))
+        del idx
+        out[start:stop] = np.asarray(m @ per).reshape(len(batch), per.shape[1])
+        del m
+        start = stop
+    return out
 
 
 def _pair_sums(per: np.ndarray, gid: np.ndarray, case: np.ndarray, G: int, n: int) -> np.ndarray:
