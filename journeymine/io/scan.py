@@ -224,7 +224,11 @@ def _spill(
     writers: dict[int, Any] = {}
     start = 0
     try:
-        for batch in dataset.to_batches(columns=columns, batch_size=batch_size):
+        # one file and two batches ahead at most: pyarrow reads whole files ahead by default
+        batches = dataset.to_batches(
+            columns=columns, batch_size=batch_size, batch_readahead=2, fragment_readahead=1
+        )
+        for batch in batches:
             n = batch.num_rows
             if not n:
                 continue
