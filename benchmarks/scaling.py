@@ -22,11 +22,14 @@ folder of ``N / 10M`` copies (one Parquet file each) whose journey and customer 
 carry the copy's number, so journeys stay distinct (``benchmarks/data/lake_<N>/``;
 1M is the 1M log as a folder of one file).
 
-Peak memory is the largest sum of the resident sets of the run's process and its
-children, sampled every 50 ms (forked workers share pages with their parent, so the
-sum over-counts the shared part: an upper bound). ``--memory-cap GiB`` caps the
-address space of the in-memory runs (default 12 GiB: half this machine), to show
-where they run out of memory.
+Peak memory, sampled every 50 ms over the run's process and its children: the largest
+sum of their proportional set sizes (``pss_gib``: each shared page counted once, split
+between the processes that share it; what the run takes from the machine) and of their
+resident sets (``peak_gib``: forked workers share pages with their parent, so this sum
+counts the shared part once per process: an upper bound). ``self_peak_gib`` and
+``worker_peak_gib`` are the largest single resident sets (what ``/usr/bin/time -v``
+reports). ``--memory-cap GiB`` caps the address space of the in-memory runs (default
+12 GiB: half this machine), to show where they run out of memory.
 """
 
 from __future__ import annotations
@@ -99,10 +102,17 @@ def worker(engine: str, folder: str, out_path: str, cap_gib: float) -> None:
 
     result: dict[str, Any] = {"engine": engine}
     t0 = time.perf_counter()
+    steps = None
     try:
         if engine in ("memory", "partition-1", "partition-2"):
             log = jm.read_parquet(folder, **MAPPING)
             if engine != "memory":
+                # the funnel's steps from the log in memory (untimed), so that the workers
+                # start cold: the first analysis forks them and builds their partitions
+                t_steps = time.perf_counter()
+                steps = _steps(log)
+                log._cache.clear()
+                t0 += time.perf_counter() - t_steps
                 log = jm.partition(log, workers=int(engine[-1]))
         elif engine.startswith("scan"):
             log = jm.scan_parquet(folder, workers=int(engine[-1]), **MAPPING)
@@ -119,9 +129,9 @@ def worker(engine: str, folder: str, out_path: str, cap_gib: float) -> None:
             spark.conf.set("spark.sql.legacy.parquet.nanosAsLong", "true")
             log = jm.from_spark(spark.read.parquet(folder), epoch_unit="ns", **MAPPING)
         result["load_s"] = time.perf_counter() - t0
-        steps = _steps(log)  # untimed
-        if engine == "memory":
-            log._cache.clear()  # every analysis computes what it reports
+        if steps is None:
+            steps = _steps(log)  # untimed
+        log._cache.clear()  # every analysis computes what it reports
         split: dict[str, float] = {}
         skipped: dict[str, str] = {}
         for name, analysis in ANALYSES.items():
@@ -147,9 +157,9 @@ def worker(engine: str, folder: str, out_path: str, cap_gib: float) -> None:
 
 
 # ----------------------------------------------------------------------------- driver
-def _tree_rss(pid: int) -> int:
-    """Resident KiB of ``pid`` and all its descendants."""
-    total, stack = 0, [pid]
+def _tree_rss(pid: int) -> tuple[int, int]:
+    """Resident and proportional set KiB of ``pid`` and all its descendants."""
+    total, pss, stack = 0, 0, [pid]
     while stack:
         p = stack.pop()
         try:
@@ -157,12 +167,16 @@ def _tree_rss(pid: int) -> int:
                 for line in f:
                     if line.startswith("VmRSS:"):
                         total += int(line.split()[1])
+            with open(f"/proc/{p}/smaps_rollup") as f:
+                for line in f:
+                    if line.startswith("Pss:"):
+                        pss += int(line.split()[1])
             for task in os.listdir(f"/proc/{p}/task"):
                 with open(f"/proc/{p}/task/{task}/children") as f:
                     stack += [int(c) for c in f.read().split()]
         except (FileNotFoundError, ProcessLookupError, PermissionError):
             continue
-    return total
+    return total, pss
 
 
 def run_one(engine: str, folder: Path, cap_gib: float, timeout: float) -> dict[str, Any]:
@@ -170,13 +184,14 @@ def run_one(engine: str, folder: Path, cap_gib: float, timeout: float) -> dict[s
     out.unlink(missing_ok=True)
     cmd = [sys.executable, __file__, "--worker", engine, str(folder), str(out), str(cap_gib)]
     proc = subprocess.Popen(cmd)
-    peak = 0
+    peak = peak_pss = 0
     stop = threading.Event()
 
     def sample() -> None:
-        nonlocal peak
+        nonlocal peak, peak_pss
         while not stop.is_set():
-            peak = max(peak, _tree_rss(proc.pid))
+            rss, pss = _tree_rss(proc.pid)
+            peak, peak_pss = max(peak, rss), max(peak_pss, pss)
             time.sleep(0.05)
 
     th = threading.Thread(target=sample, daemon=True)
@@ -192,6 +207,7 @@ def run_one(engine: str, folder: Path, cap_gib: float, timeout: float) -> dict[s
     if "status" not in res:
         res["status"] = f"failed (exit {rc}; out of memory if killed)"
     res["peak_gib"] = round(peak / 2**20, 2)
+    res["pss_gib"] = round(peak_pss / 2**20, 2)
     return res
 
 
@@ -218,7 +234,8 @@ def main(argv: list[str] | None = None) -> int:
             rows.append(res)
             print(
                 f"{size:>5} {engine:<12} {res['status']:<28} load {res.get('load_s', 0):7.1f} s  "
-                f"analyses {res.get('analyses_s', 0):7.1f} s  peak {res['peak_gib']:6.2f} GiB "
+                f"analyses {res.get('analyses_s', 0):7.1f} s  pss {res['pss_gib']:6.2f} GiB "
+                f"rss {res['peak_gib']:6.2f} GiB "
                 f"(main {res.get('self_peak_gib', 0):.2f}, worker {res.get('worker_peak_gib', 0):.2f})  "
                 f"skipped {sorted(res.get('skipped', {}))}",
                 flush=True,

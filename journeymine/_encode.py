@@ -7,8 +7,10 @@ each touches a column a constant number of times, hashing it once.
 from __future__ import annotations
 
 import numbers
+import os
 import warnings
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -16,6 +18,8 @@ import pandas as pd
 from .errors import InvalidParameterError
 
 __all__: list[str] = []
+
+_T = TypeVar("_T")
 
 _OFFSET_RE = r"(?:[zZ]|[+-]\d{2}(?::?\d{2})?)\s*$"
 
@@ -94,14 +98,44 @@ def encode(values: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return lut[codes], labels
 
 
+def code_type(n_labels: int) -> type[np.signedinteger[Any]]:
+    """The integer type of a Categorical's codes for ``n_labels`` categories.
+
+    It is the one pandas picks (the narrowest holding them: int8 below 127, int16 below
+    32,767, ...): codes given in any other type are converted by pandas, a copy of
+    every code.
+    """
+    for dtype in (np.int8, np.int16, np.int32):
+        if n_labels < np.iinfo(dtype).max:
+            return dtype
+    return np.int64
+
+
+def parallel_map(fn: Callable[[Any], _T], items: Sequence[Any]) -> list[_T]:
+    """``[fn(item) for item in items]``, on up to four threads (one per CPU).
+
+    For the column-wise steps of a load (encoding, gathering in sorted order): their
+    loops run in numpy and pyarrow, which release the GIL, so two CPUs do them in
+    about half the time. ``fn`` must only read what the items share.
+    """
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    workers = min(len(items), cpus or 1, 4)
+    if workers <= 1:
+        return [fn(item) for item in items]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(workers) as pool:
+        return list(pool.map(fn, items))
+
+
 def narrow_codes(codes: np.ndarray, n_labels: int) -> np.ndarray:
     """``codes`` in the integer type :func:`as_categorical` stores for ``n_labels`` labels."""
-    return codes.astype(np.int32 if n_labels > 32_000 else np.int16, copy=False)
+    return codes.astype(code_type(n_labels), copy=False)
 
 
 def as_categorical(codes: np.ndarray, labels: np.ndarray) -> pd.Categorical:
-    """The Categorical of :func:`encode` output: int16 codes up to 32,000 labels, int32 beyond."""
-    dtype = np.int32 if len(labels) > 32_000 else np.int16
+    """The Categorical of :func:`encode` output, its codes in :func:`code_type`."""
+    dtype = code_type(len(labels))
     categories = pd.Index(labels, dtype=object)
     try:
         # the labels are unique by construction: skip pandas' uniqueness check (a hash
@@ -144,25 +178,35 @@ def _sorted_labels(uniques: Any) -> tuple[np.ndarray, np.ndarray]:
 def _argsort_text(text: np.ndarray) -> np.ndarray:
     """Stable argsort of an object array of str, in Python's (code point) order.
 
-    The strings are sorted as UTF-8 bytes, whose order is the code point order: short
-    ones (identifiers like "J000123") as big-endian integer keys, longer ones by
-    pyarrow; both are several times faster than numpy comparing Python objects.
-    Strings that are not valid UTF-8 (lone surrogates) fall back to numpy.
+    The strings are sorted as UTF-8 bytes (see :func:`_argsort_utf8`). Strings that
+    are not valid UTF-8 (lone surrogates) fall back to numpy.
     """
     if len(text) > 1:
         try:
             import pyarrow as pa
-            import pyarrow.compute as pc
 
             arr = pa.array(text, type=pa.string())
         except (ImportError, UnicodeError, ValueError, TypeError):
             return np.argsort(text, kind="stable")
         if isinstance(arr, pa.Array):
-            order = _argsort_short_utf8(arr)
-            if order is not None:
-                return order
+            return _argsort_utf8(arr)
+        import pyarrow.compute as pc
+
         return pc.sort_indices(arr).to_numpy()
     return np.argsort(text, kind="stable")
+
+
+def _argsort_utf8(arr: Any) -> np.ndarray:
+    """Stable argsort of a pyarrow string array without nulls, in code point order.
+
+    UTF-8 byte order is the code point order: short values (identifiers like
+    "J000123") are sorted as big-endian integer keys, longer ones by pyarrow; both
+    are several times faster than numpy comparing Python objects.
+    """
+    import pyarrow.compute as pc
+
+    order = _argsort_short_utf8(arr) if len(arr) > 1 else None
+    return order if order is not None else pc.sort_indices(arr).to_numpy()
 
 
 def _argsort_short_utf8(arr: Any) -> np.ndarray | None:
@@ -176,10 +220,23 @@ def _argsort_short_utf8(arr: Any) -> np.ndarray | None:
     starts = offsets[:-1].astype(np.int64)
     lengths = np.diff(offsets)
     width = int(lengths.max())
-    if width > 16:
-        return None
     data = arr.buffers()[2]
     data = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, dtype=np.uint8)
+    if n and int(lengths.min()) == width:
+        # values of one length (identifiers such as "C000123"): their bytes are one block,
+        # and the positions where every value has the same byte (the "C") order nothing
+        first = int(offsets[0])
+        block = data[first : first + n * width].reshape(n, width)
+        block = block[:, (block != block[0]).any(axis=0)]
+        if block.shape[1] <= 16:
+            padded = np.zeros((n, 8 if block.shape[1] <= 8 else 16), dtype=np.uint8)
+            padded[:, : block.shape[1]] = block
+            keys = padded.view(">u8").astype(np.uint64)
+            if keys.shape[1] == 1:
+                return np.argsort(keys[:, 0], kind="stable")
+            return np.lexsort((keys[:, 1], keys[:, 0]))
+    if width > 16:
+        return None
     padded = np.zeros((n, 16), dtype=np.uint8)
     for j in range(width):
         has = lengths > j
@@ -190,6 +247,107 @@ def _argsort_short_utf8(arr: Any) -> np.ndarray | None:
             return np.argsort(keys[:, 0], kind="stable")
         return np.lexsort((lengths, keys[:, 0]))
     return np.lexsort((lengths, keys[:, 1], keys[:, 0]))
+
+
+def encode_arrow(chunks: Sequence[Any]) -> tuple[np.ndarray, np.ndarray, bool]:
+    """What :func:`encode` gives for the text of pyarrow arrays, without Python strings per row.
+
+    ``chunks`` are pyarrow arrays of text, dictionary-encoded or not (a Parquet
+    column read with ``read_dictionary``: one dictionary per row group), together
+    one column. Returns the codes (-1 for missing) and labels of :func:`encode`:
+    the labels are the distinct values used, stripped, in code point order. The
+    codes are in the integer type :func:`as_categorical` stores (:func:`code_type`),
+    so that building the column copies nothing more. The third value tells whether
+    each label is exactly the text of its rows (no value needed stripping).
+
+    Only the dictionaries are sorted (all together, so that a value in several of
+    them gets one label); each row costs a count and a lookup of its dictionary index.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    parts = [c if pa.types.is_dictionary(c.type) else pc.dictionary_encode(c) for c in chunks]
+    dictionaries = [
+        p.dictionary if p.dictionary.type == pa.string() else p.dictionary.cast(pa.string())
+        for p in parts
+    ]
+    indices, used = [], []
+    for part, dictionary in zip(parts, dictionaries, strict=True):
+        idx = part.indices.cast(pa.int32())
+        if idx.null_count:  # a missing value: the index just past the dictionary
+            idx = pc.fill_null(idx, len(dictionary))
+        idx = idx.to_numpy()
+        indices.append(idx)
+        # a dictionary may hold values that no row uses (pandas categories): those are no labels
+        used.append(np.bincount(idx, minlength=len(dictionary) + 1)[: len(dictionary)] > 0)
+    values = pa.concat_arrays([pa.array([], pa.string()), *dictionaries])
+    in_use = np.concatenate([np.zeros(0, dtype=bool), *used])
+    if values.null_count:  # (a null dictionary entry is a missing value)
+        in_use &= values.is_valid().to_numpy(zero_copy_only=False)
+    entries = np.flatnonzero(in_use)
+    used_values = values.take(pa.array(entries, type=pa.int64()))
+    exact = not _may_strip(used_values)
+    labels, rank = _sorted_utf8_labels(used_values, exact)
+    code_of_entry = np.full(len(values), -1, dtype=np.int64)
+    code_of_entry[entries] = rank
+    dtype = code_type(len(labels))
+    codes = np.empty(sum(len(i) for i in indices), dtype=dtype)
+    start = first_entry = 0
+    for idx, dictionary in zip(indices, dictionaries, strict=True):
+        entry_codes = code_of_entry[first_entry : first_entry + len(dictionary)]
+        lut = np.append(entry_codes, -1).astype(dtype)  # the index past the end: missing
+        np.take(lut, idx, out=codes[start : start + len(idx)])
+        start += len(idx)
+        first_entry += len(dictionary)
+    return codes, labels, exact
+
+
+def _sorted_utf8_labels(values: Any, exact: bool) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_sorted_labels` of a pyarrow string array without nulls.
+
+    Values that no ``str.strip`` changes (``exact``: see :func:`_may_strip`), the usual
+    case, are sorted in Arrow, equal ones merged, and become Python strings once each,
+    in order. Otherwise ``_sorted_labels`` does it all.
+    """
+    import pyarrow.compute as pc
+
+    if not len(values):
+        return np.empty(0, dtype=object), np.empty(0, dtype=np.int64)
+    if not exact:
+        return _sorted_labels(values.to_numpy(zero_copy_only=False))
+    order = _argsort_utf8(values)
+    ordered = values.take(order)
+    first = np.ones(len(ordered), dtype=bool)
+    first[1:] = pc.not_equal(ordered[1:], ordered[:-1]).to_numpy(zero_copy_only=False)
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.cumsum(first) - 1
+    return ordered.filter(first).to_numpy(zero_copy_only=False), rank
+
+
+# first and last bytes (UTF-8) of the characters str.strip() removes: ASCII white space
+# and the separators U+001C..U+001F; U+0085, U+00A0 (0xC2 ..), U+1680 (0xE1 ..), U+2000..
+# U+205F (0xE2 ..) and U+3000 (0xE3 ..), whose last byte is a continuation byte (>= 0x80)
+_STRIP_FIRST = np.zeros(256, dtype=bool)
+_STRIP_FIRST[[*range(0x09, 0x0E), *range(0x1C, 0x21), 0xC2, 0xE1, 0xE2, 0xE3]] = True
+_STRIP_LAST = np.zeros(256, dtype=bool)
+_STRIP_LAST[[*range(0x09, 0x0E), *range(0x1C, 0x21), *range(0x80, 0x100)]] = True
+
+
+def _may_strip(values: Any) -> bool:
+    """Whether ``str.strip`` may change a value of a pyarrow string array (no false "no").
+
+    A conservative test on the first and last byte of each value.
+    """
+    start, n = values.offset, len(values)
+    offsets = np.frombuffer(values.buffers()[1], dtype=np.int32)[start : start + n + 1]
+    data = values.buffers()[2]
+    if data is None:
+        return False  # only empty strings
+    data = np.frombuffer(data, dtype=np.uint8)
+    full = offsets[1:] > offsets[:-1]
+    first = data[offsets[:-1][full]]
+    last = data[offsets[1:][full] - 1]
+    return bool(_STRIP_FIRST[first].any() or _STRIP_LAST[last].any())
 
 
 def _hashable(value: object) -> bool:
@@ -238,12 +396,12 @@ def parse_timestamps(
         if epoch_unit is None:
             raise InvalidParameterError(_epoch_message(column, func, f"numbers of dtype {dtype}"))
         return _epoch(values, epoch_unit)
-    ns = np.full(n, _NAT, dtype=np.int64)
     problem = np.zeros(n, dtype=np.int8)
     if isinstance(dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(dtype):
         ns, oob, aware = _checked_ns(values)
         problem[oob] = _OOB
         return _localized(ns, problem, ~aware, tz)
+    ns = np.full(n, _NAT, dtype=np.int64)
     if tz.upper() == "UTC" and fmt is None and not dayfirst and _is_text_dtype(dtype):
         fast = _parse_iso(values)
         if fast is not None:
@@ -372,10 +530,13 @@ def _checked_ns(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     converted, so nothing overflows) and whether each value was time-zone aware.
     """
     aware = isinstance(values.dtype, pd.DatetimeTZDtype)
-    if aware:
-        values = values.dt.tz_convert("UTC").dt.tz_localize(None)
     f = _UNIT_NS[values.dt.unit]
-    v = values.to_numpy().view(np.int64)
+    # (an aware array holds UTC times: its int64 values are those of the UTC wall time)
+    v = values.array.asi8 if aware else values.to_numpy().view(np.int64)
+    if len(v) and int(v.min()) >= _LO // f and int(v.max()) < _HI // f:
+        # all present and in range (the usual case; NaT is the int64 minimum): two passes
+        # over the times instead of the masks below (the result is a new array either way)
+        return v * f if f != 1 else v.copy(), np.zeros(len(v), dtype=bool), np.full(len(v), aware)
     nat = v == _NAT
     oob = ~nat & ((v < _LO // f) | (v >= _HI // f))
     ok = ~nat & ~oob
@@ -392,8 +553,10 @@ def _localized(
     Local times that a clock change skips or repeats become NaT with the problem
     ``nonexistent_local_time`` or ``ambiguous_local_time``.
     """
+    if tz.upper() == "UTC":
+        return ns, problem
     todo = naive & (ns != _NAT)
-    if tz.upper() == "UTC" or not todo.any():
+    if not todo.any():
         return ns, problem
     ns, problem = ns.copy(), problem.copy()
     local = pd.Series(ns[todo].view("M8[ns]"))

@@ -337,6 +337,35 @@ def group_quantiles(
     return out
 
 
+def sorted_group_quantiles(sv: np.ndarray, counts: np.ndarray, qs: Sequence[float]) -> np.ndarray:
+    """:func:`group_quantiles` (``global_positions=True``) of values already grouped
+    (``counts`` each, in group order) and sorted within each group: the same positions
+    and formula, read off the array, with no partitioning.
+
+    Examples
+    --------
+    >>> sorted_group_quantiles(np.array([1.0, 2, 3, 4, 9]), np.array([4, 0, 1]), [0.5, 0.9])
+    array([[2.5, 3.7],
+           [nan, nan],
+           [9. , 9. ]])
+    """
+    counts = np.asarray(counts)
+    out = np.full((len(counts), len(qs)), np.nan)
+    has = counts > 0
+    if not has.any():
+        return out
+    sv = np.asarray(sv, dtype=float)
+    start = np.r_[0, np.cumsum(counts)[:-1]][has]
+    last = counts[has] - 1
+    for j, q in enumerate(qs):
+        at = start + q * last
+        lo = np.floor(at).astype(np.int64)
+        hi = np.ceil(at).astype(np.int64)
+        a, b = sv[lo], sv[hi]
+        out[has, j] = a + (b - a) * (at - lo)
+    return out
+
+
 def group_order_stats(
     groups: np.ndarray,
     values: np.ndarray,

@@ -80,6 +80,7 @@ class PartitionedLog:
         "_rejected",
         "_kind",
         "_progress",
+        "_cache",
         "__weakref__",
     )
 
@@ -107,6 +108,7 @@ class PartitionedLog:
         self._rejected = rejected
         self._kind = kind
         self._progress = None  # an object with .info(text): told as each partition is done
+        self._cache: dict[Any, Any] = {}
         return self
 
     # ------------------------------------------------------------------ views
@@ -124,6 +126,11 @@ class PartitionedLog:
     def n_partitions(self) -> int:
         """Number of partitions."""
         return int(self._runner.n_partitions)
+
+    @property
+    def _workers(self) -> int:
+        """How many processes (or threads) this log's work may use on this machine."""
+        return max(1, int(getattr(self._runner, "workers", 1)))
 
     @property
     def engine(self) -> str:
@@ -190,6 +197,11 @@ class PartitionedLog:
     ) -> list[Any]:
         """``fn(part, *args)`` on every partition, the results in partition order."""
         return list(self._runner.map(fn, tuple(args), progress or self._progress))
+
+    #: the log's one cache of merged results, as a JourneyLog keeps its derived tables:
+    #: the analyses of a report (and pain_points after the analyses it builds on) ask
+    #: again for the same merged tables; what is kept is frozen, what is handed out a view
+    _cached = JourneyLog._cached
 
     def _report_to(self, progress: Any) -> None:
         """Tell ``progress`` (an object with ``info(text)``) as each partition is done."""
@@ -387,6 +399,61 @@ def union_labels(
     index = {x: i for i, x in enumerate(labels)}
     maps = [np.array([index[x] for x in lab], dtype=np.int64) for lab in texts]
     return labels, maps
+
+
+def place_runs(
+    groups: Sequence[np.ndarray],
+    counts: Sequence[np.ndarray],
+    values: Sequence[np.ndarray],
+    n_groups: int,
+    dtype: Any = float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Partitions' values, each grouped by its own groups, regrouped by united group.
+
+    ``values[i]`` holds partition ``i``'s values block by block, one block per group of
+    the partition (``counts[i]`` values each), and ``groups[i]`` says the united group
+    (``0 .. n_groups - 1``) of each block. The blocks are copied into place (one pass,
+    no sort): a united group's values are its partitions' blocks in partition order, so
+    blocks sorted within their groups make a few sorted runs per group, which a stable
+    sort (timsort) merges fast. A list ``values`` is emptied as its items are copied
+    (the caller's other references aside, they are held once). Returns the values and
+    the count per united group.
+
+    Examples
+    --------
+    >>> v, n = place_runs(
+    ...     [np.array([1, 0]), np.array([1])],
+    ...     [np.array([2, 1]), np.array([2])],
+    ...     [np.array([5, 9, 7]), np.array([1, 2])],
+    ...     2,
+    ... )
+    >>> v.tolist(), n.tolist()
+    ([7.0, 5.0, 9.0, 1.0, 2.0], [1, 4])
+    """
+    empty = np.zeros(0, dtype=np.int64)
+    group = np.concatenate([np.asarray(g, dtype=np.int64) for g in groups]) if groups else empty
+    count = np.concatenate([np.asarray(c, dtype=np.int64) for c in counts]) if counts else empty
+    total = np.bincount(group, weights=count, minlength=n_groups).astype(np.int64)
+    # where each block goes: after its group's blocks of the partitions before it
+    order = np.argsort(group, kind="stable")
+    before = np.zeros(len(group), dtype=np.int64)
+    if len(order):
+        run = np.cumsum(count[order]) - count[order]  # running total over the blocks
+        first = np.searchsorted(group[order], group[order])  # the group's first block
+        before[order] = run - run[first]
+    dest = ((np.cumsum(total) - total)[group] + before).tolist()
+    out = np.empty(int(total.sum()), dtype=dtype)
+    b = 0
+    for i, c in enumerate(counts):
+        v, k = values[i], 0
+        for n in np.asarray(c).tolist():
+            out[dest[b] : dest[b] + n] = v[k : k + n]
+            k += n
+            b += 1
+        if isinstance(values, list):
+            values[i] = None  # type: ignore[call-overload]
+        del v
+    return out, total
 
 
 def add_by_label(
@@ -607,7 +674,8 @@ def partition(
     ----------
     log : JourneyLog
     partitions : int, optional
-        How many ranges; default: ``2 * workers`` (at least 1 per 2M events).
+        How many ranges; default: a multiple of ``workers`` (each gets as many), at
+        least two per worker and one per 2M events.
     workers : int, optional
         Worker processes; default: the cores this process may use. ``1`` runs the
         partitions one after the other in this process.
@@ -628,7 +696,8 @@ def partition(
     """
     workers = default_workers() if workers is None else int(workers)
     if partitions is None:
-        partitions = max(2 * workers, -(-len(log) // 2_000_000))
+        # at least 1 per 2M events, a multiple of the workers: each gets as many
+        partitions = workers * max(2, -(-len(log) // (2_000_000 * workers)))
     bounds = journey_bounds(log._offsets, int(partitions))
     return PartitionedLog._make(
         MemoryParts(log, bounds, workers),

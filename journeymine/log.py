@@ -94,7 +94,8 @@ class JourneyLog:
     ) -> JourneyLog:
         """Wrap events that are already canonical and sorted (no copy, no checks of order)."""
         self = object.__new__(cls)
-        case_codes = events[CASE].cat.codes.to_numpy()
+        # the Categorical's own codes, read-only (.cat.codes would copy them into a Series)
+        case_codes = np.asarray(events[CASE].array.codes)
         n_cases = len(events[CASE].cat.categories)
         counts = (
             np.bincount(case_codes, minlength=n_cases)
@@ -412,7 +413,7 @@ def sort_canonical(frame: pd.DataFrame) -> pd.DataFrame:
     """
     if not len(frame):
         return frame.reset_index(drop=True)
-    order = row_order(frame[CASE].cat.codes.to_numpy(), frame[TIMESTAMP].array.asi8)
+    order = row_order(np.asarray(frame[CASE].array.codes), frame[TIMESTAMP].array.asi8)
     if order is None:
         return frame.reset_index(drop=True)
     return frame.take(order).reset_index(drop=True)
@@ -443,13 +444,26 @@ def row_order(case: np.ndarray, ts: np.ndarray) -> np.ndarray | None:
 
 
 def _stable_argsort_codes(codes: np.ndarray) -> np.ndarray:
-    """Stable argsort of integer codes in [0, 2**32): a radix sort in 16-bit digits.
+    """Stable argsort of integer codes in [0, 2**32).
 
-    numpy sorts 16-bit keys stably with a linear-time radix sort, and wider keys with
-    timsort; two 16-bit passes (low digit, then high) are about twice as fast as one
-    timsort of ten million journey codes.
+    Category codes are dense (fewer distinct values than rows), so a counting sort,
+    linear in rows and codes, is the fastest stable sort: pandas' own
+    (``groupsort_indexer``, what its groupby sorts with) orders ten million journey
+    codes about ten times faster than the radix sort below. Without it (another
+    pandas), or for codes much sparser than the rows, the radix sort in 16-bit
+    digits: numpy sorts 16-bit keys stably in linear time, and two passes (low digit,
+    then high) are about twice as fast as one timsort.
     """
-    if int(codes.max()) < 2**16:
+    n_codes = int(codes.max()) + 1
+    if n_codes <= 2 * len(codes) + 2**16:
+        try:
+            from pandas._libs.algos import groupsort_indexer
+        except ImportError:  # pragma: no cover - other pandas versions
+            pass
+        else:
+            order, _ = groupsort_indexer(codes.astype(np.intp, copy=False), n_codes)
+            return order
+    if n_codes <= 2**16:
         return np.argsort(codes.astype(np.uint16), kind="stable")
     low = np.argsort((codes & 0xFFFF).astype(np.uint16), kind="stable")
     high = (codes[low] >> 16).astype(np.uint16)

@@ -329,3 +329,16 @@ def test_hash_keys_match_the_documented_formula(data, by_powers):
         if by_powers:
             K._HASH_TABLE = old
     assert got.tolist() == [_reference_hash(list(q)) for q in seqs if q]
+
+
+@SETTINGS
+@given(grouped(), st.lists(st.floats(0, 1), min_size=1, max_size=4))
+def test_sorted_group_quantiles_are_group_quantiles_bit_for_bit(data, qs):
+    # the partitioned merges read quantiles off values already grouped and sorted: the
+    # same numbers, to the last bit, as group_quantiles of the values in any order
+    groups, values, n_groups = data
+    want = K.group_quantiles(groups, values, n_groups, qs, global_positions=True)
+    order = np.lexsort((values, groups))
+    counts = np.bincount(groups, minlength=n_groups)
+    got = K.sorted_group_quantiles(values[order], counts, qs)
+    np.testing.assert_array_equal(got, want)

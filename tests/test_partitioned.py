@@ -8,7 +8,7 @@ import pandas.testing as pdt
 import pytest
 
 import journeymine as jm
-from journeymine._partitioned import journey_bounds, slice_log, union_labels
+from journeymine._partitioned import journey_bounds, place_runs, slice_log, union_labels
 
 
 @pytest.fixture(scope="module")
@@ -116,3 +116,24 @@ def test_repr_and_constructor(sample):
     assert "4 partitions, engine='memory'" in repr(jm.partition(sample, partitions=4, workers=1))
     with pytest.raises(TypeError, match="jm.scan_parquet"):
         jm.PartitionedLog()
+
+
+def test_place_runs_regroups_blocks_in_partition_order():
+    rng = np.random.default_rng(3)
+    n_groups, parts = 5, []
+    for _ in range(4):  # each partition: some of the groups, in its own order
+        mine = rng.permutation(n_groups)[: rng.integers(0, n_groups + 1)]
+        counts = rng.integers(1, 6, size=len(mine))
+        values = [np.sort(rng.integers(0, 100, size=c)) for c in counts]
+        parts.append((mine, counts, values))
+    got, total = place_runs(
+        [p[0] for p in parts],
+        [p[1] for p in parts],
+        [np.concatenate(p[2]) if len(p[2]) else np.zeros(0) for p in parts],
+        n_groups,
+    )
+    # by hand: per group, its blocks in partition order
+    blocks = [(m, v) for mine, _, vals in parts for m, v in zip(mine, vals, strict=True)]
+    want = [v for g in range(n_groups) for m, v in blocks if m == g]
+    assert got.tolist() == np.concatenate(want).astype(float).tolist()
+    assert total.tolist() == [sum(len(v) for m, v in blocks if m == g) for g in range(n_groups)]

@@ -46,13 +46,16 @@ def estimate(
     floor_ns: int,
     min_gaps: int,
     fixed: np.ndarray,
+    *,
+    counts: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per transition: expected gap, cut-off, baseline code, median gap.
 
     ``inv`` is each gap's transition (0..P-1); ``fixed`` per transition the wait the
-    user set (NaN where none).
+    user set (NaN where none). Or ``counts`` (``inv`` None): the float gaps come by
+    transition, ``counts`` each, each transition's as a few sorted runs (sorted in place).
     """
-    sg, counts = _sorted_groups(inv, P, gap)
+    sg, counts = _sorted_groups(inv, P, gap, counts)
     exp_pair = _typical(sg, counts, factor, floor_ns)
     use_pair = counts >= min_gaps
     if use_pair.all():
@@ -110,8 +113,23 @@ def _scheduled(
     return sched, value
 
 
-def _sorted_groups(groups: np.ndarray, G: int, gap: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The gaps as floats, by group and sorted within each group; and the group sizes."""
+def _sorted_groups(
+    groups: np.ndarray | None, G: int, gap: np.ndarray, runs: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The gaps as floats, by group and sorted within each group; and the group sizes.
+
+    ``runs`` (``groups`` None): the float gaps come by group already, ``runs`` each,
+    each group's a few sorted runs (a partitioned log's); a stable sort (timsort) of
+    each group's slice, in place, merges them, several times faster than sorting afresh.
+    """
+    if runs is not None:
+        sg, counts = gap, np.asarray(runs)
+        starts = np.cumsum(counts) - counts
+        for b, n in zip(starts.tolist(), counts.tolist(), strict=True):
+            if n > 1:
+                sg[b : b + n].sort(kind="stable")
+        return sg, counts
+    assert groups is not None
     counts = np.bincount(groups, minlength=G)
     if G > _SLICE_SORT_GROUPS:
         return gap[K.group_value_order(groups, gap, G)].astype(float), counts

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .._kernels import distinct
+from .._partitioned import is_partitioned
 from .._validation import check_column, near_matches
 from ..derive import Goal, arrays, goal_mask
 from ..errors import GoalNotFoundError, MissingColumnError
@@ -53,7 +54,10 @@ def memo(log: JourneyLog, key: tuple[Any, ...] | None, compute: Callable[[], Any
     already computed. ``key`` must name the computation and every setting it depends
     on; a key with a None part (a goal given as a predicate, see :func:`goal_key`)
     computes without caching. See :meth:`JourneyLog._cached` for what is handed out.
+    A :class:`~journeymine.PartitionedLog` keeps its merged results the same way.
     """
+    if is_partitioned(log):
+        return log._cached(key, compute)
     return arrays(log).cached(key, compute)
 
 

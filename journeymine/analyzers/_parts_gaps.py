@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from .. import _kernels as K
-from .._partitioned import journey_keys, numeric_ids
+from .._partitioned import journey_keys, numeric_ids, place_runs
 from .._stats import rate, wilson_ci
 from ..derive import arrays, case_codes, event_times, transitions
 from ..log import JourneyLog
@@ -172,16 +172,20 @@ def pair_baselines(
     gap: np.ndarray,
     settings: tuple[pd.Timedelta | None, float, pd.Timedelta, int],
     fixed: dict[tuple[str, str], int],
+    counts: np.ndarray | None = None,
 ) -> PairBaselines:
     """The baselines of the transitions ``uniq`` (``(from + 1) * L + to + 1``), from every gap.
 
     ``inv`` is each gap's transition; ``settings`` are (threshold, factor, floor,
-    min_gaps); ``fixed`` the waits the user set.
+    min_gaps); ``fixed`` the waits the user set. Or, with ``counts`` (``inv`` None),
+    the gaps are floats grouped by transition (``counts`` each), each transition's in
+    a few sorted runs, as :func:`merge_gap_values` gives them; they are sorted in place.
     """
     thr, factor, flo, min_gaps = settings
     P = len(uniq)
+    waits = fixed_waits(fixed, labels, uniq, L)
     expected, cut, base, med_all = B.estimate(
-        inv, P, gap, float(factor), flo.value, min_gaps, fixed_waits(fixed, labels, uniq, L)
+        inv, P, gap, float(factor), flo.value, min_gaps, waits, counts=counts
     )
     if thr is not None:
         cut = np.full(P, float(thr.value))
@@ -190,7 +194,7 @@ def pair_baselines(
     return PairBaselines(
         src=C.labels_of(index, uniq // L - 1),
         dst=C.labels_of(index, uniq % L - 1),
-        n_gaps=np.bincount(inv, minlength=P),
+        n_gaps=np.bincount(inv, minlength=P) if counts is None else counts,
         expected=expected,
         cut=cut,
         base=base,
@@ -239,14 +243,23 @@ def gap_values(log: JourneyLog, level: str, func: str) -> GapValues:
         psrc=uniq // L - 1,
         pdst=uniq % L - 1,
         counts=np.bincount(inv, minlength=len(uniq)).astype(np.int64),
-        gaps=gap[K.group_order(inv, len(uniq))] if len(gap) else gap.astype(np.int64),
+        # sorted within each transition here, in the workers: the merge then only
+        # merges sorted runs (see _baselines._sorted_groups)
+        gaps=gap[K.group_value_order(inv, gap, len(uniq))] if len(gap) else gap.astype(np.int64),
     )
 
 
 def merge_gap_values(
     parts: list[GapValues],
 ) -> tuple[list[str], np.ndarray, int, np.ndarray, np.ndarray]:
-    """The united labels, transitions (``uniq``, with ``L``) and every gap with its transition."""
+    """The united labels, transitions (``uniq``, with ``L``), and every gap (as a float)
+    grouped by transition with the number of each.
+
+    Each transition's gaps are one sorted run per partition, in partition order: the
+    blocks are copied into place, in one pass, with no sort (the baselines then merge
+    the runs). Each partition's gaps are let go of once copied (``parts`` is consumed):
+    the gaps are held once, not twice.
+    """
     labels, maps = ordered_union([p.labels for p in parts])
     L = len(labels) + 1
 
@@ -260,9 +273,12 @@ def merge_gap_values(
         ]
     ).astype(np.int64)
     uniq, inv = np.unique(keys, return_inverse=True)
-    gap_pair = np.repeat(inv.astype(np.int64), np.concatenate([p.counts for p in parts]))
-    gaps = np.concatenate([p.gaps for p in parts]).astype(np.int64, copy=False)
-    return labels, uniq.astype(np.int64), L, gap_pair, gaps
+    blocks = np.split(inv.astype(np.int64), np.cumsum([len(p.counts) for p in parts])[:-1])
+    values = [p.gaps for p in parts]
+    for p in parts:  # the gaps are held once: by values, then in the merged array
+        p.gaps = np.zeros(0, dtype=np.int64)
+    gaps, total = place_runs(blocks, [p.counts for p in parts], values, len(uniq))
+    return labels, uniq.astype(np.int64), L, total, gaps
 
 
 # ---------------------------------------------------------------------- silent gaps

@@ -35,7 +35,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._partitioned import union_labels
 from ..derive import arrays
 from ..errors import DataQualityWarning
 from ..log import JourneyLog
@@ -49,7 +48,7 @@ from . import _parts_transfers as TP
 from . import _parts_unanswered as U
 from . import _problems as Q
 from ._parts_pain_members import contacts_of, goal_events, members_part
-from .gaps import _baseline_waits
+from .gaps import _baseline_waits, partitioned_answers, partitioned_baselines
 from .outcomes import _first_row
 from .repeats import _partitioned_repeats
 
@@ -70,10 +69,8 @@ class Facts:
     ids: np.ndarray
     numeric: bool
     has: dict[str, bool]
-    gaps: P.GapValues
-    answers: U.AnswerCounts
     dept: tuple[list[str], np.ndarray, np.ndarray, np.ndarray] | None
-    customers: list[str]
+    customers: Any  # an Arrow string array
     goals: dict[str, np.ndarray] | None
 
 
@@ -112,10 +109,8 @@ def facts_part(log: JourneyLog, s: Any, goal: Any, by_id: bool, post: bool) -> F
         ids=_id_array(a.case_ids if by_id else a.case_ids[:1]),
         numeric=P.numeric_ids(a.case_ids) if by_id else True,
         has=has,
-        gaps=P.gap_values(log, s.level, _FUNC),
-        answers=U.answer_part(log, list(s.skip), _FUNC),
         dept=dept,
-        customers=[str(x) for x in a.labels(CUSTOMER, _FUNC)] if goals is not None else [],
+        customers=_id_array(a.labels(CUSTOMER, _FUNC) if goals is not None else []),
         goals=goals,
     )
 
@@ -251,22 +246,14 @@ def _found(
         x.ids = _id_array(x.ids[:1].to_pylist())
     n = int(sum(len(g) for g in gpos))
     labels, lmaps = TP.ordered_union([f.labels for f in facts])
-    # the silent gaps' baselines, from every gap (then let go of them)
-    glabels, uniq, L, inv, gap = P.merge_gap_values([f.gaps for f in facts])
-    for x in facts:
-        x.gaps = None
-    fixed = _baseline_waits(s.baselines, lambda: set(glabels), s.level, _FUNC)
-    pb = P.pair_baselines(glabels, uniq, L, inv, gap, (None, s.factor, s.floor, 20), fixed)
-    del inv, gap
+    # the silent gaps' baselines, from every gap (shared with silent_gaps: cached)
+    settings = (None, s.factor, s.floor, 20)
+    glabels, uniq, pb = partitioned_baselines(log, settings, s.level, _FUNC, s.baselines)
     w: dict[str, Any] = {"labels": glabels, "uniq": uniq, "cut": pb.cut, "by_id": by_id}
     w.update(resp=None, post={}, after_ns=0 if s.after is None else int(s.after.value))
     if has["dir"]:
-        answers = [f.answers for f in facts]
-        act, resp, n_ans, obs_ns = U.merge_answers(answers, _FUNC, log.columns)
+        act, resp, n_ans, obs_ns = partitioned_answers(log, list(s.skip), _FUNC)
         w.update(act_labels=act, resp=resp, n_ans=n_ans, obs_ns=obs_ns)
-        del answers
-        for x in facts:
-            x.answers = None
     goals = _goal_queries(facts, gpos, lmaps, w) if s.after is not None and has["dir"] else None
     windows = log._map(window_part, (s, sent, w))
     w["post"] = {}
@@ -312,7 +299,10 @@ class _Global:
             return np.zeros(0, np.int64)
         out = np.concatenate(parts)
         del parts
-        out.sort()
+        # ranges of the log's journeys (jm.partition) come in order already: a check
+        # (one pass) instead of a sort
+        if len(out) > 1 and not (out[1:] >= out[:-1]).all():
+            out.sort()
         return out
 
     def scatter(self, values: list[np.ndarray], dtype: Any) -> np.ndarray:
@@ -401,8 +391,7 @@ def _decisions(
 def _handoff_plan(log: Any, s: Any, d: dict[str, Any]) -> list[tuple]:
     """The handoff and ping-pong findings to look for, in the handoff table's order."""
     goals = TP.goal_names(s.goal, _FUNC)
-    parts = TP.map_handoffs(log, s.department, goals, s.win, list(s.skip), _FUNC)
-    table = TP.handoffs_of(log, parts, s.department, goals, 20, _FUNC)
+    table = TP.merged_handoffs(log, s.department, goals, s.win, list(s.skip), 20, _FUNC)
     plan = []
     for i in range(len(table)):
         r = table.iloc[i]
@@ -548,8 +537,7 @@ def _goal_queries(
 ) -> dict[str, np.ndarray]:
     """Every converted journey's goal (in the whole log's order), and into ``w["post"]``
     per partition (by its first journey's id) the goals of the customers it has."""
-    custs, cmaps = union_labels([f.customers for f in facts])
-    nc = len(custs)
+    nc, cmaps = _union_codes([f.customers for f in facts])
     cols: dict[str, list[np.ndarray]] = {k: [] for k in ("jpos", "cust", "time", "row", "at")}
     for gp, m, cm, f in zip(gpos, lmaps, cmaps, facts, strict=True):
         q = f.goals
@@ -587,6 +575,23 @@ def _goal_queries(
             "gpos": gp,
         }
     return goals
+
+
+def _union_codes(arrays: list[Any]) -> tuple[int, list[np.ndarray]]:
+    """How many distinct labels the Arrow string ``arrays`` have, and per array its labels'
+    codes in their sorted union: :func:`~journeymine._partitioned.union_labels` in Arrow
+    (customers are many: a Python set and sort of them cost a second at 10M events)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not arrays:
+        return 0, []
+    enc = pc.dictionary_encode(pa.concat_arrays([a.cast(pa.string()) for a in arrays]))
+    order = pc.sort_indices(enc.dictionary).to_numpy()  # UTF-8 bytes sort as code points
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    codes = rank[enc.indices.to_numpy(zero_copy_only=False)]
+    return len(order), np.split(codes, np.cumsum([len(a) for a in arrays])[:-1])
 
 
 def _after_goal_facts(

@@ -238,11 +238,15 @@ def dropoff_table(p: DropoffParts) -> pd.DataFrame:
 def partitioned_dropoffs(log: Any, goal: Goal, level: str, func: str) -> pd.DataFrame:
     """:func:`~journeymine.dropoffs` of a partitioned log."""
     C.check_level(log.columns, level, func)
-    names = C.goal_names(goal)
-    with goal_for_workers(goal, names) as sent:
-        parts = log._map(dropoff_worker, (sent, level, func))
-    check_goal([p.seen for p in parts], names, func)
-    return dropoff_table(merge_dropoffs(parts))
+
+    def compute() -> pd.DataFrame:
+        names = C.goal_names(goal)
+        with goal_for_workers(goal, names) as sent:
+            parts = log._map(dropoff_worker, (sent, level, func))
+        check_goal([p.seen for p in parts], names, func)
+        return dropoff_table(merge_dropoffs(parts))
+
+    return C.memo(log, ("parts.dropoffs", C.goal_key(goal), level), compute)
 
 
 # ---------------------------------------------------------------------- dead ends
@@ -413,8 +417,13 @@ def partitioned_dead_ends(
 ) -> pd.DataFrame:
     """The dead-end table (with ``known``) of a partitioned log."""
     C.check_level(log.columns, level, func)
-    names = C.goal_names(goal)
-    with goal_for_workers(goal, names) as sent:
-        parts = log._map(dead_end_worker, (sent, level, func))
-    check_goal([p.seen for p in parts], names, func)
-    return dead_end_table(merge_dead_ends(parts), min_journeys)
+
+    def compute() -> pd.DataFrame:
+        names = C.goal_names(goal)
+        with goal_for_workers(goal, names) as sent:
+            parts = log._map(dead_end_worker, (sent, level, func))
+        check_goal([p.seen for p in parts], names, func)
+        return dead_end_table(merge_dead_ends(parts), min_journeys)
+
+    key = ("parts.dead_ends", C.goal_key(goal), int(min_journeys), level)
+    return C.memo(log, key, compute)

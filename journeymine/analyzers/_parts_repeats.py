@@ -408,4 +408,8 @@ def loop_frame(parts: LoopParts) -> pd.DataFrame:
 
 def map_loops(log: Any, level: str, func: str) -> pd.DataFrame:
     """The loops table of a PartitionedLog (``level`` is a column of it)."""
-    return loop_frame(merge_loop_parts(log._map(loop_part, (level, func))))
+    return C.memo(
+        log,
+        ("parts.loops", level),
+        lambda: loop_frame(merge_loop_parts(log._map(loop_part, (level, func)))),
+    )

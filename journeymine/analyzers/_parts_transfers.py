@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from .. import _kernels as K
+from .._partitioned import place_runs
 from .._stats import newcombe_diff_ci, rate
 from .._validation import check_column, near_matches
 from ..derive import Goal, arrays, case_codes, event_times
@@ -416,15 +417,19 @@ def conversion_by_pair(g: dict[str, np.ndarray] | None, P: int) -> dict[str, np.
 def handoff_frame(
     labels: pd.Index,
     s: dict[str, Any],
-    gid: np.ndarray,
+    gid: np.ndarray | None,
     delays: np.ndarray,
     min_handoffs: int,
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """The sorted handoff table from :func:`pair_stats`' counts (``src``/``dst`` codes into
-    ``labels``) and every handoff's pair ``gid`` and delay; and the order of its rows."""
+    ``labels``) and every handoff's pair ``gid`` and delay (``gid`` None: the delays come
+    by pair, ``n_h`` each, sorted within each); and the order of its rows."""
     n_h = s["n_h"]
     P = len(n_h)
-    q = K.group_quantiles(gid, delays, P, (0.5, 0.9), global_positions=True)
+    if gid is None:
+        q = K.sorted_group_quantiles(delays, n_h, (0.5, 0.9))
+    else:
+        q = K.group_quantiles(gid, delays, P, (0.5, 0.9), global_positions=True)
     if s["n_rep"] is not None:
         n_rep = np.asarray(s["n_rep"]).astype(float)
         rep_share = rate(n_rep, n_h)
@@ -473,8 +478,9 @@ class HandoffParts:
     ``labels`` are the level's labels; per pair (``src``, ``dst``: codes into them)
     the counts of :func:`pair_stats` (``n_rep`` zeros without direction values, and
     ``groups`` ``n_with``/``k_with``/``n_pp``/``k_pp`` with a goal); ``n_known`` and
-    ``n_converted`` count the journeys of known outcome and those that converted; per
-    handoff its pair ``gid`` and its ``delay``. ``has_level`` and ``has_direction`` say
+    ``n_converted`` count the journeys of known outcome and those that converted; every
+    handoff's ``delay``, by pair (``n_h`` each) and sorted within each pair (after a
+    merge: as float, each pair's delays sorted). ``has_level`` and ``has_direction`` say
     whether the level and the direction have values; ``found`` lists the goal's names
     that occur.
     """
@@ -493,7 +499,6 @@ class HandoffParts:
     groups: dict[str, np.ndarray] | None
     n_known: int
     n_converted: int
-    gid: np.ndarray
     delay: np.ndarray
 
 
@@ -532,15 +537,13 @@ def handoff_part(
         groups=None if g is None else {k: g[k].astype(np.int64) for k in _GROUP_COUNTS},
         n_known=0 if out is None else int(out.known.sum()),
         n_converted=0 if out is None else int((out.known & out.converted).sum()),
-        gid=s["inv"].astype(np.int32 if P < 2**31 else np.int64),
-        delay=np.asarray(h["delay"], dtype=np.int64),
+        # sorted by pair, then delay, here in the workers: the merge only merges runs
+        delay=np.asarray(h["delay"], dtype=np.int64)[K.group_value_order(s["inv"], h["delay"], P)],
     )
 
 
 def merge_handoff_parts(parts: list[HandoffParts]) -> HandoffParts:
     """The :class:`HandoffParts` of the union of partitions of whole journeys (exact)."""
-    if len(parts) == 1:
-        return parts[0]
     labels, maps = ordered_union([p.labels for p in parts])
     L = max(len(labels), 1)
     src, dst = remap(maps, [p.src for p in parts]), remap(maps, [p.dst for p in parts])
@@ -557,6 +560,11 @@ def merge_handoff_parts(parts: list[HandoffParts]) -> HandoffParts:
     if parts[0].groups is not None:
         groups = {k: add([p.groups[k] for p in parts]) for k in _GROUP_COUNTS}  # type: ignore[index]
     found = list(dict.fromkeys(n for p in parts for n in p.found))
+    # every pair's delays: its partitions' sorted runs, merged (a stable sort of each)
+    delay, n_h = place_runs(idx, [p.n_h for p in parts], [p.delay for p in parts], P)
+    for b, n in zip((np.cumsum(n_h) - n_h).tolist(), n_h.tolist(), strict=True):
+        if n > 1:
+            delay[b : b + n].sort(kind="stable")
     return HandoffParts(
         labels=labels,
         has_level=any(p.has_level for p in parts),
@@ -564,7 +572,7 @@ def merge_handoff_parts(parts: list[HandoffParts]) -> HandoffParts:
         found=found,
         src=uniq // L,
         dst=uniq % L,
-        n_h=add([p.n_h for p in parts]),
+        n_h=n_h,
         jour=add([p.jour for p in parts]),
         n_pp=add([p.n_pp for p in parts]),
         pp_j=add([p.pp_j for p in parts]),
@@ -572,8 +580,7 @@ def merge_handoff_parts(parts: list[HandoffParts]) -> HandoffParts:
         groups=groups,
         n_known=sum(p.n_known for p in parts),
         n_converted=sum(p.n_converted for p in parts),
-        gid=np.concatenate([i[p.gid] for i, p in zip(idx, parts, strict=True)]),
-        delay=np.concatenate([p.delay for p in parts]),
+        delay=delay,
     )
 
 
@@ -583,7 +590,29 @@ def map_handoffs(
     """The merged :class:`HandoffParts` of a PartitionedLog (``level`` is a column of it;
     ``goal`` as :func:`goal_names` gives it)."""
     args = (level, goal, int(win.value), list(skip), func)
-    return merge_handoff_parts(log._map(handoff_part, args))
+    key = ("parts.handoffs", level, C.goal_key(goal), int(win.value), tuple(skip))
+    return C.memo(log, key, lambda: merge_handoff_parts(log._map(handoff_part, args)))
+
+
+def merged_handoffs(
+    log: Any,
+    level: str,
+    goal: Goal | None,
+    win: pd.Timedelta,
+    skip: list[str],
+    min_handoffs: int,
+    func: str,
+) -> pd.DataFrame:
+    """The handoff table of a PartitionedLog, once per log and settings (handoffs and
+    pain_points share it)."""
+    key = ("parts.handoff_table", level, C.goal_key(goal), int(win.value), tuple(skip))
+    return C.memo(
+        log,
+        (*key, int(min_handoffs)),
+        lambda: handoffs_of(
+            log, map_handoffs(log, level, goal, win, skip, func), level, goal, min_handoffs, func
+        ),
+    )
 
 
 def handoffs_of(
@@ -614,4 +643,4 @@ def handoffs_of(
             "k_pp": g["k_pp"],
         }
     labels = pd.Index(parts.labels, dtype=object)
-    return handoff_frame(labels, s, parts.gid, parts.delay, min_handoffs)[0]
+    return handoff_frame(labels, s, None, parts.delay, min_handoffs)[0]

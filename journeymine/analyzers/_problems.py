@@ -185,6 +185,7 @@ def _impacts(
     effort: np.ndarray,
     totals: tuple[float, float, float],
     min_journeys: int,
+    threads: int = 1,
 ) -> tuple[pd.DataFrame, tuple[np.ndarray, ...]]:
     conv = out.known & out.converted
     known = out.known
@@ -216,9 +217,9 @@ def _impacts(
     for idx, aff in zip(order, sets, strict=True):
         e = [f.exp[i] for i in idx if f.exp[i] is not None]
         exps.append(None if not e else e[0] if len(idx) == 1 else _union([aff, *e], n))
-    raw = _set_sums(per, sets, n)
+    raw = _set_sums(per, sets, n, threads)
     empty = np.zeros(0, dtype=np.int64)
-    exp_sums = _set_sums(per, [empty if e is None else e for e in exps], n)
+    exp_sums = _set_sums(per, [empty if e is None else e for e in exps], n, threads)
     n_exp = np.asarray([0 if e is None else len(e) for e in exps], dtype=np.int64)
     # affected journeys a finding does not count among its exposed ones (the builders
     # expose a superset, so usually none): added, so the exposed are the union
@@ -258,23 +259,29 @@ def _impacts(
     return _impact_table(st, kinds, wheres, members, details, sets, totals)
 
 
-def _set_sums(per: np.ndarray, sets: list[np.ndarray], n: int) -> np.ndarray:
+def _set_sums(per: np.ndarray, sets: list[np.ndarray], n: int, threads: int = 1) -> np.ndarray:
     """Per set of distinct journeys, the per-journey quantities ``per`` (n x k) summed.
 
     One sparse product: a (sets x journeys) indicator matrix times ``per``; each sum
-    is taken in the set's order of journeys, the same on every machine.
+    is taken in the set's order of journeys, the same on every machine and with any
+    number of ``threads`` (a row's sum does not depend on the others).
     """
     from scipy import sparse  # imported here: ``import journeymine`` stays light
 
     out = np.zeros((len(sets), per.shape[1]))
-    # a few sets at a time (a row's sum does not depend on the others): the indicator
-    # matrix of all of them at once held every journey of every set, several times
-    start = 0
+    # a few sets at a time: the indicator matrix of all of them at once held every
+    # journey of every set, several times
+    batches, start = [], 0
     while start < len(sets):
         stop, size = start + 1, len(sets[start])
         while stop < len(sets) and size + len(sets[stop]) <= _BATCH:
             size += len(sets[stop])
             stop += 1
+        batches.append((start, stop))
+        start = stop
+
+    def run(bounds: tuple[int, int]) -> None:
+        start, stop = bounds
         batch = sets[start:stop]
         lens = np.fromiter((len(s) for s in batch), dtype=np.int64, count=len(batch))
         indptr = np.r_[np.int64(0), np.cumsum(lens)]
@@ -282,8 +289,16 @@ def _set_sums(per: np.ndarray, sets: list[np.ndarray], n: int) -> np.ndarray:
         m = sparse.csr_matrix((np.ones(len(idx)), idx, indptr), shape=(len(batch), n))
         del idx
         out[start:stop] = np.asarray(m @ per).reshape(len(batch), per.shape[1])
-        del m
-        start = stop
+
+    if threads > 1 and len(batches) > 1:
+        # scipy's sparse product lets go of the GIL: the batches run side by side
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(min(threads, len(batches))) as pool:
+            list(pool.map(run, batches))
+    else:
+        for bounds in batches:
+            run(bounds)
     return out
 
 

@@ -274,9 +274,13 @@ def _silent(
     flo = to_timedelta(floor, "floor", func, allow_none=True, positive=False) or pd.Timedelta(0)
     if is_partitioned(log):
         C.check_level(log.columns, level, func)
-        _baseline_waits(baselines, None, level, func)  # their form, before any partition is read
+        # their form, before any partition is read
+        waits = _baseline_waits(baselines, None, level, func)
         settings = (thr, float(factor), flo, int(min_gaps))
-        gaps, summary = _partitioned_silent(log, settings, level, func, baselines)
+        key = ("parts.silent", *_settings_key(settings), level, tuple(sorted(waits.items())))
+        gaps, summary = C.memo(
+            log, key, lambda: _partitioned_silent(log, settings, level, func, baselines)
+        )
         return gaps, summary, {}
     C.level_codes(log, level, func)  # a missing level column is an error before the cache
     fixed = _check_baselines(log, baselines, level, func)
@@ -433,14 +437,55 @@ def _partitioned_silent(
     second each partition's silent gaps given the baselines; see
     :mod:`journeymine.analyzers._parts_gaps`.
     """
-    labels, uniq, L, inv, gap = P.merge_gap_values(log._map(P.gap_values, (level, func)))
-    fixed = _baseline_waits(baselines, lambda: set(labels), level, func)
-    pb = P.pair_baselines(labels, uniq, L, inv, gap, settings, fixed)
+    labels, uniq, pb = partitioned_baselines(log, settings, level, func, baselines)
     by_id = log.engine != "memory"  # partitions by a hash of the journey: order by id
     parts = log._map(P.silent_part, (level, func, labels, uniq, pb.cut, by_id))
     rows = P.merge_silent_rows(parts, by_id)
     gaps, summary, _, _ = P.silent_tables(pb, rows, P.taken(rows))
     return gaps, summary
+
+
+def partitioned_baselines(
+    log: Any,
+    settings: tuple[pd.Timedelta | None, float, pd.Timedelta, int],
+    level: str,
+    func: str,
+    baselines: Any,
+) -> tuple[list[str], np.ndarray, P.PairBaselines]:
+    """The labels, transitions and baselines of a PartitionedLog's silent gaps: the
+    first pass over its partitions (every transition's gaps), once per log and settings
+    (silent_gaps, silent_gaps_summary and pain_points share it)."""
+
+    def compute() -> tuple[list[str], np.ndarray, P.PairBaselines]:
+        labels, uniq, L, n, gap = P.merge_gap_values(log._map(P.gap_values, (level, func)))
+        fixed = _baseline_waits(baselines, lambda: set(labels), level, func)
+        pb = P.pair_baselines(labels, uniq, L, None, gap, settings, fixed, counts=n)
+        return labels, uniq, pb
+
+    waits = _baseline_waits(baselines, None, level, func)
+    key = ("parts.baselines", *_settings_key(settings), level, tuple(sorted(waits.items())))
+    labels, uniq, pb = C.memo(log, key, compute)
+    return list(labels), uniq, pb
+
+
+def partitioned_answers(
+    log: Any, skip: list[str], func: str
+) -> tuple[list[str], np.ndarray, np.ndarray, int]:
+    """Per touchpoint of a PartitionedLog its response rate and answered contacts, and
+    the end of observation: a pass over its partitions, once per log and ``skip``
+    (unanswered and pain_points share it)."""
+
+    def compute() -> tuple[list[str], np.ndarray, np.ndarray, int]:
+        parts = log._map(U.answer_part, (list(skip), func))
+        return U.merge_answers(parts, func, log.columns)
+
+    labels, resp, n_ans, obs_ns = C.memo(log, ("parts.answers", tuple(skip)), compute)
+    return list(labels), resp, n_ans, obs_ns
+
+
+def _settings_key(settings: tuple[pd.Timedelta | None, float, pd.Timedelta, int]) -> tuple:
+    thr, factor, flo, min_gaps = settings
+    return ("baselines" if thr is None else thr.value, float(factor), flo.value, int(min_gaps))
 
 
 @validate_params(
@@ -536,16 +581,17 @@ def _unanswered(
     positions in one log).
     """
     skip = tuple(C.names(self_service))
-    if is_partitioned(log):
-        args = (list(skip), func)
-        labels, resp, n_ans, obs_ns = U.merge_answers(
-            log._map(U.answer_part, args), func, log.columns
-        )
-        by_id = log.engine != "memory"  # partitions by a hash of the journey: order by id
-        more = (labels, resp, n_ans, float(min_response_rate), obs_ns, by_id)
-        parts = log._map(U.unanswered_part, (*args, *more))
-        return U.merge_unanswered(parts, by_id), np.zeros(0, dtype=np.int64)
     key = ("analyzers.unanswered", float(min_response_rate), skip)
+    if is_partitioned(log):
+
+        def compute() -> pd.DataFrame:
+            labels, resp, n_ans, obs_ns = partitioned_answers(log, list(skip), func)
+            by_id = log.engine != "memory"  # partitions by a hash of the journey: order by id
+            more = (labels, resp, n_ans, float(min_response_rate), obs_ns, by_id)
+            parts = log._map(U.unanswered_part, (list(skip), func, *more))
+            return U.merge_unanswered(parts, by_id)
+
+        return C.memo(log, key, compute), np.zeros(0, dtype=np.int64)
     return C.memo(log, key, lambda: _unanswered_table(log, min_response_rate, list(skip), func))
 
 

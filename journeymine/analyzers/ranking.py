@@ -257,7 +257,8 @@ def pain_points(
         args = (goal, level, department, win, int(min_journeys), float(factor), flo)
         s = _Settings(*args, list(skip), baselines, after)
         f, dept, out, hours, effort = PP.findings(log, s, warn_skipped)
-        table, _ = _cost(f, dept, out, hours, effort, s.min_journeys)
+        # the costing runs here, in this process: on as many threads as the log's workers
+        table, _ = _cost(f, dept, out, hours, effort, s.min_journeys, threads=log._workers)
     else:
         C.level_codes(log, level, func)
         C.outcome(log, goal, func)  # GoalNotFoundError before anything else
@@ -374,14 +375,15 @@ def _cost(
     hours: np.ndarray,
     effort: np.ndarray,
     min_journeys: int,
+    threads: int = 1,
 ) -> tuple[pd.DataFrame, tuple[np.ndarray, ...]]:
     """The findings ``f`` merged into problems and costed on the per-journey ``hours`` and
     ``effort`` and the outcomes ``out`` (``known``, ``converted``): one log's, or a
-    partitioned log's in the whole log's journey order."""
+    partitioned log's in the whole log's journey order (the sums on ``threads``)."""
     groups = _merge(f, dept)
     conv = out.known & out.converted
     totals = (float(conv.sum()), float(hours.sum()), float(effort.sum()))
-    table, sets = _impacts(f, groups, out, hours, effort, totals, min_journeys)
+    table, sets = _impacts(f, groups, out, hours, effort, totals, min_journeys, threads)
     table.attrs["totals"] = dict(zip(_CURRENCIES, totals, strict=True))
     return table, sets
 

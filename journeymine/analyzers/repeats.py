@@ -157,18 +157,25 @@ def _partitioned_repeats(
     win = to_timedelta(window, "window", func, allow_none=False)
     check_level(log, level, func)
     args = (level, C.names(self_service), int(win.value), bool(chains), func)
-    parts = log._map(R.repeat_part, args)
-    fallback = False
-    if len(log) and not any(p.has_level for p in parts):
-        if level != CHANNEL:
-            why = f"whose values label the contacts (level={level!r})"
-            raise no_values(log, level, func, why)
+
+    def compute() -> tuple[pd.DataFrame, bool]:
+        parts = log._map(R.repeat_part, args)
+        fallback = False
+        if len(log) and not any(p.has_level for p in parts):
+            if level != CHANNEL:
+                why = f"whose values label the contacts (level={level!r})"
+                raise no_values(log, level, func, why)
+            fallback = True
+        if not any(p.has_direction for p in parts):
+            raise no_values(log, DIRECTION, func, "to tell customer contacts apart")
+        merged = R.merge_repeat_parts([p.fallback if fallback else p.main for p in parts])
+        return R.repeat_table(merged), fallback
+
+    key = ("parts.repeats", int(win.value), level, tuple(args[1]), bool(chains))
+    table, fallback = C.memo(log, key, compute)
+    if fallback:  # warned at every call, as on a log in memory
         _warn_no_channel(func)
-        fallback = True
-    if not any(p.has_direction for p in parts):
-        raise no_values(log, DIRECTION, func, "to tell customer contacts apart")
-    merged = R.merge_repeat_parts([p.fallback if fallback else p.main for p in parts])
-    return R.repeat_table(merged)
+    return table
 
 
 def _warn_no_channel(func: str) -> None:

@@ -193,7 +193,7 @@ def _partitioned(
     parts = P.map_handoffs(log, level, goals, win, C.names(self_service), func)
     if window is not None and not parts.has_direction:
         _warn_no_direction(func)
-    return P.handoffs_of(log, parts, level, goals, min_handoffs, func)
+    return P.merged_handoffs(log, level, goals, win, C.names(self_service), min_handoffs, func)
 
 
 def _handoffs(

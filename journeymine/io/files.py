@@ -15,10 +15,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .._validation import Constraint, InstanceOf, check_column, validate_params
-from ..derive import new_log
 from ..errors import DataError, InvalidParameterError, JourneymineError
 from ..log import JourneyLog
 from .pandas import _from_pandas, from_pandas
@@ -159,36 +159,18 @@ def read_parquet(
     if usecols is not None:
         opts.setdefault("columns", [c for c in header if c in usecols])
     mapping.setdefault("name", _stem(path))
-    fast = not read_options and isinstance(path, str | os.PathLike) and os.path.isfile(path)
-    text = _dictionary_columns(schema, mapping) if fast else []
-    if not text:
-        return from_pandas(
-            _guarded(lambda: pd.read_parquet(path, **opts), path, func, opts), **mapping
-        )
-    # Text label columns (journeys, touchpoints, channels, ...) are read
-    # dictionary-encoded: Parquet usually stores them so, and decoding them to
-    # millions of Python-visible strings only for from_pandas to hash them back
-    # into codes is most of the cost of a naive read.
-    columns = opts.get("columns", header)
-    rest = [c for c in columns if c not in text]
-    # the timestamp column is always among them
-    df = _guarded(lambda: pd.read_parquet(path, columns=rest), path, func, opts)
-    # (ParquetFile keeps one dictionary per row group; read_table splits them further)
-    table = _guarded(
-        lambda: pq.ParquetFile(path, read_dictionary=text).read(columns=text), path, func, opts
-    )
-    for col in text:
-        df[col] = _dictionary_categorical(table.column(col))
-    del table
-    df = df[list(columns)]
-    log = _from_pandas(df, _text_columns=frozenset(text), **mapping)
-    # show rejected rows as pandas reads them: text, not categories
-    dtypes = pd.read_parquet(_empty_parquet(schema), columns=text).dtypes
-    rejected = log.rejected
-    for col in text:
-        shown = f"source_{col}" if col in ("row", "reason") else col  # as _rejected_rows names it
-        rejected[shown] = rejected[shown].astype(object).astype(dtypes[col])
-    return new_log(log, rejected=rejected)
+    if not read_options and isinstance(path, str | os.PathLike):
+        fast = _read_encoded(path, schema, opts.get("columns", header), mapping, func)
+        if fast is not None:
+            df, encoded, source_rows = fast
+            return _from_pandas(
+                df,
+                _text_columns=frozenset(encoded),
+                _encoded=encoded,
+                _source_rows=source_rows,
+                **mapping,
+            )
+    return from_pandas(_guarded(lambda: pd.read_parquet(path, **opts), path, func, opts), **mapping)
 
 
 @validate_params({"read_options": _READ_OPTIONS})
@@ -364,6 +346,128 @@ def _columns(
     return usecols, dtype
 
 
+def _read_encoded(
+    path: str | os.PathLike[str],
+    schema: Any,
+    columns: list[str],
+    mapping: dict[str, Any],
+    func: str,
+) -> tuple[pd.DataFrame, dict[str, tuple[Any, Any]], Callable[[Any], pd.DataFrame]] | None:
+    """A Parquet file or folder as :func:`_from_pandas` takes it, its text fields encoded.
+
+    Returns the frame of the ``columns``, the codes and labels of its text label
+    columns, and the source rows at given positions as ``log.rejected`` shows them;
+    None when no column is read so (or pyarrow cannot: the caller reads the file as
+    pandas does, and reports any error).
+
+    Parquet stores text columns as a dictionary per row group, and those are read
+    as they are (``read_dictionary``), one chunk per row group: the labels are then
+    found by sorting the dictionaries only, and each row costs a lookup of its
+    dictionary index (:func:`~journeymine._encode.encode_arrow`). Decoding millions
+    of strings for pandas, only to hash them back into codes, was most of the cost
+    of a plain read. A folder is read file by file, in the order (and with the file
+    selection) of ``pd.read_parquet``; the other columns (the timestamp, ``keep``)
+    are read by pandas, as before, meanwhile.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    import pyarrow as pa
+    import pyarrow.dataset as ds
+    import pyarrow.parquet as pq
+
+    from .._encode import as_categorical, encode_arrow, parallel_map
+
+    text = _dictionary_columns(schema, mapping)
+    if not text:
+        return None
+    try:
+        if os.path.isfile(path):
+            files, filesystem = [path], None
+        else:
+            dataset = pq.ParquetDataset(path)
+            # hive keys are in the folder names, not in the files
+            keys = {
+                k for f in dataset.fragments for k in ds.get_partition_keys(f.partition_expression)
+            }
+            text = [c for c in text if c not in keys]
+            files, filesystem = dataset.files, dataset.filesystem
+    except (pa.ArrowException, OSError, ValueError, TypeError):
+        return None
+    if not text:
+        return None
+    rest = [c for c in columns if c not in text]  # the timestamp is always among them
+    with ThreadPoolExecutor(1) as reader:
+        # pyarrow reads the text while pandas reads the other columns
+        reading = reader.submit(_read_dictionaries, files, filesystem, text)
+        df = _guarded(lambda: pd.read_parquet(path, columns=rest), path, func, {})
+        try:
+            chunks = reading.result()
+            done = parallel_map(encode_arrow, [chunks[c] for c in text])  # (on threads)
+        except MemoryError:
+            raise
+        except (pa.ArrowException, OSError, ValueError, KeyError, TypeError, IndexError):
+            return None
+    encoded = {c: (codes, labels) for c, (codes, labels, _) in zip(text, done, strict=True)}
+    # the text of rejected rows: their label when that is their text, else from the file's
+    # dictionaries, which are kept only then (and pyarrow's unused memory is given back)
+    raw = {c: chunks[c] for c, (_, _, exact) in zip(text, done, strict=True) if not exact}
+    del chunks, done
+    pa.default_memory_pool().release_unused()
+    if any(len(codes) != len(df) for codes, _ in encoded.values()):
+        return None  # (the folder changed between the reads)
+    # the text columns as the log will hold them (only their names are read from df)
+    df = pd.DataFrame(
+        {c: as_categorical(*encoded[c]) if c in encoded else df[c] for c in columns},
+        index=df.index,
+        copy=False,
+    )
+
+    def source_rows(positions: Any) -> pd.DataFrame:
+        # rejected rows show their text as pandas reads it, not as labels of the log
+        rows = df.iloc[positions].copy() if len(positions) else df.iloc[:0].copy()
+        dtypes = pd.read_parquet(_empty_parquet(schema), columns=list(encoded)).dtypes
+        for c, (codes, labels) in encoded.items():
+            if c in raw:
+                values = _text_at(raw[c], positions)
+            else:
+                values = np.append(labels, np.nan)[codes[positions]]  # (code -1: missing)
+            rows[c] = pd.Series(values, index=rows.index, dtype=object).astype(dtypes[c])
+        return rows
+
+    return df, encoded, source_rows
+
+
+def _read_dictionaries(files: list[str], filesystem: Any, text: list[str]) -> dict[str, list[Any]]:
+    """The ``text`` columns of Parquet ``files``, dictionary-encoded: one chunk per row group."""
+    import pyarrow.parquet as pq
+
+    chunks: dict[str, list[Any]] = {c: [] for c in text}
+    for file in files:
+        table = pq.ParquetFile(file, read_dictionary=text, filesystem=filesystem).read(columns=text)
+        for c in text:
+            chunks[c].extend(table.column(c).chunks)
+    return chunks
+
+
+def _text_at(chunks: list[Any], positions: Any) -> Any:
+    """The text at ``positions`` of a column held as pyarrow ``chunks``, NaN where missing."""
+    import pyarrow as pa
+
+    out = np.empty(len(positions), dtype=object)
+    ends = np.cumsum([len(c) for c in chunks], dtype=np.int64)
+    which = np.searchsorted(ends, positions, side="right")
+    for k in np.unique(which).tolist():
+        picked = which == k
+        chunk = chunks[k]
+        local = pa.array(positions[picked] - (ends[k] - len(chunk)), type=pa.int64())
+        values = chunk.take(local)
+        if pa.types.is_dictionary(values.type):
+            values = values.dictionary_decode()
+        out[picked] = values.to_numpy(zero_copy_only=False)
+    out[pd.isna(out)] = np.nan  # (None from pyarrow) as a missing value of pandas' text
+    return out
+
+
 def _dictionary_columns(schema: Any, mapping: dict[str, Any]) -> list[str]:
     """The text columns of a Parquet file that are mapped only to label fields.
 
@@ -400,39 +504,6 @@ def _empty_parquet(schema: Any) -> io.BytesIO:
     pq.write_table(schema.empty_table(), buffer)
     buffer.seek(0)
     return buffer
-
-
-def _dictionary_categorical(column: Any) -> pd.Categorical:
-    """A pandas Categorical of a dictionary-encoded pyarrow ChunkedArray (nulls get code -1).
-
-    Chunks (row groups) have their own dictionaries; when those are nearly as long as
-    the data (identifiers), decoding and encoding once is faster than unifying them.
-    """
-    import numpy as np
-    import pyarrow.compute as pc
-
-    from .._encode import as_categorical
-
-    n_dict = sum(len(chunk.dictionary) for chunk in column.chunks)
-    if column.num_chunks > 1 and n_dict > len(column) // 4:
-        column = pc.dictionary_encode(column.cast(column.type.value_type).combine_chunks())
-        chunks = [column]
-    else:
-        chunks = column.unify_dictionaries().chunks
-    if not chunks:
-        return pd.Categorical([])
-    codes = np.concatenate(
-        [
-            (pc.fill_null(chunk.indices, -1) if chunk.null_count else chunk.indices).to_numpy(
-                zero_copy_only=False
-            )
-            for chunk in chunks
-        ]
-    )
-    labels = chunks[0].dictionary.to_numpy(zero_copy_only=False)
-    if labels.dtype != object:
-        labels = labels.astype(object)
-    return as_categorical(codes, labels)
 
 
 def _stem(path: str | os.PathLike[str]) -> str | None:

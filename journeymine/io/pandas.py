@@ -7,13 +7,20 @@ time-zone handling and rejected rows work the same for every source.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .._encode import TIMESTAMP_PROBLEMS, as_categorical, encode, narrow_codes, parse_timestamps
+from .._encode import (
+    TIMESTAMP_PROBLEMS,
+    as_categorical,
+    encode,
+    narrow_codes,
+    parallel_map,
+    parse_timestamps,
+)
 from .._validation import InstanceOf, check_column, check_type, near_matches, validate_params, warn
 from ..errors import DataError, DataQualityWarning, InvalidParameterError
 from ..log import DIRECTION_DTYPE, JourneyLog, canonical_order, row_order
@@ -218,13 +225,18 @@ def _from_pandas(
     name: str | None = None,
     drop_duplicates: bool = False,
     _text_columns: frozenset[str] = frozenset(),
+    _encoded: Mapping[str, tuple[np.ndarray, np.ndarray]] | None = None,
+    _source_rows: Callable[[np.ndarray], pd.DataFrame] | None = None,
     **unknown: Any,
 ) -> JourneyLog:
     """:func:`from_pandas`, for the readers too.
 
     ``_text_columns`` names categorical columns that a reader decoded from text (the
     Parquet reader reads text columns dictionary-encoded): their blank values count as
-    missing, as in a text column.
+    missing, as in a text column. ``_encoded`` gives some columns' codes and labels as
+    :func:`~journeymine._encode.encode` would compute them (the Parquet reader encodes
+    text from its Arrow dictionaries), and ``_source_rows`` the source rows at given
+    positions as the rejected rows show them (default: ``df.iloc[positions]``).
     """
     func = "from_pandas"
     if unknown:
@@ -258,6 +270,8 @@ def _from_pandas(
         drop_duplicates=drop_duplicates,
         func=func,
         text_columns=_text_columns,
+        encoded=_encoded,
+        rejected_source=_source_rows,
     )
 
 
@@ -275,6 +289,8 @@ def _build(
     drop_duplicates: bool,
     func: str,
     text_columns: frozenset[str] = frozenset(),
+    encoded: Mapping[str, tuple[np.ndarray, np.ndarray]] | None = None,
+    rejected_source: Callable[[np.ndarray], pd.DataFrame] | None = None,
 ) -> JourneyLog:
     """The body of :func:`from_pandas` (``mapping`` checked here).
 
@@ -283,7 +299,8 @@ def _build(
     (case, timestamp) all work on those codes, and the categoricals are built once,
     already in log order. ``text_columns`` names categorical columns that the caller
     decoded from text (the Parquet reader): their blank values count as missing, as
-    they would in a text column.
+    they would in a text column; ``encoded`` and ``rejected_source`` are the
+    ``_encoded`` and ``_source_rows`` of :func:`_from_pandas`.
     """
     case, customer = mapping["case"], mapping["customer"]
     df = _named_columns(df, mapping, keep, func)
@@ -295,7 +312,7 @@ def _build(
         )
     extras = _extras(df, mapping, keep, func)
     n = len(df)
-    enc = _Encoded(df, text_columns)
+    enc = _Encoded(df, text_columns, encoded)
     reasons, ts_ns, dir_codes = _reasons(
         enc,
         mapping,
@@ -319,7 +336,7 @@ def _build(
             frame = frame.loc[~dup].reset_index(drop=True)
             for col in (CASE, CUSTOMER):
                 frame[col] = frame[col].cat.remove_unused_categories()
-    rejected = _rejected_rows(df, reasons)
+    rejected = _rejected_rows(df, reasons, rejected_source)
     _warn_rejected(rejected, n, name)
     return JourneyLog._from_sorted(
         frame,
@@ -332,10 +349,15 @@ def _build(
 class _Encoded:
     """The source columns as (codes, labels): each hashed once, however often it is mapped."""
 
-    def __init__(self, df: pd.DataFrame, text_columns: frozenset[str]) -> None:
+    def __init__(
+        self,
+        df: pd.DataFrame,
+        text_columns: frozenset[str],
+        encoded: Mapping[str, tuple[np.ndarray, np.ndarray]] | None = None,
+    ) -> None:
         self.df = df
         self.text_columns = text_columns
-        self._done: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._done: dict[str, tuple[np.ndarray, np.ndarray]] = dict(encoded or {})
 
     def codes(self, col: str) -> tuple[np.ndarray, np.ndarray]:
         if col not in self._done:
@@ -373,7 +395,8 @@ def _reasons(
     reasons = np.zeros(len(enc.df), dtype=np.int8)
 
     def reject(mask: np.ndarray, reason: str) -> None:
-        reasons[mask & (reasons == 0)] = _REASON_CODES[reason]
+        if mask.any():  # (usually not: skip the passes over every row)
+            reasons[mask & (reasons == 0)] = _REASON_CODES[reason]
 
     if case is not None:
         reject(enc.blank(case), "missing_case")
@@ -429,37 +452,42 @@ def _frame(
     ts_kept = pick(ts_ns)
     order = row_order(case_codes, ts_kept)
 
-    def arrange(values: np.ndarray) -> np.ndarray:
-        return values if order is None else values[order]
-
-    def label_column(col: str) -> pd.Categorical:
-        codes, labs = _picked(enc.codes(col), rows)
-        # narrow the codes first: gathering int16 moves half the memory of int32
-        return as_categorical(arrange(narrow_codes(codes, len(labs))), labs)
+    # the mapped label columns' codes of the kept rows; narrowed first: gathering int16
+    # moves half the memory of int32
+    fields = {CUSTOMER: customer if case is not None else None}
+    fields.update({t: mapping[f] for f, t in (("activity", ACTIVITY), ("channel", CHANNEL))})
+    fields.update({t: mapping[f] for f, t in (("department", DEPARTMENT), ("resource", RESOURCE))})
+    picked = {t: _picked(enc.codes(src), rows) for t, src in fields.items() if src is not None}
+    arrays = [ts_kept, *(narrow_codes(c, len(labs)) for c, labs in picked.values())]
+    if dir_codes is not None:
+        arrays.append(pick(dir_codes))
+    if order is not None:
+        # gathering every column in the sorted order reads it at random: the costliest
+        # step of a load after the file read. np.take releases the GIL: on threads
+        arrays = parallel_map(lambda values: np.take(values, order), arrays)
+    elif rows is None:  # the encoded columns as they are: copies, so no two columns share one
+        arrays[1:] = [codes.copy() for codes in arrays[1:]]
+    ts_sorted = arrays[0]
+    sorted_codes = dict(zip(picked, arrays[1 : len(picked) + 1], strict=True))
 
     cols: dict[str, Any] = {}
     if order is not None:  # sorted by case: the codes are runs, rebuilt from their counts
         counts = np.bincount(case_codes, minlength=len(case_labels))
         case_codes = np.repeat(np.arange(len(case_labels), dtype=case_codes.dtype), counts)
     cols[CASE] = as_categorical(case_codes, case_labels)
-    ts_sorted = arrange(ts_kept)
-    cols[CUSTOMER] = cols[CASE] if customer is None else label_column(customer)
-    cols[TIMESTAMP] = pd.Series(ts_sorted.view("M8[ns]"), copy=False).dt.tz_localize("UTC")
-    for field, target in (
-        ("activity", ACTIVITY),
-        ("channel", CHANNEL),
-        ("department", DEPARTMENT),
-        ("resource", RESOURCE),
-    ):
-        src = mapping[field]
-        if src is not None:
-            cols[target] = label_column(src)
+    for target in (CUSTOMER, TIMESTAMP, ACTIVITY, CHANNEL, DEPARTMENT, RESOURCE):
+        if target == TIMESTAMP:
+            cols[target] = pd.Series(ts_sorted.view("M8[ns]"), copy=False).dt.tz_localize("UTC")
+        elif target in picked:
+            cols[target] = as_categorical(sorted_codes[target], picked[target][1])
+        elif target == CUSTOMER:  # journeys are customers (or each is its own customer)
+            cols[target] = cols[CASE].copy()  # (a column of its own, as the frame's others)
         elif target in labels:
             cols[target] = _constant(labels[target], m)
         else:
             cols[target] = pd.Categorical.from_codes(np.full(m, -1, dtype=np.int8), categories=[])
     cols[DIRECTION] = _direction_column(
-        labels, arrange(pick(dir_codes)) if dir_codes is not None else None, m, func
+        labels, arrays[-1] if dir_codes is not None else None, m, func
     )
     for src, new in extras.items():
         values = enc.df[src].reset_index(drop=True)
@@ -471,7 +499,7 @@ def _frame(
     for key, value in labels.items():
         if key not in CANONICAL_COLUMNS:
             cols[key] = [value] * m
-    frame = pd.DataFrame(cols)
+    frame = pd.DataFrame(cols, copy=False)  # the columns are new: no second copy
     return frame[canonical_order(list(frame.columns))], case_codes, ts_sorted, order
 
 
@@ -521,12 +549,16 @@ def _too_long_rows(case_codes: np.ndarray, ts: np.ndarray, ok: np.ndarray) -> np
 
     None when there are none (the usual case: one pass over the kept rows' times).
     """
-    rows = np.flatnonzero(ok & (case_codes >= 0))
-    if not len(rows):
+    valid = ok & (case_codes >= 0)
+    if bool(valid.all()):  # (the usual case: no copy of the times)
+        rows, t = None, ts
+    else:
+        rows = np.flatnonzero(valid)
+        t = ts[rows]
+    if not len(t) or int(t.max()) - int(t.min()) <= _MAX_SPAN:
         return None
-    t = ts[rows]
-    if int(t.max()) - int(t.min()) <= _MAX_SPAN:
-        return None
+    if rows is None:
+        rows = np.arange(len(ts))
     codes = case_codes[rows].astype(np.int64)
     n_codes = int(codes.max()) + 1
     lo = np.full(n_codes, np.iinfo(np.int64).max, dtype=np.int64)
@@ -688,9 +720,16 @@ def _duplicates(frame: pd.DataFrame, case: np.ndarray, ts: np.ndarray) -> np.nda
     return out
 
 
-def _rejected_rows(df: pd.DataFrame, reasons: np.ndarray) -> pd.DataFrame:
+def _rejected_rows(
+    df: pd.DataFrame,
+    reasons: np.ndarray,
+    rejected_source: Callable[[np.ndarray], pd.DataFrame] | None = None,
+) -> pd.DataFrame:
     bad = np.flatnonzero(reasons)
-    rows = df.iloc[bad].copy() if len(bad) else df.iloc[:0].copy()
+    if rejected_source is not None:
+        rows = rejected_source(bad)
+    else:
+        rows = df.iloc[bad].copy() if len(bad) else df.iloc[:0].copy()
     rows.columns = [str(c) for c in rows.columns]
     for col in ("row", "reason"):
         if col in rows.columns:
