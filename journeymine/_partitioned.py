@@ -213,6 +213,20 @@ def is_partitioned(value: Any) -> bool:
     return isinstance(value, PartitionedLog)
 
 
+def cached(log: PartitionedLog, key: tuple[Any, ...] | None, compute: Callable[[], Any]) -> Any:
+    """``compute()``, once per partitioned ``log`` and ``key``, through the log's one cache.
+
+    What is kept is frozen and what is handed out a view, as for a JourneyLog's
+    derived tables; ``key=None`` computes without caching.
+    """
+    return log._cached(key, compute)
+
+
+def workers_of(log: Any) -> int:
+    """How many processes (or threads) the work on ``log`` may use: 1 for an in-memory log."""
+    return log._workers if is_partitioned(log) else 1
+
+
 def _identity(log: JourneyLog) -> JourneyLog:
     return log
 

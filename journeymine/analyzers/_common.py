@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .._kernels import distinct
-from .._partitioned import is_partitioned
+from .._partitioned import cached, is_partitioned
 from .._validation import check_column, near_matches
 from ..derive import Goal, arrays, goal_mask
 from ..errors import GoalNotFoundError, MissingColumnError
@@ -57,7 +57,7 @@ def memo(log: JourneyLog, key: tuple[Any, ...] | None, compute: Callable[[], Any
     A :class:`~journeymine.PartitionedLog` keeps its merged results the same way.
     """
     if is_partitioned(log):
-        return log._cached(key, compute)
+        return cached(log, key, compute)
     return arrays(log).cached(key, compute)
 
 

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from .. import _kernels as K
-from .._partitioned import is_partitioned
+from .._partitioned import is_partitioned, workers_of
 from .._validation import Interval, Options, to_timedelta, validate_params, warn
 from ..derive import Goal, arrays, case_codes, goal_mask
 from ..errors import DataQualityWarning
@@ -258,7 +258,7 @@ def pain_points(
         s = _Settings(*args, list(skip), baselines, after)
         f, dept, out, hours, effort = PP.findings(log, s, warn_skipped)
         # the costing runs here, in this process: on as many threads as the log's workers
-        table, _ = _cost(f, dept, out, hours, effort, s.min_journeys, threads=log._workers)
+        table, _ = _cost(f, dept, out, hours, effort, s.min_journeys, threads=workers_of(log))
     else:
         C.level_codes(log, level, func)
         C.outcome(log, goal, func)  # GoalNotFoundError before anything else
