@@ -28,7 +28,11 @@ between the processes that share it; what the run takes from the machine) and of
 resident sets (``peak_gib``: forked workers share pages with their parent, so this sum
 counts the shared part once per process: an upper bound). ``self_peak_gib`` and
 ``worker_peak_gib`` are the largest single resident sets (what ``/usr/bin/time -v``
-reports). ``--memory-cap GiB`` caps the address space of the in-memory runs (default
+reports). Reading a proportional set size walks the process's page tables under
+its memory map's lock, and every 50 ms that slows the run it measures (a 10M-event
+``partition-2`` run by a fifth), so by default each engine runs twice: once timed,
+sampling resident sets only, and once for ``pss_gib`` (``--pss same`` does both in one
+run, faster but with slower times; ``--pss off`` skips it). ``--memory-cap GiB`` caps the address space of the in-memory runs (default
 12 GiB: half this machine), to show where they run out of memory.
 """
 
@@ -157,8 +161,13 @@ def worker(engine: str, folder: str, out_path: str, cap_gib: float) -> None:
 
 
 # ----------------------------------------------------------------------------- driver
-def _tree_rss(pid: int) -> tuple[int, int]:
-    """Resident and proportional set KiB of ``pid`` and all its descendants."""
+def _tree_rss(pid: int, with_pss: bool = True) -> tuple[int, int]:
+    """Resident and proportional set KiB of ``pid`` and all its descendants.
+
+    The proportional set size walks every page table of the process, holding its
+    memory map's lock: sampled every 50 ms, it slows the analyses it measures (a 3 GiB
+    partitioned run by a third), so timed runs read the resident sets only.
+    """
     total, pss, stack = 0, 0, [pid]
     while stack:
         p = stack.pop()
@@ -167,10 +176,11 @@ def _tree_rss(pid: int) -> tuple[int, int]:
                 for line in f:
                     if line.startswith("VmRSS:"):
                         total += int(line.split()[1])
-            with open(f"/proc/{p}/smaps_rollup") as f:
-                for line in f:
-                    if line.startswith("Pss:"):
-                        pss += int(line.split()[1])
+            if with_pss:
+                with open(f"/proc/{p}/smaps_rollup") as f:
+                    for line in f:
+                        if line.startswith("Pss:"):
+                            pss += int(line.split()[1])
             for task in os.listdir(f"/proc/{p}/task"):
                 with open(f"/proc/{p}/task/{task}/children") as f:
                     stack += [int(c) for c in f.read().split()]
@@ -179,7 +189,9 @@ def _tree_rss(pid: int) -> tuple[int, int]:
     return total, pss
 
 
-def run_one(engine: str, folder: Path, cap_gib: float, timeout: float) -> dict[str, Any]:
+def run_one(
+    engine: str, folder: Path, cap_gib: float, timeout: float, with_pss: bool = True
+) -> dict[str, Any]:
     out = folder.parent / f".scaling-{engine}.json"
     out.unlink(missing_ok=True)
     cmd = [sys.executable, __file__, "--worker", engine, str(folder), str(out), str(cap_gib)]
@@ -190,7 +202,7 @@ def run_one(engine: str, folder: Path, cap_gib: float, timeout: float) -> dict[s
     def sample() -> None:
         nonlocal peak, peak_pss
         while not stop.is_set():
-            rss, pss = _tree_rss(proc.pid)
+            rss, pss = _tree_rss(proc.pid, with_pss)
             peak, peak_pss = max(peak, rss), max(peak_pss, pss)
             time.sleep(0.05)
 
@@ -223,13 +235,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--timeout", type=float, default=3600)
     ap.add_argument("--data-dir", type=Path, default=HERE / "data")
     ap.add_argument("--out", type=Path, default=HERE / "results" / "scaling.json")
+    ap.add_argument("--pss", choices=("separate", "same", "off"), default="separate")
     args = ap.parse_args(argv)
     rows = []
     for size in args.events:
         n = parse_size(size)
         folder = lake(n, args.data_dir)
         for engine in args.engines:
-            res = run_one(engine, folder, args.memory_cap, args.timeout)
+            res = run_one(engine, folder, args.memory_cap, args.timeout, args.pss == "same")
+            if args.pss == "separate" and res["status"] == "ok":
+                mem = run_one(engine, folder, args.memory_cap, args.timeout, True)
+                res["pss_gib"] = mem["pss_gib"]
+                res["peak_gib"] = max(res["peak_gib"], mem["peak_gib"])
+                res["pss_run_analyses_s"] = mem.get("analyses_s")
             res["events"] = size
             rows.append(res)
             print(

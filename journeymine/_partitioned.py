@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._shipping import discard, ship, unship
 from ._validation import Interval, validate_params
 from .errors import InvalidParameterError
 from .log import JourneyLog
@@ -513,7 +514,14 @@ def _run_memory_part(token: str, i: int, fn: Callable[..., Any], args: tuple[Any
     if part is None:
         runner = _FORKED[token]()
         part = _PART_CACHE[(token, i)] = runner.part(i)
-    return fn(part, *args)
+    return ship(fn(part, *args))
+
+
+def _run_forked_part(token: str, i: int) -> Any:
+    # forked for this one call: the function and its arguments are the parent's, as they
+    # were at the fork, never pickled (a lambda goal, a local function)
+    runner, fn, args = _FORKED[token]
+    return ship(fn(runner().part(i), *args))
 
 
 def _shutdown(pools: list[Any], token: str) -> None:
@@ -583,7 +591,7 @@ class MemoryParts:
             pools[i % len(pools)].submit(_run_memory_part, self._token, i, fn, args)
             for i in range(n)
         ]
-        return [_step(progress, i, n, f.result) for i, f in enumerate(futures)]
+        return _collect(futures, progress)
 
     def _map_forked(
         self, fn: Callable[..., Any], args: tuple[Any, ...], progress: Any
@@ -592,17 +600,33 @@ class MemoryParts:
 
         n = len(self.bounds)
         token = f"{self._token}-once"
-        _FORKED[token] = weakref.ref(self)
+        _FORKED[token] = (weakref.ref(self), fn, args)
         try:
             with process_pool(min(self.workers, n)) as pool:
-                futures = [pool.submit(_run_memory_part, token, i, fn, args) for i in range(n)]
-                return [_step(progress, i, n, f.result) for i, f in enumerate(futures)]
+                futures = [pool.submit(_run_forked_part, token, i) for i in range(n)]
+                return _collect(futures, progress)
         finally:
             _FORKED.pop(token, None)
 
 
 def _run_file_part(load: Callable[[str], JourneyLog], path: str, fn: Any, args: tuple) -> Any:
-    return fn(load(path), *args)
+    return ship(fn(load(path), *args))
+
+
+def _collect(futures: list[Any], progress: Any) -> list[Any]:
+    """What the workers' ``futures`` returned, in order, their buffers read from shared
+    memory; if one fails, the others' shipped results are removed as they come."""
+    out: list[Any] = []
+    n = len(futures)
+    try:
+        for i, f in enumerate(futures):
+            out.append(_step(progress, i, n, lambda f=f: unship(f.result())))
+    except BaseException:
+        for f in futures[len(out) + 1 :]:
+            if not f.cancel():
+                f.add_done_callback(discard)
+        raise
+    return out
 
 
 class FileParts:
@@ -628,7 +652,7 @@ class FileParts:
             futures = [
                 pool.submit(_run_file_part, self.load, path, fn, args) for path in self.files
             ]
-            return [_step(progress, i, n, f.result) for i, f in enumerate(futures)]
+            return _collect(futures, progress)
 
 
 def _step(progress: Any, i: int, n: int, run: Callable[[], Any]) -> Any:
