@@ -34,6 +34,8 @@ LAYERS: list[tuple[str, list[str]]] = [
             "journeymine._stats",
             "journeymine._html",
             "journeymine._progress",
+            # worker results through shared memory
+            "journeymine._shipping",
             "journeymine._version",
             # the journey model the simulator runs and an assumed journey converts to
             "journeymine._journeymodel",
