@@ -26,7 +26,7 @@ import tempfile
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["discard", "ship", "unship"]
+__all__ = ["discard", "remove", "ship", "unship"]
 
 #: results whose buffers hold less than this go through the pipe as they are
 SHIP_MIN = 1 << 20
@@ -92,22 +92,40 @@ def ship(value: Any, directory: str = _SHM) -> Any:
     return Shipped(head, path, sizes, offsets)
 
 
-def unship(value: Any) -> Any:
-    """In the parent: the result a worker shipped (``value`` itself if it was not)."""
+def unship(value: Any, keep: bool = False) -> Any:
+    """In the parent: the result a worker shipped (``value`` itself if it was not).
+
+    ``keep=True`` leaves the file for others to read too (the arguments the parent
+    ships once to every worker); :func:`remove` removes it when all have read it.
+    """
     if not isinstance(value, Shipped):
         return value
     try:
         with open(value.path, "rb") as f:
-            bufs = [_buffer(f, s, o) for s, o in zip(value.sizes, value.offsets, strict=True)]
+            whole = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if value.sizes else None
+            try:
+                bufs = [
+                    _buffer(f, whole, s, o) for s, o in zip(value.sizes, value.offsets, strict=True)
+                ]
+            finally:
+                if whole is not None:
+                    whole.close()
     finally:
-        os.unlink(value.path)
+        if not keep:
+            os.unlink(value.path)
     return pickle.loads(value.head, buffers=bufs)
 
 
-def _buffer(f: Any, size: int, offset: int) -> Any:
-    if size < _MAP_MIN:
-        f.seek(offset)
-        return bytearray(f.read(size))
+def remove(value: Any) -> None:
+    """Remove the file of a shipped ``value`` (nothing if it was not shipped)."""
+    if isinstance(value, Shipped):
+        with contextlib.suppress(OSError):
+            os.unlink(value.path)
+
+
+def _buffer(f: Any, whole: Any, size: int, offset: int) -> Any:
+    if size < _MAP_MIN:  # copied out of one mapping of the file: no read call each
+        return bytearray(whole[offset : offset + size])
     # each large buffer its own mapping: an array freed in the parent frees its pages,
     # whatever else of the result is still held
     return memoryview(mmap.mmap(f.fileno(), size, offset=offset, access=mmap.ACCESS_COPY))
