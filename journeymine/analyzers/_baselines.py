@@ -84,13 +84,13 @@ def _scheduled(
     value = np.full(G, np.nan)
     if not len(sg) or not eligible.any():
         return sched, value
-    group = np.repeat(np.arange(G), counts)
     # windows start at a gap at or above the floor: within a group those are the tail of
-    # its sorted run, so the candidates of each group stay contiguous
-    idx = np.flatnonzero(eligible[group] & (sg >= max(floor_ns, 1)))
+    # its sorted run, so the candidates of each group stay contiguous (the group of each
+    # candidate by a binary search of the group ends: no group id for every gap)
+    idx = np.flatnonzero(np.repeat(eligible, counts) & (sg >= max(floor_ns, 1)))
     if not len(idx):
         return sched, value
-    gs = group[idx]
+    gs = np.searchsorted(np.cumsum(counts), idx, side="right")
     # one globally sorted key: group, then log gap (ln of 1e19 ns is 44 < 64)
     key = gs * 64.0 + np.log(sg[idx])
     end = np.searchsorted(key, key + np.log(SCHEDULE_RATIO), side="right")

@@ -50,6 +50,9 @@ class VariantParts:
     durations: np.ndarray
     n_cases: int
     numeric: bool = True
+    #: per variant, the hash of its path (the ``hasher`` of the merge over ``codes``):
+    #: the merge reuses them where the partitions share their labels
+    keys: np.ndarray | None = None
 
 
 @dataclass
@@ -115,10 +118,19 @@ def merge_variant_parts(
     """
     labels, maps = _united_labels(parts)
     lens = np.concatenate([p.lengths for p in parts]).astype(np.int64)
-    codes = np.concatenate(
-        [m[p.codes[spans(p.starts, p.lengths)]] for m, p in zip(maps, parts, strict=True)]
-    ).astype(np.int64)
+    paths = [_united_paths(m, p) for m, p in zip(maps, parts, strict=True)]
+    codes = np.concatenate(paths).astype(np.int64)
     offsets = np.r_[0, np.cumsum(lens)].astype(np.int64)
+    if hasher is hash_keys and all(
+        x is p.codes and p.keys is not None for x, p in zip(paths, parts, strict=True)
+    ):
+        # the partitions' own codes are the united ones: their hashes, computed in the
+        # workers, are the merge's (equal keys are still checked path by path)
+        keys = np.concatenate([p.keys for p in parts])
+
+        def hasher(code: np.ndarray, starts: np.ndarray, lens: np.ndarray) -> np.ndarray:
+            return keys
+
     group, _ = case_variants(codes, offsets, empty_variant=False, hasher=hasher)
     n_groups = int(group.max()) + 1 if len(group) else 0
     counts = np.zeros(n_groups, dtype=np.int64)
@@ -153,6 +165,20 @@ def merge_variant_parts(
         examples=examples.take(rep) if len(rep) else examples[:0],
         median=group_medians(grp, dur, counts),
     )
+
+
+def _united_paths(m: np.ndarray, p: VariantParts) -> np.ndarray:
+    """The paths of ``p``'s variants one after the other, in the united codes ``m[code]``;
+    no gather where the paths are that already and ``m`` maps every code to itself (the
+    partitions of one log in memory share its labels)."""
+    lengths = np.asarray(p.lengths, dtype=np.int64)
+    packed = len(p.codes) == int(lengths.sum()) and np.array_equal(
+        p.starts, np.cumsum(lengths) - lengths
+    )
+    paths = p.codes if packed else p.codes[spans(p.starts, lengths)]
+    if len(m) and np.array_equal(m, np.arange(len(m))) and (not len(paths) or paths.min() >= 0):
+        return paths
+    return m[paths]
 
 
 def spans(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:

@@ -215,11 +215,13 @@ def _variant_parts(log: JourneyLog, level: str, collapse: bool, by_id: bool) -> 
     codes = np.asarray(arr.codes(level))
     # only the variants' paths (the steps of their first journeys), one after the other
     lengths = np.asarray(v.length, dtype=np.int64)
+    paths = steps.code[spans(steps.offsets[v.rep], lengths)]
+    starts = np.cumsum(lengths) - lengths
     return VariantParts(
         labels=list(v.labels),
         missing=bool(len(codes)) and bool((codes < 0).any()),
-        codes=steps.code[spans(steps.offsets[v.rep], lengths)],
-        starts=np.cumsum(lengths) - lengths,
+        codes=paths,
+        starts=starts,
         lengths=lengths,
         counts=v.counts,
         first=v.rep,
@@ -227,4 +229,5 @@ def _variant_parts(log: JourneyLog, level: str, collapse: bool, by_id: bool) -> 
         durations=dur[group_order(grp, len(v.counts))],
         n_cases=log.n_cases,
         numeric=numeric_ids(arr.case_ids) if by_id else True,
+        keys=_hash_keys(np.asarray(paths, dtype=np.int64), starts, lengths),
     )
