@@ -38,16 +38,36 @@ _PAGE = mmap.ALLOCATIONGRANULARITY
 
 @dataclass
 class Shipped:
-    """A result whose buffers wait in ``path``: ``sizes[i]`` bytes at ``offsets[i]``."""
+    """A result whose buffers wait in ``path``: ``sizes[i]`` bytes at ``offsets[i]``.
+
+    The small buffers come first, packed (``small`` bytes in all), read back with one
+    call; each large one starts on a page of its own, to be mapped.
+    """
 
     head: bytes
     path: str
     sizes: list[int]
     offsets: list[int]
+    small: int = 0
 
 
-def _aligned(n: int) -> int:
-    return -(-n // _PAGE) * _PAGE
+def _aligned(n: int, to: int = _PAGE) -> int:
+    return -(-n // to) * to
+
+
+def _layout(sizes: list[int]) -> tuple[list[int], int, int]:
+    """Where each buffer goes: the small ones packed (each on a 64-byte boundary, as
+    numpy aligns its own), then the large ones page by page; the small region's end and
+    the file's size."""
+    offsets, at = [0] * len(sizes), 0
+    for i, n in enumerate(sizes):
+        if n < _MAP_MIN:
+            offsets[i], at = at, at + _aligned(n, 64)
+    small = at = _aligned(at)
+    for i, n in enumerate(sizes):
+        if n >= _MAP_MIN:
+            offsets[i], at = at, at + _aligned(n)
+    return offsets, small, at
 
 
 def ship(value: Any, directory: str = _SHM) -> Any:
@@ -56,9 +76,9 @@ def ship(value: Any, directory: str = _SHM) -> Any:
     Examples
     --------
     >>> import numpy as np
-    >>> out = unship(ship({"a": np.arange(300_000)}))
-    >>> int(out["a"].sum()), out["a"].flags.writeable
-    (44999850000, True)
+    >>> out = unship(ship({"a": np.arange(300_000), "b": [np.arange(5)] * 3}))
+    >>> int(out["a"].sum()), out["a"].flags.writeable, out["b"][2].tolist()
+    (44999850000, True, [0, 1, 2, 3, 4])
     """
     bufs: list[pickle.PickleBuffer] = []
     try:
@@ -67,12 +87,9 @@ def ship(value: Any, directory: str = _SHM) -> Any:
     except Exception:  # not picklable out of band: the pipe says what is wrong
         return value
     sizes = [r.nbytes for r in raws]
-    offsets, at = [], 0
-    for s in sizes:
-        offsets.append(at)
-        at += _aligned(s)
     if sum(sizes) < SHIP_MIN or not os.path.isdir(directory):
         return value
+    offsets, small, at = _layout(sizes)
     try:
         room = os.statvfs(directory)
         if room.f_bavail * room.f_frsize < 2 * at:  # leave room for the other workers
@@ -89,7 +106,7 @@ def ship(value: Any, directory: str = _SHM) -> Any:
     except OSError:
         os.unlink(path)
         return value
-    return Shipped(head, path, sizes, offsets)
+    return Shipped(head, path, sizes, offsets, small)
 
 
 def unship(value: Any, keep: bool = False) -> Any:
@@ -102,14 +119,15 @@ def unship(value: Any, keep: bool = False) -> Any:
         return value
     try:
         with open(value.path, "rb") as f:
-            whole = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if value.sizes else None
-            try:
-                bufs = [
-                    _buffer(f, whole, s, o) for s, o in zip(value.sizes, value.offsets, strict=True)
-                ]
-            finally:
-                if whole is not None:
-                    whole.close()
+            # the small buffers: one read, each a view of it (they live as long as one
+            # of them does: a few MB at most); the large ones mapped one by one
+            region = bytearray(value.small)
+            f.readinto(region)
+            view = memoryview(region)
+            bufs = [
+                view[o : o + n] if n < _MAP_MIN else _mapped(f, n, o)
+                for n, o in zip(value.sizes, value.offsets, strict=True)
+            ]
     finally:
         if not keep:
             os.unlink(value.path)
@@ -123,9 +141,7 @@ def remove(value: Any) -> None:
             os.unlink(value.path)
 
 
-def _buffer(f: Any, whole: Any, size: int, offset: int) -> Any:
-    if size < _MAP_MIN:  # copied out of one mapping of the file: no read call each
-        return bytearray(whole[offset : offset + size])
+def _mapped(f: Any, size: int, offset: int) -> Any:
     # each large buffer its own mapping: an array freed in the parent frees its pages,
     # whatever else of the result is still held
     return memoryview(mmap.mmap(f.fileno(), size, offset=offset, access=mmap.ACCESS_COPY))

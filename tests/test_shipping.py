@@ -44,8 +44,13 @@ def test_a_large_result_goes_through_a_file_and_comes_back_equal(tmp_path):
     shipped = ship(value, directory=str(tmp_path))
     assert isinstance(shipped, Shipped)
     assert _ours(str(tmp_path)) == [shipped.path]
-    # every buffer starts on a page boundary of the file, so it can be mapped
-    assert all(o % _shipping._PAGE == 0 for o in shipped.offsets)
+    # every large buffer starts on a page of the file, so it can be mapped; the small
+    # ones are packed before them, each on a 64-byte boundary
+    for n, o in zip(shipped.sizes, shipped.offsets, strict=True):
+        if n >= _shipping._MAP_MIN:
+            assert o % _shipping._PAGE == 0 and o >= shipped.small
+        else:
+            assert o % 64 == 0 and o + n <= shipped.small
     back = unship(shipped)
     _same(back, value)
     assert _ours(str(tmp_path)) == []  # removed as soon as it is mapped
@@ -58,6 +63,17 @@ def test_arrays_that_come_back_can_be_written_without_touching_the_file(tmp_path
     back["durations"][:10] = -1.0
     back["codes"][:10] = -1
     assert back["durations"][0] == -1.0 and back["codes"][0] == -1
+
+
+def test_many_small_buffers_come_back_equal_and_writable(tmp_path):
+    rng = np.random.default_rng(1)
+    value = [rng.integers(0, 100, int(k)) for k in rng.integers(0, 2000, 1500)]
+    shipped = ship(value, directory=str(tmp_path))
+    assert isinstance(shipped, Shipped) and len(shipped.sizes) >= 1000
+    back = unship(shipped)
+    assert all(np.array_equal(a, b) for a, b in zip(back, value, strict=True))
+    back[0][:1] = -7  # each a writable view of one region; the others are not touched
+    assert all(np.array_equal(a, b) for a, b in zip(back[1:], value[1:], strict=True))
 
 
 def test_a_small_result_passes_through_as_it_is(tmp_path):

@@ -109,3 +109,21 @@ def test_sizes_parse():
     assert [size_label(n) for n in (100_000, 1_000_000, 2500)] == ["100k", "1M", "2500"]
     with pytest.raises(ValueError):
         parse_size("lots")
+
+
+def test_scaling_reports_the_median_run_with_every_run_beside_it():
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        from scaling import _median_run
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    runs = [
+        {"status": "ok", "analyses_s": t, "load_s": 1.0, "peak_gib": p}
+        for t, p in [(13.0, 1.0), (11.0, 3.0), (12.0, 2.0)]
+    ]
+    runs.append({"status": "failed (exit 9)", "peak_gib": 0.5})
+    res = _median_run(runs)
+    assert res["analyses_s"] == 12.0  # the median of the three that finished
+    assert res["runs_analyses_s"] == [13.0, 11.0, 12.0]
+    assert res["peak_gib"] == 3.0  # the largest of all runs
+    assert _median_run(runs[3:])["status"] == "failed (exit 9)"
