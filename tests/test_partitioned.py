@@ -137,3 +137,19 @@ def test_place_runs_regroups_blocks_in_partition_order():
     want = [v for g in range(n_groups) for m, v in blocks if m == g]
     assert got.tolist() == np.concatenate(want).astype(float).tolist()
     assert total.tolist() == [sum(len(v) for m, v in blocks if m == g) for g in range(n_groups)]
+
+
+@pytest.mark.parametrize(
+    ("per", "workers", "want"),
+    [(10**9, 1, 2), (10**9, 2, 4), (1000, 1, None), (1000, 2, None)],
+)
+def test_default_partitions_are_a_multiple_of_workers_and_small(
+    sample, monkeypatch, per, workers, want
+):
+    import journeymine._partitioned as P
+
+    monkeypatch.setattr(P, "PARTITION_EVENTS", per)
+    plog = jm.partition(sample, workers=workers)
+    n = -(-len(sample) // (per * workers)) * workers  # at most `per` events each
+    assert plog.n_partitions == (want if want is not None else max(2 * workers, n))
+    assert plog.n_partitions % workers == 0
