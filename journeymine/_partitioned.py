@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._shipping import discard, remove, ship, unship
+from ._shipping import discard, remove, ship, sweep, unship
 from ._validation import Interval, validate_params
 from .errors import InvalidParameterError
 from .log import JourneyLog
@@ -572,6 +572,7 @@ class MemoryParts:
 
             _FORKED[self._token] = weakref.ref(self)
             n = min(self.workers, len(self.bounds))
+            sweep()  # what killed runs left in shared memory
             self._pools = [process_pool(1) for _ in range(n)]
             weakref.finalize(self, _shutdown, self._pools, self._token)
         return self._pools
@@ -586,7 +587,7 @@ class MemoryParts:
             ]
         try:
             pickle.dumps(fn)
-            sent = ship(args)  # large arguments written once, not pickled per partition
+            sent = ship(args, owner=os.getpid())  # written once, not pickled per partition
             if sent is args:
                 pickle.dumps(args)
         except Exception:  # a lambda goal, say: workers forked now see it as it is
@@ -656,7 +657,8 @@ class FileParts:
                 _step(progress, i, n, lambda i=i: fn(self.load(self.files[i]), *args))
                 for i in range(n)
             ]
-        sent = ship(args)
+        sweep()
+        sent = ship(args, owner=os.getpid())
         try:
             with process_pool(min(self.workers, n)) as pool:
                 futures = [

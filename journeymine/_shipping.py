@@ -26,7 +26,7 @@ import tempfile
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["discard", "remove", "ship", "unship"]
+__all__ = ["discard", "remove", "ship", "sweep", "unship"]
 
 #: results whose buffers hold less than this go through the pipe as they are
 SHIP_MIN = 1 << 20
@@ -34,6 +34,7 @@ SHIP_MIN = 1 << 20
 _MAP_MIN = 1 << 18
 _SHM = "/dev/shm"
 _PAGE = mmap.ALLOCATIONGRANULARITY
+_PREFIX = "journeymine-"
 
 
 @dataclass
@@ -70,8 +71,11 @@ def _layout(sizes: list[int]) -> tuple[list[int], int, int]:
     return offsets, small, at
 
 
-def ship(value: Any, directory: str = _SHM) -> Any:
+def ship(value: Any, directory: str = _SHM, owner: int | None = None) -> Any:
     """In a worker: ``value``, or a :class:`Shipped` holding its buffers in ``directory``.
+
+    The file's name carries ``owner``, the process that reads and removes it (default:
+    this process's parent), so that :func:`sweep` can remove what a killed run left.
 
     Examples
     --------
@@ -94,7 +98,8 @@ def ship(value: Any, directory: str = _SHM) -> Any:
         room = os.statvfs(directory)
         if room.f_bavail * room.f_frsize < 2 * at:  # leave room for the other workers
             return value
-        fd, path = tempfile.mkstemp(prefix="journeymine-", dir=directory)
+        who = os.getppid() if owner is None else int(owner)
+        fd, path = tempfile.mkstemp(prefix=f"{_PREFIX}{who}-", dir=directory)
     except OSError:
         return value
     try:
@@ -145,6 +150,41 @@ def _mapped(f: Any, size: int, offset: int) -> Any:
     # each large buffer its own mapping: an array freed in the parent frees its pages,
     # whatever else of the result is still held
     return memoryview(mmap.mmap(f.fileno(), size, offset=offset, access=mmap.ACCESS_COPY))
+
+
+def sweep(directory: str = _SHM) -> int:
+    """Remove the files that runs no longer alive left in ``directory`` (a run killed
+    between a worker's writing and its own reading: the files would hold memory until
+    the machine restarts); returns how many.
+
+    Examples
+    --------
+    >>> sweep("/nonexistent")
+    0
+    """
+    try:
+        names = [x for x in os.listdir(directory) if x.startswith(_PREFIX)]
+    except OSError:
+        return 0
+    gone = 0
+    for name in names:
+        pid = name[len(_PREFIX) :].split("-", 1)[0]
+        if not pid.isdigit() or _alive(int(pid)):
+            continue
+        with contextlib.suppress(OSError):
+            os.unlink(os.path.join(directory, name))
+            gone += 1
+    return gone
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process: alive
+        return True
+    return True
 
 
 def discard(future: Any) -> None:

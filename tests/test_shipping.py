@@ -13,7 +13,7 @@ import pytest
 
 import journeymine as jm
 from journeymine import _shipping
-from journeymine._shipping import Shipped, discard, ship, unship
+from journeymine._shipping import Shipped, discard, remove, ship, unship
 
 needs_shm = pytest.mark.skipif(not os.path.isdir("/dev/shm"), reason="no /dev/shm here")
 
@@ -142,3 +142,32 @@ def test_a_failing_partition_leaves_nothing_in_shared_memory():
     with pytest.raises(ValueError, match="fails"):
         plog._runner.map(fail_on_second, (), None)
     assert set(_ours("/dev/shm")) == before
+
+
+def test_sweep_removes_what_dead_runs_left_and_keeps_the_living(tmp_path):
+    import subprocess
+    import sys
+
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    dead_pid = int(dead.stdout)
+    value = {"a": np.zeros(300_000)}
+    left = ship(value, directory=str(tmp_path), owner=dead_pid)
+    ours = ship(value, directory=str(tmp_path), owner=os.getpid())
+    other = tmp_path / "unrelated-file"
+    other.write_text("x")
+    assert isinstance(left, Shipped) and f"journeymine-{dead_pid}-" in left.path
+    assert _shipping.sweep(str(tmp_path)) == 1
+    assert not os.path.exists(left.path) and os.path.exists(ours.path) and other.exists()
+    np.testing.assert_array_equal(unship(ours)["a"], value["a"])
+
+
+def test_a_worker_names_its_parent_as_the_owner(tmp_path):
+    shipped = ship({"a": np.zeros(300_000)}, directory=str(tmp_path))
+    assert os.path.basename(shipped.path).startswith(f"journeymine-{os.getppid()}-")
+    remove(shipped)
+    assert _ours(str(tmp_path)) == []
