@@ -42,7 +42,10 @@ def engine_fields(field: Any) -> dict[str, Any]:
             "settings of the partitioned and Spark engines",
             children={
                 "workers": field("int", "worker processes (default: every core)"),
-                "partitions": field("int", "how many partitions (default: one per 4M events)"),
+                "partitions": field(
+                    "int",
+                    "how many partitions (default: one per 1M events, a multiple of the workers)",
+                ),
                 "spark_master": field("str", "the Spark master URL (default 'local[*]')"),
             },
         ),

@@ -47,8 +47,11 @@ __all__ = ["scan_parquet"]
 _FUNC = "scan_parquet"
 #: the column that carries each row's position in the source through the spill
 _ROW = "__journeymine_row__"
-#: events per partition by default: a partition's analyses stay near 1-2 GiB
-_EVENTS_PER_PARTITION = 4_000_000
+#: events per partition by default: small partitions are faster (their arrays stay in
+#: the processor's caches and in memory the allocator reuses: 10M events, 2 workers, the
+#: full analysis 22.5 s with 3 partitions of 3.3M, 17.3 s with 8, 17.1 s with 14) and
+#: lighter (a worker holds one at a time)
+_EVENTS_PER_PARTITION = 1_000_000
 
 
 class _PathLike(Constraint):
@@ -105,7 +108,8 @@ def scan_parquet(
         A Parquet file, or a folder of them (hive-style ``key=value`` folders add
         their keys as columns).
     partitions : int, optional
-        How many partitions; default: one per 4M events (at least one per worker).
+        How many partitions; default: a multiple of ``workers``, one per 1M events or
+        fewer (at least one per worker).
     workers : int, optional
         Worker processes for the spill and the analyses; default: every core.
     spill_dir : str or path-like, optional
@@ -158,7 +162,8 @@ def scan_parquet(
     workers = default_workers() if workers is None else int(workers)
     n_rows = int(dataset.count_rows())
     if partitions is None:
-        partitions = max(workers, -(-n_rows // _EVENTS_PER_PARTITION), 1)
+        # a multiple of the workers, each then gets as many
+        partitions = workers * max(1, -(-n_rows // (_EVENTS_PER_PARTITION * workers)))
     folder = Path(spill_dir) if spill_dir is not None else Path(tempfile.mkdtemp(prefix="jm-"))
     folder.mkdir(parents=True, exist_ok=True)
     raw = _spill(dataset, columns, key[0], int(partitions), int(batch_size), folder)
