@@ -44,7 +44,7 @@ def engine_fields(field: Any) -> dict[str, Any]:
                 "workers": field("int", "worker processes (default: every core)"),
                 "partitions": field(
                     "int",
-                    "how many partitions (default: one per 1M events, a multiple of the workers)",
+                    "how many partitions (default: one per 2M events, a multiple of the workers)",
                 ),
                 "spark_master": field("str", "the Spark master URL (default 'local[*]')"),
             },

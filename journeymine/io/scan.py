@@ -47,11 +47,13 @@ __all__ = ["scan_parquet"]
 _FUNC = "scan_parquet"
 #: the column that carries each row's position in the source through the spill
 _ROW = "__journeymine_row__"
-#: events per partition by default: small partitions are faster (their arrays stay in
-#: the processor's caches and in memory the allocator reuses: 10M events, 2 workers, the
-#: full analysis 22.5 s with 3 partitions of 3.3M, 17.3 s with 8, 17.1 s with 14) and
-#: lighter (a worker holds one at a time)
-_EVENTS_PER_PARTITION = 1_000_000
+#: events per partition by default. Smaller partitions are faster and lighter on the
+#: workers (their arrays stay in the processor's caches and in memory the allocator
+#: reuses), but the main process's merges grow with their number. Measured with 2
+#: workers (benchmarks/scaling.py, docs/scaling.md): at 10M events the full analysis
+#: takes 24.1 s with 4M-event partitions, 17.7 s with 2M, 17.9 s with 1M (PSS 2.79,
+#: 1.87, 1.39 GiB); at 100M the main process peaks at 4.96, 5.50, 5.92 GiB
+_EVENTS_PER_PARTITION = 2_000_000
 
 
 class _PathLike(Constraint):
@@ -108,7 +110,7 @@ def scan_parquet(
         A Parquet file, or a folder of them (hive-style ``key=value`` folders add
         their keys as columns).
     partitions : int, optional
-        How many partitions; default: a multiple of ``workers``, one per 1M events or
+        How many partitions; default: a multiple of ``workers``, one per 2M events or
         fewer (at least one per worker).
     workers : int, optional
         Worker processes for the spill and the analyses; default: every core.
