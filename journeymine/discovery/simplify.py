@@ -56,9 +56,11 @@ def simplify_graph(
     k = _variants_kept(var.counts, node_first, coverage, min_journeys, max_nodes)
 
     kept_node = node_first < k
-    t_rank = var.rank[steps.tcase]
+    src, dst, _, tcase = steps.pairs()
+    t_rank = var.rank[tcase]
     kpair = max(k_labels, 1)
-    pair = steps.src * kpair + steps.dst
+    pair = src * kpair + dst
+    del src, dst
     kept_pairs = distinct(pair[t_rank < k])
     labels = np.asarray(steps.labels, dtype=object)
     kept_names = set(labels[kept_node].tolist())
@@ -81,7 +83,7 @@ def simplify_graph(
 
     # journeys that cannot be traced on the kept map: a hidden node, step, entry or exit
     pair_kept = np.isin(pair, kept_pairs)
-    bad_t = np.bincount(steps.tcase[~pair_kept], minlength=log.n_cases)
+    bad_t = np.bincount(tcase[~pair_kept], minlength=log.n_cases)
     bad_s = np.bincount(steps.case[~kept_node[steps.code]], minlength=log.n_cases)
     start_ok = np.isin(first_code, np.flatnonzero(np.isin(labels, list(kept_starts))))
     end_ok = np.isin(last_code, np.flatnonzero(np.isin(labels, list(kept_ends))))

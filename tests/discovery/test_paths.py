@@ -145,13 +145,15 @@ def test_variants_column_is_lazy_and_behaves_as_tuples():
     assert jm.variants(log)["variant"][0] == paths[0]
 
 
-def test_variants_never_compute_the_directly_follows_pairs():
+def test_the_directly_follows_pairs_are_never_kept():
     log = jm.datasets.load_sample()
     jm.variants(log)
-    steps = _compute._steps(log, "activity", False)
-    assert "_pairs" not in vars(steps)  # cached_property: not computed yet
     jm.discover(log)
-    assert "_pairs" in vars(steps)
+    steps = _compute._steps(log, "activity", False)
+    # computed per use: the cached steps hold the event arrays only
+    assert not any(isinstance(v, tuple) for v in vars(steps).values())
+    a, b = steps.pairs(), steps.pairs()
+    assert all(x is not y and np.array_equal(x, y) for x, y in zip(a, b, strict=True))
 
 
 def test_lazy_pairs_equal_the_transitions_table():
@@ -159,14 +161,15 @@ def test_lazy_pairs_equal_the_transitions_table():
     t = jm.transitions(log, "channel")
     steps = _compute._steps(log, "channel", False)
     labels = np.asarray(steps.labels, dtype=object)
-    assert labels[steps.src].tolist() == t["source"].astype(str).tolist()
-    assert labels[steps.dst].tolist() == t["target"].astype(str).tolist()
-    assert steps.gap.tolist() == t["gap"].array.asi8.tolist()
-    assert steps.tcase.tolist() == t["case_id"].cat.codes.tolist()
-    collapsed = _compute._steps(log, "channel", True)
+    src, dst, gap, tcase = steps.pairs()
+    assert labels[src].tolist() == t["source"].astype(str).tolist()
+    assert labels[dst].tolist() == t["target"].astype(str).tolist()
+    assert gap.tolist() == t["gap"].array.asi8.tolist()
+    assert tcase.tolist() == t["case_id"].cat.codes.tolist()
+    csrc, _, cgap, _ = _compute._steps(log, "channel", True).pairs()
     keep = (t["source"] != t["target"]).to_numpy()
-    assert collapsed.gap.tolist() == t["gap"].array.asi8[keep].tolist()
-    assert collapsed.src.dtype == steps.code.dtype and collapsed.gap.dtype == np.int64
+    assert cgap.tolist() == t["gap"].array.asi8[keep].tolist()
+    assert csrc.dtype == steps.code.dtype and cgap.dtype == np.int64
 
 
 # ----------------------------------------------------------------------------- pandas' suite
